@@ -1,0 +1,32 @@
+"""Schema v1: the tables every provider writes and everything downstream reads."""
+
+from ._base import SCHEMA_VERSION, Column, TableSpec
+from .collection import COLLECTION
+from .credentials import CREDENTIALS
+from .grants import GRANTS
+from .principals import PRINCIPALS
+from .role_definitions import ROLE_DEFINITIONS
+from .validate import SchemaViolation, to_table, validate_table
+
+#: Tables of an identity snapshot, in the order they are written.
+SNAPSHOT_TABLES: dict[str, TableSpec] = {
+    t.name: t for t in (PRINCIPALS, CREDENTIALS, GRANTS, ROLE_DEFINITIONS, COLLECTION)
+}
+#: The tables whose completeness the collection table vouches for.
+INVENTORY_TABLES = ("principals", "credentials", "grants", "role_definitions")
+
+__all__ = [
+    "COLLECTION",
+    "CREDENTIALS",
+    "GRANTS",
+    "INVENTORY_TABLES",
+    "PRINCIPALS",
+    "ROLE_DEFINITIONS",
+    "SCHEMA_VERSION",
+    "SNAPSHOT_TABLES",
+    "Column",
+    "SchemaViolation",
+    "TableSpec",
+    "to_table",
+    "validate_table",
+]

@@ -1,0 +1,111 @@
+"""Building blocks for table declarations: every column has a type, nullability and a description.
+
+A table is declared once, here in code, and everything else (validation, Parquet metadata, golden
+contract files, the README's data dictionary) is derived from that declaration.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+#: Bumped whenever any table's declared shape changes; the golden contract test enforces it.
+SCHEMA_VERSION = "1"
+
+UTC_TS = pa.timestamp("us", tz="UTC")
+TAGS = pa.map_(pa.string(), pa.string())
+STRINGS = pa.list_(pa.string())
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    description: str
+    required: bool = False
+    #: Where each provider's value comes from (provider -> source field); documentation only.
+    sources: dict[str, str] = field(default_factory=dict)
+    #: Closed set of allowed values, for enumerated string columns.
+    allowed: tuple[str, ...] = ()
+
+    def arrow_field(self) -> pa.Field:
+        meta = {"description": self.description}
+        if self.sources:
+            meta["sources"] = json.dumps(self.sources, sort_keys=True)
+        if self.allowed:
+            meta["allowed"] = json.dumps(list(self.allowed))
+        return pa.field(self.name, self.type, nullable=not self.required, metadata=meta)
+
+
+PROVENANCE = (
+    Column("provider", pa.string(), "Cloud the row was observed in.", True, allowed=("aws", "gcp", "azure")),
+    Column(
+        "tenant_id",
+        pa.string(),
+        "Tenant the row belongs to: AWS account id, GCP project/organisation id, Entra tenant id.",
+        True,
+    ),
+    Column("snapshot_date", pa.date32(), "UTC calendar day on which the row was observed.", True),
+)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError(f"table {self.name}: duplicate column names")
+        missing = set(self.primary_key) - set(names)
+        if missing:
+            raise ValueError(f"table {self.name}: primary key names unknown columns {sorted(missing)}")
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema(
+            [c.arrow_field() for c in self.columns],
+            metadata={
+                "muster.table": self.name,
+                "muster.description": self.description,
+                "muster.schema_version": SCHEMA_VERSION,
+                "muster.primary_key": json.dumps(list(self.primary_key)),
+            },
+        )
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def contract(self) -> dict:
+        """A plain, diffable description of the table: what the golden files store."""
+        return {
+            "table": self.name,
+            "schema_version": SCHEMA_VERSION,
+            "primary_key": list(self.primary_key),
+            "columns": [
+                {
+                    "name": c.name,
+                    "type": str(c.type),
+                    "required": c.required,
+                    "allowed": list(c.allowed),
+                }
+                for c in self.columns
+            ],
+        }
+
+
+def table(name: str, description: str, columns: list[Column], key: list[str]) -> TableSpec:
+    """Declare a snapshot table: provenance columns first, then the table's own."""
+    return TableSpec(name, description, PROVENANCE + tuple(columns), tuple(["provider", "tenant_id", "snapshot_date", *key]))

@@ -1,0 +1,5 @@
+"""Validate -> write -> seal snapshots; read back only what is sealed."""
+
+from .store import MANIFEST, SnapshotError, SnapshotRef, SnapshotStore, parquet_bytes
+
+__all__ = ["MANIFEST", "SnapshotError", "SnapshotRef", "SnapshotStore", "parquet_bytes"]

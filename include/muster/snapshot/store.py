@@ -1,0 +1,285 @@
+"""Sealed, Hive-partitioned Parquet snapshots.
+
+Layout: <root>/snapshots/provider=P/tenant=T/date=D/{table}.parquet + _MANIFEST.json.
+Files are written under temporary names, renamed into place, and sealed by the manifest written last.
+A partition without a manifest is not a snapshot: readers never see it. The manifest chains to the
+same tenant's previous manifest by SHA-256, so a removed or edited day breaks the chain visibly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import platform
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from .. import __version__
+from ..schema import INVENTORY_TABLES, SCHEMA_VERSION, SNAPSHOT_TABLES, validate_table
+from .fs import resolve
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "_MANIFEST.json"
+MANIFEST_FORMAT = 1
+#: Fixed writer options: together with sorted rows they make the bytes a function of the content.
+WRITE_OPTIONS = dict(
+    compression="zstd",
+    compression_level=3,
+    use_dictionary=True,
+    write_statistics=True,
+    version="2.6",
+    data_page_version="1.0",
+    row_group_size=1_000_000,
+)
+#: Worst first: a table is as complete as its least complete entity.
+_STATUS_RANK = {"failed": 0, "partial": 1, "not_observable": 2, "complete": 3}
+
+
+class SnapshotError(RuntimeError):
+    """A snapshot cannot be written or read as asked (already sealed, tampered, unsealed)."""
+
+
+@dataclass(frozen=True, order=True)
+class SnapshotRef:
+    provider: str
+    tenant_id: str
+    snapshot_date: dt.date
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parquet_bytes(tbl: pa.Table) -> bytes:
+    buf = io.BytesIO()
+    pq.write_table(tbl, buf, **WRITE_OPTIONS)
+    return buf.getvalue()
+
+
+def table_statuses(collection: pa.Table) -> dict[str, dict]:
+    """Per inventory table: the worst status of the entities feeding it, and the parts not collected.
+
+    An entity whose `feeds` names `table:kind` and that was deliberately not collected leaves the table
+    complete for everything else; downstream code must treat rows of that kind as unknown.
+    """
+    out = {t: {"status": "complete", "not_collected": []} for t in INVENTORY_TABLES}
+    for row in collection.to_pylist():
+        for feed in row["feeds"].split(","):
+            table, _, kind = feed.strip().partition(":")
+            if table not in out:
+                continue
+            entry = out[table]
+            if row["status"] == "not_collected":
+                part = kind or "*"
+                entry["not_collected"].append(f"{part} ({row['entity']}: {row['error']})")
+                if not kind:
+                    entry["status"] = min(entry["status"], "partial", key=_STATUS_RANK.get)
+                continue
+            entry["status"] = min(entry["status"], row["status"], key=_STATUS_RANK.get)
+    for entry in out.values():
+        entry["not_collected"].sort()
+    return out
+
+
+def overall_status(statuses: dict[str, dict]) -> str:
+    return min((s["status"] for s in statuses.values()), key=_STATUS_RANK.get)
+
+
+class SnapshotStore:
+    """The evidence store under one root; all paths are derived from (provider, tenant, date, table)."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self.fs, self.base = resolve(root)
+
+    # -- paths -----------------------------------------------------------------------------------
+    def partition(self, ref: SnapshotRef) -> str:
+        return (
+            f"{self.base}/snapshots/provider={ref.provider}/tenant={ref.tenant_id}/"
+            f"date={ref.snapshot_date.isoformat()}"
+        )
+
+    def _read(self, path: str) -> bytes:
+        with self.fs.open_input_stream(path) as f:
+            return f.read()
+
+    def _write(self, path: str, data: bytes) -> None:
+        with self.fs.open_output_stream(path) as f:
+            f.write(data)
+
+    def _exists(self, path: str) -> bool:
+        return self.fs.get_file_info(path).type == pafs.FileType.File
+
+    # -- reading ---------------------------------------------------------------------------------
+    def list_snapshots(self, provider: str | None = None, tenant_id: str | None = None) -> list[SnapshotRef]:
+        """Sealed snapshots only, sorted by provider, tenant, date."""
+        top = f"{self.base}/snapshots"
+        if self.fs.get_file_info(top).type != pafs.FileType.Directory:
+            return []
+        refs = []
+        for info in self.fs.get_file_info(pafs.FileSelector(top, recursive=True)):
+            if info.base_name != MANIFEST:
+                continue
+            parts = dict(p.split("=", 1) for p in info.path[len(top) + 1 :].split("/")[:-1] if "=" in p)
+            try:
+                ref = SnapshotRef(parts["provider"], parts["tenant"], dt.date.fromisoformat(parts["date"]))
+            except (KeyError, ValueError):
+                log.warning("ignoring manifest outside the partition layout: %s", info.path)
+                continue
+            if (provider is None or ref.provider == provider) and (tenant_id is None or ref.tenant_id == tenant_id):
+                refs.append(ref)
+        return sorted(refs)
+
+    def manifest_bytes(self, ref: SnapshotRef) -> bytes:
+        path = f"{self.partition(ref)}/{MANIFEST}"
+        if not self._exists(path):
+            raise SnapshotError(f"no sealed snapshot for {ref.provider}/{ref.tenant_id}/{ref.snapshot_date}")
+        return self._read(path)
+
+    def manifest(self, ref: SnapshotRef) -> dict:
+        return json.loads(self.manifest_bytes(ref))
+
+    def read_table(self, ref: SnapshotRef, table: str, verify: bool = True) -> pa.Table:
+        """Read one table of a sealed snapshot, checking its SHA-256 against the manifest."""
+        manifest = self.manifest(ref)
+        entry = manifest["tables"].get(table)
+        if entry is None:
+            raise SnapshotError(f"snapshot {ref} has no table {table}")
+        data = self._read(f"{self.partition(ref)}/{entry['file']}")
+        if verify and _sha256(data) != entry["sha256"]:
+            raise SnapshotError(f"snapshot {ref}: {entry['file']} does not match its manifest hash (tampered?)")
+        return pq.read_table(pa.BufferReader(data))
+
+    def previous(self, ref: SnapshotRef) -> SnapshotRef | None:
+        earlier = [r for r in self.list_snapshots(ref.provider, ref.tenant_id) if r.snapshot_date < ref.snapshot_date]
+        return earlier[-1] if earlier else None
+
+    # -- writing ---------------------------------------------------------------------------------
+    def write_snapshot(
+        self,
+        ref: SnapshotRef,
+        tables: dict[str, pa.Table],
+        *,
+        run_id: str,
+        collected_at: dt.datetime,
+        clock: str = "real",
+        force: bool = False,
+        reason: str | None = None,
+        extra: dict | None = None,
+    ) -> dict:
+        """Validate, write and seal one snapshot; return its manifest.
+
+        `tables` must hold every snapshot table (empty ones included). A sealed snapshot is never replaced
+        unless `force` is given, and then the replaced manifest is kept and named in the new one.
+        """
+        if collected_at.tzinfo is None:
+            raise SnapshotError("collected_at must be timezone-aware")
+        missing = set(SNAPSHOT_TABLES) - set(tables)
+        if missing:
+            raise SnapshotError(f"snapshot {ref}: missing table(s) {sorted(missing)}")
+        part = self.partition(ref)
+        manifest_path = f"{part}/{MANIFEST}"
+        replaced = None
+        if self._exists(manifest_path):
+            if not force:
+                raise SnapshotError(
+                    f"snapshot {ref.provider}/{ref.tenant_id}/{ref.snapshot_date} is already sealed; "
+                    "pass force to re-seal it (the replaced manifest is kept)"
+                )
+            old = self._read(manifest_path)
+            replaced = {"sha256": _sha256(old), "kept_as": f"_MANIFEST.replaced-{_sha256(old)[:12]}.json",
+                        "reason": reason or "forced re-seal"}
+
+        self.fs.create_dir(part, recursive=True)
+        entries, payloads = {}, {}
+        for name, spec in SNAPSHOT_TABLES.items():
+            tbl = validate_table(spec, tables[name])
+            _check_partition(ref, name, tbl)
+            data = parquet_bytes(tbl)
+            payloads[name] = data
+            entries[name] = {"file": f"{name}.parquet", "sha256": _sha256(data), "rows": tbl.num_rows,
+                             "bytes": len(data)}
+        statuses = table_statuses(tables["collection"])
+        for name, st in statuses.items():
+            entries[name].update(st)
+
+        # temp names first: a crash leaves only files that no reader looks at.
+        for name, data in payloads.items():
+            self._write(f"{part}/_tmp-{name}.parquet", data)
+        if replaced:
+            self.fs.move(manifest_path, f"{part}/{replaced['kept_as']}")
+        for name in payloads:
+            self.fs.move(f"{part}/_tmp-{name}.parquet", f"{part}/{name}.parquet")
+
+        prev = self.previous(ref)
+        manifest = {
+            "muster_manifest": MANIFEST_FORMAT,
+            "provider": ref.provider,
+            "tenant_id": ref.tenant_id,
+            "snapshot_date": ref.snapshot_date.isoformat(),
+            "run_id": run_id,
+            "collected_at": collected_at.astimezone(dt.UTC).isoformat(),
+            "clock": clock,
+            "status": overall_status(statuses),
+            "tables": entries,
+            "previous_manifest": None
+            if prev is None
+            else {"snapshot_date": prev.snapshot_date.isoformat(), "sha256": _sha256(self.manifest_bytes(prev))},
+            "resealed": replaced,
+            "versions": versions(),
+            **(extra or {}),
+        }
+        self._write(manifest_path, json.dumps(manifest, indent=2, sort_keys=True).encode())
+        log.info("sealed %s/%s/%s status=%s", ref.provider, ref.tenant_id, ref.snapshot_date, manifest["status"])
+        return manifest
+
+    def verify(self, ref: SnapshotRef) -> list[str]:
+        """Problems with a sealed snapshot: file hashes, row counts, chain link. Empty when sound."""
+        problems = []
+        manifest = self.manifest(ref)
+        for name, entry in manifest["tables"].items():
+            path = f"{self.partition(ref)}/{entry['file']}"
+            if not self._exists(path):
+                problems.append(f"{ref}: {entry['file']} is missing")
+            elif _sha256(self._read(path)) != entry["sha256"]:
+                problems.append(f"{ref}: {entry['file']} does not match its SHA-256")
+        link = manifest.get("previous_manifest")
+        prev = self.previous(ref)
+        if link and prev is None:
+            problems.append(f"{ref}: previous snapshot {link['snapshot_date']} is gone")
+        elif link and prev is not None:
+            if link["snapshot_date"] != prev.snapshot_date.isoformat():
+                problems.append(f"{ref}: chain names {link['snapshot_date']}, latest earlier is {prev.snapshot_date}")
+            elif _sha256(self.manifest_bytes(prev)) != link["sha256"]:
+                problems.append(f"{ref}: previous manifest {prev.snapshot_date} changed since this one was sealed")
+        elif link is None and prev is not None:
+            problems.append(f"{ref}: no chain link although {prev.snapshot_date} precedes it")
+        return problems
+
+
+def _check_partition(ref: SnapshotRef, name: str, tbl: pa.Table) -> None:
+    """Every row must belong to the partition it is written into."""
+    import pyarrow.compute as pc
+
+    for col, want in (("provider", ref.provider), ("tenant_id", ref.tenant_id), ("snapshot_date", ref.snapshot_date)):
+        if len(tbl) and not pc.all(pc.equal(tbl.column(col), pa.scalar(want, tbl.schema.field(col).type))).as_py():
+            raise SnapshotError(f"table {name}: rows with {col} other than {want!r} in snapshot {ref}")
+
+
+def versions() -> dict:
+    import boto3
+
+    return {
+        "muster": __version__,
+        "schema": SCHEMA_VERSION,
+        "pyarrow": pa.__version__,
+        "boto3": boto3.__version__,
+        "python": platform.python_version(),
+    }
