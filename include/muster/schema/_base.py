@@ -16,7 +16,8 @@ SCHEMA_VERSION = "1"
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 TAGS = pa.map_(pa.string(), pa.string())
-STRINGS = pa.list_(pa.string())
+#: Named "element" as Parquet's compliant nested type does, so a round trip gives the same type back.
+STRINGS = pa.list_(pa.field("element", pa.string()))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Validate -> write -> seal snapshots; read back only what is sealed."""
 
+from .seal import seal_collected
 from .store import MANIFEST, SnapshotError, SnapshotRef, SnapshotStore, parquet_bytes
 
-__all__ = ["MANIFEST", "SnapshotError", "SnapshotRef", "SnapshotStore", "parquet_bytes"]
+__all__ = ["MANIFEST", "SnapshotError", "SnapshotRef", "SnapshotStore", "parquet_bytes", "seal_collected"]

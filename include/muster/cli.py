@@ -1,0 +1,269 @@
+"""`muster`: collect, import and inspect identity snapshots without Airflow.
+
+Exit status: 0 on success; 2 on bad input (one line on stderr); 3 when a snapshot was sealed but its
+collection was partial or failed (the snapshot says what is missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+import uuid
+
+from . import __version__
+
+EXIT_BAD_INPUT = 2
+EXIT_INCOMPLETE = 3
+
+
+class UsageError(ValueError):
+    """Bad input from the command line."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _tenant(args, provider: str):
+    from .config import Tenant, load_scope
+
+    if args.scope:
+        scope = load_scope(args.scope)
+        return scope, scope.tenant(provider, args.tenant)
+    from .config import Scope
+
+    return Scope(), Tenant(provider=provider, id=args.tenant)
+
+
+def _run_id(kind: str, at: dt.datetime) -> str:
+    return f"cli_{kind}__{at:%Y-%m-%dT%H:%M:%S}Z_{uuid.uuid4().hex[:8]}"
+
+
+def _report_manifest(manifest: dict) -> int:
+    tables = manifest["tables"]
+    counts = ", ".join(f"{t}={tables[t]['rows']}" for t in ("principals", "credentials", "grants", "role_definitions"))
+    print(
+        f"sealed {manifest['provider']}/{manifest['tenant_id']}/{manifest['snapshot_date']} "
+        f"status={manifest['status']} {counts}"
+    )
+    if manifest["status"] != "complete":
+        problems = [f"{t}: {e['status']}" for t, e in tables.items() if e.get("status", "complete") != "complete"]
+        print(f"muster: collection incomplete ({'; '.join(problems)})", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    return 0
+
+
+def cmd_collect(args) -> int:
+    from .clock import clock_kind, now
+    from .providers.aws.collect import collect_account
+    from .snapshot import SnapshotStore, seal_collected
+
+    scope, tenant = _tenant(args, args.provider)
+    started = now(scope)
+    date = args.date or started.date()
+    if date != started.date():
+        raise UsageError(
+            f"--date {date} is not today ({started.date()} UTC): a snapshot is labelled with the day it was "
+            "observed, and the past cannot be observed; use `muster import` for exports taken earlier"
+        )
+    collected = collect_account(tenant, date)
+    manifest = seal_collected(
+        SnapshotStore(args.root), collected, run_id=_run_id("collect", started), collected_at=started,
+        clock=clock_kind(scope), force=args.force, reason=args.reason,
+    )
+    return _report_manifest(manifest)
+
+
+def cmd_import(args) -> int:
+    import hashlib
+    from pathlib import Path
+
+    from .providers.aws.importer import import_exports, load_authorization_details, load_credential_report
+    from .snapshot import SnapshotStore, seal_collected
+
+    _, tenant = _tenant(args, "aws")
+    gaad = load_authorization_details(args.authorization_details)
+    report, generated = (None, None)
+    if args.credential_report:
+        report, generated = load_credential_report(args.credential_report)
+    collected = import_exports(gaad, report, tenant, args.date, report_generated=generated)
+    files = [f for f in (args.authorization_details, args.credential_report) if f]
+    source = {
+        "source": "import",
+        "imported_files": {
+            Path(f).name: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in files
+        },
+    }
+    at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    manifest = seal_collected(
+        SnapshotStore(args.root), collected, run_id=_run_id("import", at), collected_at=at,
+        force=args.force, reason=args.reason, extra=source,
+    )
+    return _report_manifest(manifest)
+
+
+def cmd_snapshots(args) -> int:
+    from .snapshot import SnapshotStore
+
+    store = SnapshotStore(args.root)
+    rows = []
+    for ref in store.list_snapshots(args.provider, args.tenant):
+        m = store.manifest(ref)
+        t = m["tables"]
+        rows.append([ref.provider, ref.tenant_id, ref.snapshot_date.isoformat(), m["status"], m.get("clock", "real"),
+                     *(str(t[n]["rows"]) for n in ("principals", "credentials", "grants", "role_definitions"))])
+    _print_table(["provider", "tenant", "date", "status", "clock", "principals", "credentials", "grants", "roles"],
+                 rows)
+    return 0
+
+
+def cmd_show(args) -> int:
+    import pyarrow.compute as pc
+
+    from .schema import SNAPSHOT_TABLES
+    from .snapshot import SnapshotStore
+
+    if args.table not in SNAPSHOT_TABLES:
+        raise UsageError(f"unknown table {args.table!r}; one of {', '.join(SNAPSHOT_TABLES)}")
+    store = SnapshotStore(args.root)
+    refs = [r for r in store.list_snapshots(args.provider, args.tenant) if r.snapshot_date == args.date]
+    if not refs:
+        raise UsageError(f"no sealed snapshot on {args.date} under {args.root}"
+                         + (f" for tenant {args.tenant}" if args.tenant else ""))
+    import pyarrow as pa
+
+    tbl = pa.concat_tables([store.read_table(r, args.table) for r in refs])
+    if args.where:
+        col, _, value = args.where.partition("=")
+        if col not in tbl.column_names:
+            raise UsageError(f"--where: table {args.table} has no column {col!r}")
+        tbl = tbl.filter(pc.equal(pc.cast(tbl.column(col), "string"), value))
+    if args.limit:
+        tbl = tbl.slice(0, args.limit)
+    rows = tbl.to_pylist()
+    if args.format == "json":
+        for r in rows:
+            print(json.dumps(r, default=str, sort_keys=True))
+    elif args.format == "csv":
+        import csv
+
+        w = csv.writer(sys.stdout)
+        w.writerow(tbl.column_names)
+        for r in rows:
+            w.writerow(["" if r[c] is None else r[c] for c in tbl.column_names])
+    else:
+        cols = args.columns.split(",") if args.columns else [c for c in tbl.column_names
+                                                            if c not in ("provider", "snapshot_date")]
+        _print_table(cols, [[_cell(r[c]) for c in cols] for r in rows])
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .snapshot import SnapshotStore
+
+    store = SnapshotStore(args.root)
+    problems = []
+    refs = store.list_snapshots(args.provider, args.tenant)
+    for ref in refs:
+        problems += store.verify(ref)
+    for p in problems:
+        print(p)
+    print(f"{len(refs)} sealed snapshot(s) checked, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def _cell(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, list | dict):
+        return json.dumps(v, default=str, sort_keys=True)
+    return str(v)
+
+
+def _print_table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="muster", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"muster {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("collect", help="collect one tenant now and seal today's snapshot")
+    c.add_argument("provider", choices=["aws"])
+    c.add_argument("--tenant", required=True, help="AWS account id")
+    c.add_argument("--root", required=True, help="store root: a path or s3:// URL")
+    c.add_argument("--date", type=_date, help="must be today (UTC); the default")
+    c.add_argument("--scope", help="scope file with the tenant's settings (role, owners, thresholds)")
+    c.add_argument("--force", action="store_true", help="re-seal an already sealed snapshot (recorded)")
+    c.add_argument("--reason", help="why a forced re-seal was needed; kept in the manifest")
+    c.set_defaults(func=cmd_collect)
+
+    i = sub.add_parser("import", help="seal a snapshot from AWS CLI exports (offline)")
+    i.add_argument("provider", choices=["aws"])
+    i.add_argument("--authorization-details", required=True,
+                   help="JSON of `aws iam get-account-authorization-details`")
+    i.add_argument("--credential-report", help="decoded credential report CSV, or `aws iam get-credential-report` JSON")
+    i.add_argument("--tenant", required=True, help="AWS account id")
+    i.add_argument("--root", required=True)
+    i.add_argument("--date", type=_date, required=True, help="the day the exports were taken")
+    i.add_argument("--scope")
+    i.add_argument("--force", action="store_true")
+    i.add_argument("--reason")
+    i.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("snapshots", help="list sealed snapshots with status and counts")
+    s.add_argument("--root", required=True)
+    s.add_argument("--provider")
+    s.add_argument("--tenant")
+    s.set_defaults(func=cmd_snapshots)
+
+    sh = sub.add_parser("show", help="print the rows of one table of a sealed snapshot")
+    sh.add_argument("--root", required=True)
+    sh.add_argument("--date", type=_date, required=True)
+    sh.add_argument("--tenant")
+    sh.add_argument("--provider")
+    sh.add_argument("--table", default="principals")
+    sh.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sh.add_argument("--columns", help="comma-separated columns (table format)")
+    sh.add_argument("--where", help="COLUMN=VALUE filter")
+    sh.add_argument("--limit", type=int)
+    sh.set_defaults(func=cmd_show)
+
+    ck = sub.add_parser("check", help="verify hashes and the manifest chain of sealed snapshots")
+    ck.add_argument("--root", required=True)
+    ck.add_argument("--provider")
+    ck.add_argument("--tenant")
+    ck.set_defaults(func=cmd_check)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .config import ScopeError
+    from .schema import SchemaViolation
+    from .snapshot import SnapshotError
+
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (UsageError, ScopeError, SnapshotError, SchemaViolation, FileNotFoundError, ValueError) as e:
+        print(f"muster: {' '.join(str(e).split())}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Strict validation: each violation raises and names table, column and row key."""
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+
+from muster.schema import CREDENTIALS, GRANTS, PRINCIPALS, SchemaViolation, to_table, validate_table
+
+DAY = dt.date(2026, 11, 26)
+T0 = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+
+
+def principal(**kw):
+    row = dict(provider="aws", tenant_id="123456789012", snapshot_date=DAY, principal_id="AIDA1", name="svc",
+               kind="service_user", is_nhi=True, nhi_reason="no console password", tags={"owner": "ann"})
+    row.update(kw)
+    return row
+
+
+def test_valid_rows_become_a_sorted_table_with_the_declared_schema():
+    tbl = to_table(PRINCIPALS, [principal(principal_id="B"), principal(principal_id="A", created_at=T0)])
+    assert tbl.schema.equals(PRINCIPALS.schema, check_metadata=True)
+    assert tbl.column("principal_id").to_pylist() == ["A", "B"]
+    assert tbl.column("created_at").to_pylist()[0] == T0
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (principal(colour="red"), "table principals: undeclared column(s) ['colour'] in row (provider='aws', "
+         "tenant_id='123456789012', snapshot_date=datetime.date(2026, 11, 26), principal_id='AIDA1')"),
+        (principal(name=None), "table principals: required column name is null in row"),
+        (principal(created_at=dt.datetime(2026, 1, 1)), "table principals: column created_at must be a "
+         "timezone-aware datetime"),
+        (principal(owner=""), "table principals: column owner holds ''; unknown values must be null"),
+        (principal(owner="None"), "column owner holds 'None'"),
+        (principal(kind="robot"), "table principals: column kind holds 'robot', not one of"),
+        (principal(is_nhi="yes"), "table principals: column is_nhi cannot hold 'yes'"),
+    ],
+)
+def test_violations_name_table_column_and_row(row, message):
+    with pytest.raises(SchemaViolation) as err:
+        to_table(PRINCIPALS, [principal(principal_id="OK"), row])
+    assert message in str(err.value)
+
+
+def test_duplicate_primary_key_is_rejected():
+    with pytest.raises(SchemaViolation, match=r"table principals: duplicate primary key .*'principal_id': 'AIDA1'"):
+        to_table(PRINCIPALS, [principal(), principal(name="other")])
+
+
+def test_composite_key_allows_same_principal_with_different_roles():
+    base = dict(provider="aws", tenant_id="1", snapshot_date=DAY, principal_id="P", role_name="r", scope="account/1",
+                via="direct", privilege="read", privilege_reasons=["r"])
+    tbl = to_table(GRANTS, [dict(base, role_id="a"), dict(base, role_id="b")])
+    assert tbl.num_rows == 2
+    with pytest.raises(SchemaViolation, match="duplicate primary key"):
+        to_table(GRANTS, [dict(base, role_id="a"), dict(base, role_id="a", role_name="again")])
+
+
+def test_validate_table_rejects_wrong_types_and_missing_columns():
+    good = to_table(CREDENTIALS, [])
+    with pytest.raises(SchemaViolation, match="missing column"):
+        validate_table(CREDENTIALS, good.drop_columns(["status"]))
+    bad = good.set_column(good.schema.get_field_index("created_at"), "created_at", pa.array([], pa.string()))
+    with pytest.raises(SchemaViolation, match="column created_at has type string"):
+        validate_table(CREDENTIALS, bad)
+
+
+def test_non_utc_aware_datetimes_are_converted_to_utc():
+    cet = dt.timezone(dt.timedelta(hours=1))
+    tbl = to_table(PRINCIPALS, [principal(created_at=dt.datetime(2026, 1, 1, 1, 0, tzinfo=cet))])
+    assert tbl.column("created_at")[0].as_py() == dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC)
