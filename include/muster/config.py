@@ -140,11 +140,26 @@ class Scope(_Strict):
         raise ScopeError(f"tenant {provider}:{tenant_id} is not in the scope file")
 
 
-def _format_errors(source: str, err: ValidationError) -> str:
+def _where(data: dict, loc: tuple) -> str:
+    """'tenants[1] (aws:123456789012).audit_scope[0]' rather than pydantic's bare 'tenants.1.audit_scope.0'."""
+    out, node = "", data
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if isinstance(node, dict) and "id" in node:
+                out += f" ({node.get('provider', '?')}:{node['id']})"
+        else:
+            out += f".{part}" if out else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return out
+
+
+def _format_errors(source: str, data: dict, err: ValidationError) -> str:
     parts = []
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"])
-        parts.append(f"{loc}: {e['msg']}")
+        where = _where(data, e["loc"])
+        parts.append(f"{where}: {e['msg']}" if where else e["msg"])
     return f"scope file {source}: " + "; ".join(parts)
 
 
@@ -154,7 +169,7 @@ def parse_scope(data: object, source: str = "<scope>") -> Scope:
     try:
         return Scope.model_validate(data)
     except ValidationError as e:
-        raise ScopeError(_format_errors(source, e)) from None
+        raise ScopeError(_format_errors(source, data, e)) from None
 
 
 def load_scope(path: str | Path) -> Scope:
