@@ -60,3 +60,9 @@ def test_released_golden_copies_are_unchanged():
         pinned[path] = digest
     on_disk = {str(p.relative_to(GOLDEN)): hashlib.sha256(p.read_bytes()).hexdigest() for p in GOLDEN.glob("v*/*.json")}
     assert on_disk == pinned
+
+
+def test_data_dictionary_is_current():
+    from muster.schema.docs import TARGET, render
+
+    assert TARGET.read_text() == render(), "docs/SCHEMA.md is stale: run python -m muster.schema.docs"
