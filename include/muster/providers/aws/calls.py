@@ -1,0 +1,110 @@
+"""API call accounting and the one retry policy for every AWS client Muster builds.
+
+The collection table must say how much each population cost (requests, pages, retries, throttles), because
+an auditor asks how a population was produced and an operator asks why a night was slow. Counting hooks into
+botocore's event system (https://boto3.amazonaws.com/v1/documentation/api/latest/guide/events.html) instead
+of wrapping each call, so nothing in extract.py can forget to count:
+
+* ``after-call`` / ``after-call-error`` fire once per operation invocation, whatever answered it (the real
+  endpoint, moto, or a botocore ``Stubber``); ``after-call`` with HTTP status < 300 is one page read;
+* ``needs-retry`` fires after every HTTP attempt (all handlers run, so this one never changes the retry
+  decision) and carries the attempt number and the error code, from which retries and throttles follow.
+
+Calls are attributed to the entity set with ``CallCounter.entity``; calls outside any entity are not counted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from botocore.config import Config
+
+from ...collected import EntityResult
+
+#: Error codes AWS uses for throttling (botocore's standard retry mode treats these as throttles too).
+THROTTLE_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "RequestThrottled",
+        "RequestLimitExceeded",
+        "TooManyRequests",
+        "TooManyRequestsException",
+        "SlowDown",
+        "BandwidthLimitExceeded",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    }
+)
+
+#: Attempts per request (first try included). Standard mode backs off exponentially with jitter, capped at
+#: 20 s, and retries throttling, 5xx and connection errors; Airflow task retries sit on top of this.
+MAX_ATTEMPTS = 8
+
+
+def retry_config(max_attempts: int = MAX_ATTEMPTS) -> Config:
+    """The botocore client Config every AWS client in Muster is built with."""
+    return Config(
+        retries={"mode": "standard", "max_attempts": max_attempts},
+        connect_timeout=10,
+        read_timeout=60,
+        user_agent_appid="muster",
+    )
+
+
+def _error_code(response: object) -> str | None:
+    """The error code of a (http_response, parsed) pair as passed to needs-retry, if any."""
+    if not isinstance(response, tuple) or len(response) != 2 or not isinstance(response[1], dict):
+        return None
+    return response[1].get("Error", {}).get("Code")
+
+
+class CallCounter:
+    """Counts API calls of the clients attached to it into the current EntityResult."""
+
+    def __init__(self) -> None:
+        self._current: EntityResult | None = None
+        self._attempts = 0
+
+    def attach(self, client: object) -> object:
+        """Register the counting handlers on one boto3 client; returns the client for chaining."""
+        events = client.meta.events
+        uid = f"muster-calls-{id(self)}"
+        events.register("needs-retry", self._on_attempt, unique_id=f"{uid}-attempt")
+        events.register("after-call", self._on_call, unique_id=f"{uid}-call")
+        events.register("after-call-error", self._on_call_error, unique_id=f"{uid}-error")
+        return client
+
+    @contextlib.contextmanager
+    def entity(self, result: EntityResult) -> Iterator[EntityResult]:
+        """Attribute calls made inside the block to ``result``."""
+        previous, self._current = self._current, result
+        try:
+            yield result
+        finally:
+            self._current = previous
+
+    def _on_attempt(self, attempts: int = 1, response: object = None, **_: object) -> None:
+        self._attempts = max(self._attempts, attempts)
+        if self._current is not None and _error_code(response) in THROTTLE_CODES:
+            self._current.throttles += 1
+
+    def _finish(self, ok: bool) -> None:
+        retries = max(self._attempts - 1, 0)
+        self._attempts = 0
+        if self._current is None:
+            return
+        self._current.api_calls += 1 + retries
+        self._current.retries += retries
+        self._current.pages += 1 if ok else 0
+
+    def _on_call(self, http_response: object = None, **_: object) -> None:
+        self._finish(ok=getattr(http_response, "status_code", 500) < 300)
+
+    def _on_call_error(self, **_: object) -> None:
+        self._finish(ok=False)
