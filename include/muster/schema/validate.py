@@ -39,30 +39,33 @@ def _check_keys(spec: TableSpec, rows: Sequence[Mapping]) -> None:
         seen_shapes.add(shape)
 
 
-def _check_values(spec: TableSpec, rows: Sequence[Mapping]) -> None:
-    ts_cols = [c.name for c in spec.columns if pa.types.is_timestamp(c.type)]
-    str_cols = [c.name for c in spec.columns if pa.types.is_string(c.type)]
-    required = [c.name for c in spec.columns if c.required]
-    for row in rows:
-        for name in required:
-            if row.get(name) is None:
-                raise SchemaViolation(
-                    f"table {spec.name}: required column {name} is null in row {_row_key(spec, row)}"
-                )
-        for name in ts_cols:
-            v = row.get(name)
-            if v is not None and (not isinstance(v, dt.datetime) or v.tzinfo is None):
-                raise SchemaViolation(
-                    f"table {spec.name}: column {name} must be a timezone-aware datetime, got {v!r} "
-                    f"in row {_row_key(spec, row)}"
-                )
-        for name in str_cols:
-            v = row.get(name)
-            if v == "" or v == "None":
-                raise SchemaViolation(
-                    f"table {spec.name}: column {name} holds {v!r}; unknown values must be null "
-                    f"(row {_row_key(spec, row)})"
-                )
+def _columns(spec: TableSpec, rows: Sequence[Mapping]) -> dict[str, list]:
+    """Rows to column lists once; every later check is a pass over one list or an Arrow kernel."""
+    return {c.name: [r.get(c.name) for r in rows] for c in spec.columns}
+
+
+def _check_values(spec: TableSpec, rows: Sequence[Mapping], cols: dict[str, list]) -> None:
+    for col in spec.columns:
+        values = cols[col.name]
+        if col.required and None in values:
+            raise SchemaViolation(
+                f"table {spec.name}: required column {col.name} is null in row "
+                f"{_row_key(spec, rows[values.index(None)])}"
+            )
+        if pa.types.is_timestamp(col.type):
+            for i, v in enumerate(values):
+                if v is not None and (not isinstance(v, dt.datetime) or v.tzinfo is None):
+                    raise SchemaViolation(
+                        f"table {spec.name}: column {col.name} must be a timezone-aware datetime, got {v!r} "
+                        f"in row {_row_key(spec, rows[i])}"
+                    )
+        elif pa.types.is_string(col.type):
+            for bad in ("", "None"):
+                if bad in values:
+                    raise SchemaViolation(
+                        f"table {spec.name}: column {col.name} holds {bad!r}; unknown values must be null "
+                        f"(row {_row_key(spec, rows[values.index(bad)])})"
+                    )
 
 
 def _locate_type_error(spec: TableSpec, rows: Sequence[Mapping], err: Exception) -> SchemaViolation:
@@ -112,9 +115,11 @@ def to_table(spec: TableSpec, rows: Iterable[Mapping]) -> pa.Table:
     """Validate transform output and return it as a sorted Arrow table with the declared schema."""
     rows = rows if isinstance(rows, Sequence) else list(rows)
     _check_keys(spec, rows)
-    _check_values(spec, rows)
+    cols = _columns(spec, rows)
+    _check_values(spec, rows, cols)
     try:
-        tbl = pa.Table.from_pylist(list(rows), schema=spec.schema)
+        arrays = [pa.array(cols[c.name], type=c.type) for c in spec.columns]
+        tbl = pa.Table.from_arrays(arrays, schema=spec.schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as e:
         raise _locate_type_error(spec, rows, e) from e
     _check_table(spec, tbl)

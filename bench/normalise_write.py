@@ -1,0 +1,79 @@
+"""Normalise + validate + write throughput for AWS principals, on synthetic input.
+
+Target (issue 2): >= 200,000 principal rows per second. Prints the median of several runs, the ratio to a
+baseline measured in the same command (pyarrow alone: Table.from_pylist + Parquet write of the same rows,
+no normalisation or validation), and peak RSS.
+
+    .venv/bin/python bench/normalise_write.py [--users 100000] [--roles 20000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).parent))
+from synthetic import raw_account  # noqa: E402
+
+from muster.config import Tenant  # noqa: E402
+from muster.providers.aws.transform import transform_account  # noqa: E402
+from muster.snapshot import parquet_bytes  # noqa: E402
+
+DAY = dt.date(2026, 11, 26)
+AT = dt.datetime(2026, 11, 26, 3, tzinfo=dt.UTC)
+
+
+def run_muster(raw, tenant) -> tuple[float, dict]:
+    t = time.perf_counter()
+    collected = transform_account(raw, tenant, DAY)
+    tables = collected.tables("bench", AT)
+    sizes = {name: len(parquet_bytes(tbl)) for name, tbl in tables.items()}
+    return time.perf_counter() - t, {n: tables[n].num_rows for n in tables} | {"bytes": sum(sizes.values())}
+
+
+def run_baseline(rows: list[dict]) -> float:
+    t = time.perf_counter()
+    tbl = pa.Table.from_pylist(rows)
+    pq.write_table(tbl, io.BytesIO(), compression="zstd")
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--users", type=int, default=100_000)
+    ap.add_argument("--roles", type=int, default=20_000)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    raw = raw_account(args.users, args.roles)
+    tenant = Tenant(provider="aws", id=raw.account_id)
+
+    muster_times, counts = [], {}
+    for _ in range(args.runs):
+        elapsed, counts = run_muster(raw, tenant)
+        muster_times.append(elapsed)
+    principal_rows = transform_account(raw, tenant, DAY).principals
+    base_times = [run_baseline(principal_rows) for _ in range(args.runs)]
+
+    med, base = statistics.median(muster_times), statistics.median(base_times)
+    n = counts["principals"]
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"input: {args.users} users x 2 keys, {args.roles} roles; runs={args.runs}")
+    print(f"rows written: {counts}")
+    print(f"muster normalise+validate+write (all tables): median {med:.2f} s "
+          f"-> {n / med:,.0f} principal rows/s (target >= 200,000)")
+    print(f"baseline pyarrow from_pylist+write (principals only): median {base:.2f} s")
+    print(f"ratio muster/baseline: {med / base:.1f}x")
+    print(f"peak RSS: {rss_mb:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
