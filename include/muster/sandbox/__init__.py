@@ -1,0 +1,1 @@
+"""The sandbox: emulated clouds on loopback, seeded day by day from a scenario, for the demo and tests."""

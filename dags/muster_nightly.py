@@ -1,0 +1,96 @@
+"""
+### muster_nightly: the nightly roll call of cloud identities
+
+**plan** reads the scope file (and discovers AWS Organization members), **collect** runs once per tenant
+(mapped; the `muster_aws` pool caps how many AWS tenants are collected at once), **seal** turns each
+tenant's staged tables into a sealed, hash-chained snapshot, and **publish** records the run and emits
+the `muster_snapshots` asset for downstream DAGs.
+
+A snapshot is labelled with the day it was observed. A run whose logical date is further in the past than
+the scope's `observe_tolerance_hours` collects nothing and records "not observable": backfilling this DAG
+never invents past evidence.
+
+Params (both default to the environment): `scope_file` (`MUSTER_SCOPE_FILE`), `root` (`MUSTER_ROOT`, a path
+or an s3:// URL). Credentials: the tenant's Airflow connection (`connection_id`, type `aws`;
+`AIRFLOW_CONN_*` variables work) or boto3's default chain, then the tenant's role if it names one.
+
+Create the pool once: `airflow pools set muster_aws 4 "Concurrent AWS tenant collections"`.
+All logic lives in `muster.nightly`; this file only wires tasks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import Param, dag, get_current_context, task
+from muster.assets import SNAPSHOTS
+
+AWS_POOL = "muster_aws"
+
+
+@dag(
+    dag_id="muster_nightly",
+    schedule="@daily",
+    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    catchup=False,
+    max_active_runs=1,
+    tags=["muster", "evidence", "identities"],
+    doc_md=__doc__,
+    default_args={
+        "owner": "muster",
+        "retries": 2,
+        "retry_delay": dt.timedelta(minutes=2),
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": dt.timedelta(minutes=30),
+    },
+    params={
+        "scope_file": Param(
+            None, type=["null", "string"], description="Scope file; default $MUSTER_SCOPE_FILE"
+        ),
+        "root": Param(None, type=["null", "string"], description="Store root; default $MUSTER_ROOT"),
+    },
+)
+def muster_nightly():
+    @task(multiple_outputs=False)
+    def plan(params=None, run_id=None, logical_date=None, dag_run=None) -> list[dict]:
+        """One small spec per tenant to collect (tenant config, snapshot date); [] if not observable."""
+        from muster import nightly
+
+        scope_file, root = nightly.resolve_paths(params["scope_file"], params["root"])
+        return nightly.plan(scope_file, root, logical_date or dag_run.run_after, run_id)
+
+    @task(pool=AWS_POOL, map_index_template="{{ tenant_label }}", multiple_outputs=False)
+    def collect(spec: dict, params=None, run_id=None, ti=None) -> dict:
+        """Collect one tenant into the run's staging area; on the last try a failure is staged as failed."""
+        from muster import nightly
+
+        get_current_context()["tenant_label"] = f"{spec['provider']}:{spec['tenant_id']}"
+        _, root = nightly.resolve_paths(params["scope_file"], params["root"])
+        # Airflow 3: try_number starts at 1 and max_tries == retries, so the last try is max_tries + 1.
+        return nightly.collect_tenant(spec, root, run_id, final_attempt=ti.try_number > ti.max_tries)
+
+    @task(multiple_outputs=False)
+    def seal(staged: dict, params=None, run_id=None) -> dict:
+        """Seal one tenant's snapshot (never overwriting a sealed day) and return its row counts."""
+        from muster import nightly
+
+        _, root = nightly.resolve_paths(params["scope_file"], params["root"])
+        return nightly.seal_tenant(staged, root, run_id)
+
+    @task(outlets=[SNAPSHOTS], multiple_outputs=False)
+    def publish(
+        sealed: list[dict], params=None, run_id=None, logical_date=None, dag_run=None, outlet_events=None
+    ):
+        """Record the run's snapshots and announce them to downstream DAGs."""
+        from muster import nightly
+
+        _, root = nightly.resolve_paths(params["scope_file"], params["root"])
+        # A slice is one XCom request; iterating would probe past the end and log a 404.
+        extra = nightly.publish(list(sealed[:]), root, run_id, logical_date or dag_run.run_after)
+        outlet_events[SNAPSHOTS].extra = extra
+        return extra
+
+    publish(seal.expand(staged=collect.expand(spec=plan())))
+
+
+muster_nightly()

@@ -1,0 +1,72 @@
+"""DAG integrity: every DAG imports cleanly and carries owner, tags and retries; muster_nightly is wired
+plan -> collect (mapped, in the AWS pool) -> seal (mapped) -> publish (emits the snapshots asset)."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+from airflow.sdk.definitions.mappedoperator import MappedOperator
+from muster.assets import SNAPSHOTS
+
+
+@pytest.fixture(scope="module")
+def bag(dags_folder):
+    return DagBag(dag_folder=str(dags_folder))
+
+
+@pytest.fixture(scope="module")
+def nightly(bag):
+    return bag.dags["muster_nightly"]  # get_dag() would consult the metadata database
+
+
+def test_every_dag_imports_without_errors(bag):
+    assert bag.import_errors == {}
+    assert "muster_nightly" in bag.dag_ids
+
+
+def test_every_dag_has_owner_tags_and_retries(bag):
+    for dag_id, dag in bag.dags.items():
+        assert dag.tags, f"{dag_id} has no tags"
+        for t in dag.tasks:
+            assert t.owner not in (None, "", "airflow"), f"{dag_id}.{t.task_id} has no owner"
+            assert t.retries >= 2, f"{dag_id}.{t.task_id} retries {t.retries} < 2"
+            assert t.retry_exponential_backoff > 0, f"{dag_id}.{t.task_id} retries without backoff"
+
+
+def test_nightly_is_daily_without_catchup_from_a_fixed_start(nightly):
+    assert nightly.catchup is False
+    assert nightly.timetable.expression == "0 0 * * *"
+    assert nightly.start_date == dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert set(nightly.params) == {"scope_file", "root"}
+    assert nightly.params["scope_file"] is None and nightly.params["root"] is None
+    assert nightly.doc_md and "muster_aws" in nightly.doc_md
+
+
+def test_nightly_task_structure(nightly):
+    tasks = {t.task_id: t for t in nightly.tasks}
+    assert set(tasks) == {"plan", "collect", "seal", "publish"}
+    edges = {(up, t.task_id) for t in nightly.tasks for up in t.upstream_task_ids}
+    assert edges == {("plan", "collect"), ("collect", "seal"), ("seal", "publish")}
+    mapped = {tid for tid, t in tasks.items() if isinstance(t, MappedOperator)}
+    assert mapped == {"collect", "seal"}
+    assert tasks["collect"].pool == "muster_aws"
+    assert [o.name for o in tasks["publish"].outlets] == [SNAPSHOTS.name]
+
+
+def test_parsing_the_dag_file_imports_no_sdk_or_muster_logic(dags_folder):
+    code = (
+        "import runpy, sys; runpy.run_path(sys.argv[1]); "
+        "print(sorted(m for m in ('boto3', 'pyarrow', 'pandas', 'moto', 'muster.nightly', 'muster.providers') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(dags_folder / "muster_nightly.py")],
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[]"
