@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import boto3
-
 from muster.config import Tenant
 from muster.providers.aws.collect import collect_account
 from muster.snapshot import SnapshotStore, seal_collected
@@ -31,8 +30,16 @@ ACCOUNT = "123456789012"  # moto's default account
 
 def start_server(users: int, roles: int) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).parent / "seeded_moto.py"), "--users", str(users), "--roles", str(roles)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            str(Path(__file__).parent / "seeded_moto.py"),
+            "--users",
+            str(users),
+            "--roles",
+            str(roles),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     line = proc.stdout.readline()
     if not line.startswith("PORT "):
@@ -62,8 +69,11 @@ def main() -> None:
     ap.add_argument("--roles", type=int, default=500)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for k, v in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         os.environ[k] = v
     t = time.perf_counter()
     proc, url = start_server(args.users, args.roles)
@@ -77,7 +87,9 @@ def main() -> None:
                 t = time.perf_counter()
                 at = dt.datetime.now(dt.UTC)
                 collected = collect_account(tenant, at.date())
-                manifest = seal_collected(SnapshotStore(root), collected, run_id=f"bench-{i}", collected_at=at)
+                manifest = seal_collected(
+                    SnapshotStore(root), collected, run_id=f"bench-{i}", collected_at=at
+                )
                 ours.append(time.perf_counter() - t)
             floor.append(api_floor(boto3.Session()))
     finally:
@@ -85,13 +97,17 @@ def main() -> None:
     med, base = statistics.median(ours), statistics.median(floor)
     calls = sum(e.api_calls for e in collected.entities)
     print(f"account: {args.users} users x 2 keys, {args.roles} roles (server seeded in {seeded:.1f} s)")
-    print(f"snapshot: status={manifest['status']} " + ", ".join(
-        f"{n}={e['rows']}" for n, e in manifest["tables"].items()))
+    print(
+        f"snapshot: status={manifest['status']} "
+        + ", ".join(f"{n}={e['rows']}" for n, e in manifest["tables"].items())
+    )
     print(f"API calls: {calls}")
     print(f"muster collect+seal: median {med:.2f} s over {args.runs} runs (target <= 15 s)")
     print(f"API floor (GAAD + credential report, boto3 only): median {base:.2f} s")
     print(f"ratio muster/floor: {med / base:.2f}x")
-    print(f"peak RSS (collector process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+    print(
+        f"peak RSS (collector process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -47,13 +47,17 @@ def _run_id(kind: str, at: dt.datetime) -> str:
 
 def _report_manifest(manifest: dict) -> int:
     tables = manifest["tables"]
-    counts = ", ".join(f"{t}={tables[t]['rows']}" for t in ("principals", "credentials", "grants", "role_definitions"))
+    counts = ", ".join(
+        f"{t}={tables[t]['rows']}" for t in ("principals", "credentials", "grants", "role_definitions")
+    )
     print(
         f"sealed {manifest['provider']}/{manifest['tenant_id']}/{manifest['snapshot_date']} "
         f"status={manifest['status']} {counts}"
     )
     if manifest["status"] != "complete":
-        problems = [f"{t}: {e['status']}" for t, e in tables.items() if e.get("status", "complete") != "complete"]
+        problems = [
+            f"{t}: {e['status']}" for t, e in tables.items() if e.get("status", "complete") != "complete"
+        ]
         print(f"muster: collection incomplete ({'; '.join(problems)})", file=sys.stderr)
         return EXIT_INCOMPLETE
     return 0
@@ -74,8 +78,13 @@ def cmd_collect(args) -> int:
         )
     collected = collect_account(tenant, date)
     manifest = seal_collected(
-        SnapshotStore(args.root), collected, run_id=_run_id("collect", started), collected_at=started,
-        clock=clock_kind(scope), force=args.force, reason=args.reason,
+        SnapshotStore(args.root),
+        collected,
+        run_id=_run_id("collect", started),
+        collected_at=started,
+        clock=clock_kind(scope),
+        force=args.force,
+        reason=args.reason,
     )
     return _report_manifest(manifest)
 
@@ -96,14 +105,17 @@ def cmd_import(args) -> int:
     files = [f for f in (args.authorization_details, args.credential_report) if f]
     source = {
         "source": "import",
-        "imported_files": {
-            Path(f).name: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in files
-        },
+        "imported_files": {Path(f).name: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in files},
     }
     at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     manifest = seal_collected(
-        SnapshotStore(args.root), collected, run_id=_run_id("import", at), collected_at=at,
-        force=args.force, reason=args.reason, extra=source,
+        SnapshotStore(args.root),
+        collected,
+        run_id=_run_id("import", at),
+        collected_at=at,
+        force=args.force,
+        reason=args.reason,
+        extra=source,
     )
     return _report_manifest(manifest)
 
@@ -116,10 +128,20 @@ def cmd_snapshots(args) -> int:
     for ref in store.list_snapshots(args.provider, args.tenant):
         m = store.manifest(ref)
         t = m["tables"]
-        rows.append([ref.provider, ref.tenant_id, ref.snapshot_date.isoformat(), m["status"], m.get("clock", "real"),
-                     *(str(t[n]["rows"]) for n in ("principals", "credentials", "grants", "role_definitions"))])
-    _print_table(["provider", "tenant", "date", "status", "clock", "principals", "credentials", "grants", "roles"],
-                 rows)
+        rows.append(
+            [
+                ref.provider,
+                ref.tenant_id,
+                ref.snapshot_date.isoformat(),
+                m["status"],
+                m.get("clock", "real"),
+                *(str(t[n]["rows"]) for n in ("principals", "credentials", "grants", "role_definitions")),
+            ]
+        )
+    _print_table(
+        ["provider", "tenant", "date", "status", "clock", "principals", "credentials", "grants", "roles"],
+        rows,
+    )
     return 0
 
 
@@ -134,8 +156,10 @@ def cmd_show(args) -> int:
     store = SnapshotStore(args.root)
     refs = [r for r in store.list_snapshots(args.provider, args.tenant) if r.snapshot_date == args.date]
     if not refs:
-        raise UsageError(f"no sealed snapshot on {args.date} under {args.root}"
-                         + (f" for tenant {args.tenant}" if args.tenant else ""))
+        raise UsageError(
+            f"no sealed snapshot on {args.date} under {args.root}"
+            + (f" for tenant {args.tenant}" if args.tenant else "")
+        )
     import pyarrow as pa
 
     tbl = pa.concat_tables([store.read_table(r, args.table) for r in refs])
@@ -158,8 +182,11 @@ def cmd_show(args) -> int:
         for r in rows:
             w.writerow(["" if r[c] is None else r[c] for c in tbl.column_names])
     else:
-        cols = args.columns.split(",") if args.columns else [c for c in tbl.column_names
-                                                            if c not in ("provider", "snapshot_date")]
+        cols = (
+            args.columns.split(",")
+            if args.columns
+            else [c for c in tbl.column_names if c not in ("provider", "snapshot_date")]
+        )
         _print_table(cols, [[_cell(r[c]) for c in cols] for r in rows])
     return 0
 
@@ -213,9 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("import", help="seal a snapshot from AWS CLI exports (offline)")
     i.add_argument("provider", choices=["aws"])
-    i.add_argument("--authorization-details", required=True,
-                   help="JSON of `aws iam get-account-authorization-details`")
-    i.add_argument("--credential-report", help="decoded credential report CSV, or `aws iam get-credential-report` JSON")
+    i.add_argument(
+        "--authorization-details", required=True, help="JSON of `aws iam get-account-authorization-details`"
+    )
+    i.add_argument(
+        "--credential-report", help="decoded credential report CSV, or `aws iam get-credential-report` JSON"
+    )
     i.add_argument("--tenant", required=True, help="AWS account id")
     i.add_argument("--root", required=True)
     i.add_argument("--date", type=_date, required=True, help="the day the exports were taken")
@@ -256,8 +286,11 @@ def main(argv: list[str] | None = None) -> int:
     from .snapshot import SnapshotError
 
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         return args.func(args)
     except (UsageError, ScopeError, SnapshotError, SchemaViolation, FileNotFoundError, ValueError) as e:

@@ -27,23 +27,40 @@ class _Strict(BaseModel):
 
 class Thresholds(_Strict):
     unused_days: int = Field(90, ge=1, description="A credential unused this long is stale.")
-    never_used_grace_days: int = Field(30, ge=0, description="A never-used credential older than this is stale.")
+    never_used_grace_days: int = Field(
+        30, ge=0, description="A never-used credential older than this is stale."
+    )
     rotation_days: int = Field(90, ge=1, description="A credential older than this is unrotated.")
     expiring_within_days: int = Field(30, ge=0, description="A secret expiring this soon is flagged.")
     dormant_days: int = Field(90, ge=1, description="An NHI unused this long is dormant.")
-    revocation_sla_days: int = Field(1, ge=0, description="Days allowed from owner offboarding to revocation.")
+    revocation_sla_days: int = Field(
+        1, ge=0, description="Days allowed from owner offboarding to revocation."
+    )
 
 
 class Classification(_Strict):
     """How IAM users are told apart (roles and service accounts are always non-human)."""
 
     override_tag_key: str = Field("muster:identity", description="Tag whose value human|nhi overrides rules.")
-    service_paths: tuple[str, ...] = ("/service/", "/services/", "/svc/", "/system/", "/automation/", "/ci/", "/bots/")
+    service_paths: tuple[str, ...] = (
+        "/service/",
+        "/services/",
+        "/svc/",
+        "/system/",
+        "/automation/",
+        "/ci/",
+        "/bots/",
+    )
     human_paths: tuple[str, ...] = ("/people/", "/humans/", "/employees/", "/staff/")
-    service_name_patterns: tuple[str, ...] = (r"^(svc|sa|bot|ci|cd|app|sys|srv)[-_.]", r"[-_.](svc|bot|service|automation)$")
+    service_name_patterns: tuple[str, ...] = (
+        r"^(svc|sa|bot|ci|cd|app|sys|srv)[-_.]",
+        r"[-_.](svc|bot|service|automation)$",
+    )
     service_tag_values: dict[str, tuple[str, ...]] = Field(
-        default_factory=lambda: {"type": ("service", "machine", "nhi", "automation"),
-                                 "identity-type": ("service", "machine", "nhi")},
+        default_factory=lambda: {
+            "type": ("service", "machine", "nhi", "automation"),
+            "identity-type": ("service", "machine", "nhi"),
+        },
         description="A tag key and the values that mark a user as a service identity.",
     )
 
@@ -69,7 +86,9 @@ class Tenant(_Strict):
     audit_scope: tuple[AuditTag, ...] = ()
     soc1_objectives: tuple[str, ...] = ()
     owner_tag_keys: tuple[str, ...] = ("owner", "Owner", "muster:owner")
-    owners: dict[str, str] = Field(default_factory=dict, description="Principal name or id -> owner override.")
+    owners: dict[str, str] = Field(
+        default_factory=dict, description="Principal name or id -> owner override."
+    )
     identity_overrides: dict[str, Literal["human", "nhi"]] = Field(default_factory=dict)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     classification: Classification = Field(default_factory=Classification)
@@ -130,7 +149,9 @@ class Scope(_Strict):
             seen.add(key)
             missing = set(t.soc1_objectives) - set(self.soc1_objectives)
             if missing:
-                raise ValueError(f"tenant {t.label}: soc1_objectives {sorted(missing)} are not defined at top level")
+                raise ValueError(
+                    f"tenant {t.label}: soc1_objectives {sorted(missing)} are not defined at top level"
+                )
         return self
 
     def tenant(self, provider: str, tenant_id: str) -> Tenant:

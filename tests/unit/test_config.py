@@ -1,7 +1,6 @@
 """Scope file: valid files load; every mistake gives one clear error naming file, tenant and field."""
 
 import pytest
-
 from muster.config import ScopeError, load_scope, parse_scope
 
 GOOD = """
@@ -42,13 +41,19 @@ def test_good_scope_file_loads(tmp_path):
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (("audit_scope: [soc1, soc2]", "audit_scope: [soc1, soc3]"),
-         "tenants[0] (aws:123456789012).audit_scope[1]: Input should be 'soc1' or 'soc2'"),
-        (("thresholds: {unused_days: 60}", "thresholds: {unused_dayz: 60}"),
-         "tenants[0] (aws:123456789012).thresholds.unused_dayz: Extra inputs are not permitted"),
+        (
+            ("audit_scope: [soc1, soc2]", "audit_scope: [soc1, soc3]"),
+            "tenants[0] (aws:123456789012).audit_scope[1]: Input should be 'soc1' or 'soc2'",
+        ),
+        (
+            ("thresholds: {unused_days: 60}", "thresholds: {unused_dayz: 60}"),
+            "tenants[0] (aws:123456789012).thresholds.unused_dayz: Extra inputs are not permitted",
+        ),
         (('id: "210987654321"', 'id: "21098765432"'), "tenants[1]"),
-        (("role_arn: arn:aws:iam::123456789012:role/MusterAudit", "role_arn: MusterAudit"),
-         "role_arn 'MusterAudit' is not an IAM role ARN"),
+        (
+            ("role_arn: arn:aws:iam::123456789012:role/MusterAudit", "role_arn: MusterAudit"),
+            "role_arn 'MusterAudit' is not an IAM role ARN",
+        ),
         (("soc1_objectives: [CO-7]", "soc1_objectives: [CO-8]"), "soc1_objectives ['CO-8'] are not defined"),
         (("tenants:", "tenant:"), "tenant: Extra inputs are not permitted"),
         (('id: "210987654321"', 'id: "123456789012"'), "tenant aws:123456789012 is listed twice"),

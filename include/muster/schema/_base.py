@@ -109,4 +109,9 @@ class TableSpec:
 
 def table(name: str, description: str, columns: list[Column], key: list[str]) -> TableSpec:
     """Declare a snapshot table: provenance columns first, then the table's own."""
-    return TableSpec(name, description, PROVENANCE + tuple(columns), tuple(["provider", "tenant_id", "snapshot_date", *key]))
+    return TableSpec(
+        name,
+        description,
+        PROVENANCE + tuple(columns),
+        tuple(["provider", "tenant_id", "snapshot_date", *key]),
+    )

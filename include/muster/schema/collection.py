@@ -28,8 +28,12 @@ COLLECTION = table(
         Column("retries", pa.int64(), "Requests retried for any reason.", True),
         Column("throttles", pa.int64(), "Requests answered with a throttling error.", True),
         Column("items", pa.int64(), "Objects returned.", True),
-        Column("error", pa.string(), "What went wrong or why it was skipped, naming tenant, entity and field."),
-        Column("caller_identity", pa.string(), "Identity the collector ran as (ARN, service account, app id)."),
+        Column(
+            "error", pa.string(), "What went wrong or why it was skipped, naming tenant, entity and field."
+        ),
+        Column(
+            "caller_identity", pa.string(), "Identity the collector ran as (ARN, service account, app id)."
+        ),
         Column("collector_version", pa.string(), "Muster version that collected.", True),
         Column("source_as_of", UTC_TS, "The source's own as-of time (e.g. credential report GeneratedTime)."),
         Column("collected_at", UTC_TS, "When collection of the tenant started (run clock).", True),

@@ -33,13 +33,23 @@ CREDENTIALS = table(
         ),
         Column("principal_id", pa.string(), "principal_id of the identity holding the credential.", True),
         Column("kind", pa.string(), "What sort of credential this is.", True, allowed=KINDS),
-        Column("external_id", pa.string(), "The provider's own public identifier when observed (e.g. AccessKeyId)."),
+        Column(
+            "external_id",
+            pa.string(),
+            "The provider's own public identifier when observed (e.g. AccessKeyId).",
+        ),
         Column("status", pa.string(), "Whether the credential can be used now.", True, allowed=STATUSES),
         Column("managed_by", pa.string(), "Who creates and rotates it.", True, allowed=("user", "provider")),
         Column("created_at", UTC_TS, "When the credential was created (AWS: last_rotated)."),
         Column("expires_at", UTC_TS, "When the credential stops working; null when it never expires."),
-        Column("last_used_at", UTC_TS, "Most recent use the provider reports; null when never used or unknown."),
-        Column("last_used_source", pa.string(), "Which provider field last_used_at came from, or why it is unknown."),
+        Column(
+            "last_used_at", UTC_TS, "Most recent use the provider reports; null when never used or unknown."
+        ),
+        Column(
+            "last_used_source",
+            pa.string(),
+            "Which provider field last_used_at came from, or why it is unknown.",
+        ),
         Column("last_used_service", pa.string(), "Service of the most recent use, when reported."),
         Column("last_used_region", pa.string(), "Region of the most recent use, when reported."),
     ],

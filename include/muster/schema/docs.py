@@ -19,8 +19,16 @@ def render() -> str:
         "",
     ]
     for t in SNAPSHOT_TABLES.values():
-        out += [f"## `{t.name}`", "", f"{t.description}", "", f"Primary key: `{', '.join(t.primary_key)}`.", "",
-                "| column | type | required | description | sources |", "|---|---|---|---|---|"]
+        out += [
+            f"## `{t.name}`",
+            "",
+            f"{t.description}",
+            "",
+            f"Primary key: `{', '.join(t.primary_key)}`.",
+            "",
+            "| column | type | required | description | sources |",
+            "|---|---|---|---|---|",
+        ]
         for c in t.columns:
             desc = c.description + (f" One of: `{'`, `'.join(c.allowed)}`." if c.allowed else "")
             src = "; ".join(f"{k}: {v}" for k, v in c.sources.items())

@@ -19,11 +19,15 @@ GRANTS = table(
             True,
         ),
         Column("role_name", pa.string(), "Display name of the role or policy.", True),
-        Column("scope", pa.string(), "Where the grant applies (account, project, subscription, resource).", True),
+        Column(
+            "scope", pa.string(), "Where the grant applies (account, project, subscription, resource).", True
+        ),
         Column("via", pa.string(), "How the principal holds it: direct, inline, group:<group id>.", True),
         Column("condition", pa.string(), "Condition attached to the grant itself (GCP/Azure), as JSON."),
         Column("privilege", pa.string(), "Strongest privilege the role confers.", True, allowed=PRIVILEGES),
-        Column("privilege_reasons", STRINGS, "Actions and statements that justify the privilege verdict.", True),
+        Column(
+            "privilege_reasons", STRINGS, "Actions and statements that justify the privilege verdict.", True
+        ),
     ],
     ["principal_id", "role_id", "scope", "via"],
 )

@@ -25,11 +25,26 @@ PRINCIPALS = table(
             pa.string(),
             "Stable provider id of the identity; survives renames.",
             True,
-            sources={"aws": "UserId / RoleId; the account id for root", "gcp": "uniqueId", "azure": "object id"},
+            sources={
+                "aws": "UserId / RoleId; the account id for root",
+                "gcp": "uniqueId",
+                "azure": "object id",
+            },
         ),
-        Column("name", pa.string(), "Display or login name at observation time.", True,
-               sources={"aws": "UserName / RoleName", "gcp": "email", "azure": "displayName or userPrincipalName"}),
-        Column("arn_or_resource", pa.string(), "Fully qualified resource name (ARN, resource name, object path)."),
+        Column(
+            "name",
+            pa.string(),
+            "Display or login name at observation time.",
+            True,
+            sources={
+                "aws": "UserName / RoleName",
+                "gcp": "email",
+                "azure": "displayName or userPrincipalName",
+            },
+        ),
+        Column(
+            "arn_or_resource", pa.string(), "Fully qualified resource name (ARN, resource name, object path)."
+        ),
         Column("kind", pa.string(), "What sort of identity this is.", True, allowed=KINDS),
         Column("is_nhi", pa.bool_(), "True for a non-human identity (workload, automation, role).", True),
         Column("nhi_reason", pa.string(), "Why the identity was classified human or non-human.", True),
@@ -38,17 +53,33 @@ PRINCIPALS = table(
             pa.bool_(),
             "Whether the identity can still authenticate. AWS users: console password or an active "
             "credential present; roles: always true.",
-            sources={"aws": "derived from credential report", "gcp": "not disabled", "azure": "accountEnabled"},
+            sources={
+                "aws": "derived from credential report",
+                "gcp": "not disabled",
+                "azure": "accountEnabled",
+            },
         ),
-        Column("console_access", pa.bool_(), "Whether the identity can sign in interactively (password / console)."),
-        Column("mfa_enabled", pa.bool_(), "Whether a multi-factor device is registered; null where not applicable."),
+        Column(
+            "console_access",
+            pa.bool_(),
+            "Whether the identity can sign in interactively (password / console).",
+        ),
+        Column(
+            "mfa_enabled",
+            pa.bool_(),
+            "Whether a multi-factor device is registered; null where not applicable.",
+        ),
         Column("path", pa.string(), "Provider path or container of the identity (AWS path, GCP project)."),
         Column("created_at", UTC_TS, "When the identity was created."),
         Column("last_used_at", UTC_TS, "Most recent authentication or use that the provider reports."),
         Column("last_used_source", pa.string(), "Which provider field last_used_at came from."),
         Column("owner", pa.string(), "Accountable person or team, when known."),
-        Column("owner_source", pa.string(), "Where the owner came from: tag:<key>, scope-file, entra-owners."),
-        Column("boundary_role_id", pa.string(), "Permissions boundary attached to the identity (AWS), if any."),
+        Column(
+            "owner_source", pa.string(), "Where the owner came from: tag:<key>, scope-file, entra-owners."
+        ),
+        Column(
+            "boundary_role_id", pa.string(), "Permissions boundary attached to the identity (AWS), if any."
+        ),
         Column("tags", TAGS, "Provider tags or labels, as observed."),
     ],
     ["principal_id"],

@@ -21,7 +21,9 @@ ROLE_DEFINITIONS = table(
     "The permission document behind every role or policy referenced by a grant, plus AWS role trust "
     "policies, so an auditor can see why a grant is called admin.",
     [
-        Column("role_id", pa.string(), "Stable id (policy ARN; <principal ARN>/inline/<name>; role name).", True),
+        Column(
+            "role_id", pa.string(), "Stable id (policy ARN; <principal ARN>/inline/<name>; role name).", True
+        ),
         Column("role_name", pa.string(), "Display name.", True),
         Column("role_type", pa.string(), "Kind of role or policy.", True, allowed=ROLE_TYPES),
         Column("description", pa.string(), "Provider description, if any."),

@@ -133,7 +133,9 @@ class SnapshotStore:
             except (KeyError, ValueError):
                 log.warning("ignoring manifest outside the partition layout: %s", info.path)
                 continue
-            if (provider is None or ref.provider == provider) and (tenant_id is None or ref.tenant_id == tenant_id):
+            if (provider is None or ref.provider == provider) and (
+                tenant_id is None or ref.tenant_id == tenant_id
+            ):
                 refs.append(ref)
         return sorted(refs)
 
@@ -154,11 +156,15 @@ class SnapshotStore:
             raise SnapshotError(f"snapshot {ref} has no table {table}")
         data = self._read(f"{self.partition(ref)}/{entry['file']}")
         if verify and _sha256(data) != entry["sha256"]:
-            raise SnapshotError(f"snapshot {ref}: {entry['file']} does not match its manifest hash (tampered?)")
+            raise SnapshotError(
+                f"snapshot {ref}: {entry['file']} does not match its manifest hash (tampered?)"
+            )
         return pq.read_table(pa.BufferReader(data))
 
     def previous(self, ref: SnapshotRef) -> SnapshotRef | None:
-        earlier = [r for r in self.list_snapshots(ref.provider, ref.tenant_id) if r.snapshot_date < ref.snapshot_date]
+        earlier = [
+            r for r in self.list_snapshots(ref.provider, ref.tenant_id) if r.snapshot_date < ref.snapshot_date
+        ]
         return earlier[-1] if earlier else None
 
     # -- writing ---------------------------------------------------------------------------------
@@ -194,8 +200,11 @@ class SnapshotStore:
                     "pass force to re-seal it (the replaced manifest is kept)"
                 )
             old = self._read(manifest_path)
-            replaced = {"sha256": _sha256(old), "kept_as": f"_MANIFEST.replaced-{_sha256(old)[:12]}.json",
-                        "reason": reason or "forced re-seal"}
+            replaced = {
+                "sha256": _sha256(old),
+                "kept_as": f"_MANIFEST.replaced-{_sha256(old)[:12]}.json",
+                "reason": reason or "forced re-seal",
+            }
 
         self.fs.create_dir(part, recursive=True)
         entries, payloads = {}, {}
@@ -204,8 +213,12 @@ class SnapshotStore:
             _check_partition(ref, name, tbl)
             data = parquet_bytes(tbl)
             payloads[name] = data
-            entries[name] = {"file": f"{name}.parquet", "sha256": _sha256(data), "rows": tbl.num_rows,
-                             "bytes": len(data)}
+            entries[name] = {
+                "file": f"{name}.parquet",
+                "sha256": _sha256(data),
+                "rows": tbl.num_rows,
+                "bytes": len(data),
+            }
         statuses = table_statuses(tables["collection"])
         for name, st in statuses.items():
             entries[name].update(st)
@@ -231,34 +244,49 @@ class SnapshotStore:
             "tables": entries,
             "previous_manifest": None
             if prev is None
-            else {"snapshot_date": prev.snapshot_date.isoformat(), "sha256": _sha256(self.manifest_bytes(prev))},
+            else {
+                "snapshot_date": prev.snapshot_date.isoformat(),
+                "sha256": _sha256(self.manifest_bytes(prev)),
+            },
             "resealed": replaced,
             "versions": versions(),
             **(extra or {}),
         }
         self._write(manifest_path, json.dumps(manifest, indent=2, sort_keys=True).encode())
-        log.info("sealed %s/%s/%s status=%s", ref.provider, ref.tenant_id, ref.snapshot_date, manifest["status"])
+        log.info(
+            "sealed %s/%s/%s status=%s", ref.provider, ref.tenant_id, ref.snapshot_date, manifest["status"]
+        )
         return manifest
 
     def verify(self, ref: SnapshotRef) -> list[str]:
         """Problems with a sealed snapshot: file hashes, row counts, chain link. Empty when sound."""
         problems = []
         manifest = self.manifest(ref)
-        for name, entry in manifest["tables"].items():
+        for entry in manifest["tables"].values():
             path = f"{self.partition(ref)}/{entry['file']}"
             if not self._exists(path):
                 problems.append(f"{ref}: {entry['file']} is missing")
-            elif _sha256(self._read(path)) != entry["sha256"]:
+                continue
+            data = self._read(path)
+            if _sha256(data) != entry["sha256"]:
                 problems.append(f"{ref}: {entry['file']} does not match its SHA-256")
+            elif pq.read_metadata(pa.BufferReader(data)).num_rows != entry["rows"]:
+                problems.append(
+                    f"{ref}: {entry['file']} does not hold the {entry['rows']} rows its manifest names"
+                )
         link = manifest.get("previous_manifest")
         prev = self.previous(ref)
         if link and prev is None:
             problems.append(f"{ref}: previous snapshot {link['snapshot_date']} is gone")
         elif link and prev is not None:
             if link["snapshot_date"] != prev.snapshot_date.isoformat():
-                problems.append(f"{ref}: chain names {link['snapshot_date']}, latest earlier is {prev.snapshot_date}")
+                problems.append(
+                    f"{ref}: chain names {link['snapshot_date']}, latest earlier is {prev.snapshot_date}"
+                )
             elif _sha256(self.manifest_bytes(prev)) != link["sha256"]:
-                problems.append(f"{ref}: previous manifest {prev.snapshot_date} changed since this one was sealed")
+                problems.append(
+                    f"{ref}: previous manifest {prev.snapshot_date} changed since this one was sealed"
+                )
         elif link is None and prev is not None:
             problems.append(f"{ref}: no chain link although {prev.snapshot_date} precedes it")
         return problems
@@ -268,8 +296,15 @@ def _check_partition(ref: SnapshotRef, name: str, tbl: pa.Table) -> None:
     """Every row must belong to the partition it is written into."""
     import pyarrow.compute as pc
 
-    for col, want in (("provider", ref.provider), ("tenant_id", ref.tenant_id), ("snapshot_date", ref.snapshot_date)):
-        if len(tbl) and not pc.all(pc.equal(tbl.column(col), pa.scalar(want, tbl.schema.field(col).type))).as_py():
+    for col, want in (
+        ("provider", ref.provider),
+        ("tenant_id", ref.tenant_id),
+        ("snapshot_date", ref.snapshot_date),
+    ):
+        if (
+            len(tbl)
+            and not pc.all(pc.equal(tbl.column(col), pa.scalar(want, tbl.schema.field(col).type))).as_py()
+        ):
             raise SnapshotError(f"table {name}: rows with {col} other than {want!r} in snapshot {ref}")
 
 

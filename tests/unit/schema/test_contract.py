@@ -6,7 +6,6 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-
 from muster.schema import SCHEMA_VERSION, SNAPSHOT_TABLES, to_table
 from muster.schema.golden import GOLDEN, contract_text, version_dir
 
@@ -58,7 +57,10 @@ def test_released_golden_copies_are_unchanged():
     for line in (GOLDEN / "SHA256SUMS").read_text().splitlines():
         digest, path = line.split("  ", 1)
         pinned[path] = digest
-    on_disk = {str(p.relative_to(GOLDEN)): hashlib.sha256(p.read_bytes()).hexdigest() for p in GOLDEN.glob("v*/*.json")}
+    on_disk = {
+        str(p.relative_to(GOLDEN)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in GOLDEN.glob("v*/*.json")
+    }
     assert on_disk == pinned
 
 

@@ -4,7 +4,6 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
-
 from muster.schema import CREDENTIALS, GRANTS, PRINCIPALS, SchemaViolation, to_table, validate_table
 
 DAY = dt.date(2026, 11, 26)
@@ -12,8 +11,17 @@ T0 = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 
 
 def principal(**kw):
-    row = dict(provider="aws", tenant_id="123456789012", snapshot_date=DAY, principal_id="AIDA1", name="svc",
-               kind="service_user", is_nhi=True, nhi_reason="no console password", tags={"owner": "ann"})
+    row = dict(
+        provider="aws",
+        tenant_id="123456789012",
+        snapshot_date=DAY,
+        principal_id="AIDA1",
+        name="svc",
+        kind="service_user",
+        is_nhi=True,
+        nhi_reason="no console password",
+        tags={"owner": "ann"},
+    )
     row.update(kw)
     return row
 
@@ -28,11 +36,16 @@ def test_valid_rows_become_a_sorted_table_with_the_declared_schema():
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        (principal(colour="red"), "table principals: undeclared column(s) ['colour'] in row (provider='aws', "
-         "tenant_id='123456789012', snapshot_date=datetime.date(2026, 11, 26), principal_id='AIDA1')"),
+        (
+            principal(colour="red"),
+            "table principals: undeclared column(s) ['colour'] in row (provider='aws', "
+            "tenant_id='123456789012', snapshot_date=datetime.date(2026, 11, 26), principal_id='AIDA1')",
+        ),
         (principal(name=None), "table principals: required column name is null in row"),
-        (principal(created_at=dt.datetime(2026, 1, 1)), "table principals: column created_at must be a "
-         "timezone-aware datetime"),
+        (
+            principal(created_at=dt.datetime(2026, 1, 1)),
+            "table principals: column created_at must be a timezone-aware datetime",
+        ),
         (principal(owner=""), "table principals: column owner holds ''; unknown values must be null"),
         (principal(owner="None"), "column owner holds 'None'"),
         (principal(kind="robot"), "table principals: column kind holds 'robot', not one of"),
@@ -46,13 +59,24 @@ def test_violations_name_table_column_and_row(row, message):
 
 
 def test_duplicate_primary_key_is_rejected():
-    with pytest.raises(SchemaViolation, match=r"table principals: duplicate primary key .*'principal_id': 'AIDA1'"):
+    with pytest.raises(
+        SchemaViolation, match=r"table principals: duplicate primary key .*'principal_id': 'AIDA1'"
+    ):
         to_table(PRINCIPALS, [principal(), principal(name="other")])
 
 
 def test_composite_key_allows_same_principal_with_different_roles():
-    base = dict(provider="aws", tenant_id="1", snapshot_date=DAY, principal_id="P", role_name="r", scope="account/1",
-                via="direct", privilege="read", privilege_reasons=["r"])
+    base = dict(
+        provider="aws",
+        tenant_id="1",
+        snapshot_date=DAY,
+        principal_id="P",
+        role_name="r",
+        scope="account/1",
+        via="direct",
+        privilege="read",
+        privilege_reasons=["r"],
+    )
     tbl = to_table(GRANTS, [dict(base, role_id="a"), dict(base, role_id="b")])
     assert tbl.num_rows == 2
     with pytest.raises(SchemaViolation, match="duplicate primary key"):
