@@ -1,25 +1,10 @@
-"""Airflow for the DAG tests: an isolated AIRFLOW_HOME, set before anything imports airflow.
+"""DAG tests: the dags folder (the isolated AIRFLOW_HOME is set up by the root conftest)."""
 
-Airflow reads its configuration once, at import, so this runs when pytest loads this conftest (module
-scope), not in a fixture. A pytest run must never touch ~/airflow.
-"""
-
-import atexit
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
-from muster.sandbox.demo import airflow_env
 
 DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
-
-if "MUSTER_TEST_AIRFLOW_HOME" not in os.environ:
-    _home = tempfile.mkdtemp(prefix="muster-test-airflow-")
-    atexit.register(shutil.rmtree, _home, ignore_errors=True)
-    os.environ["MUSTER_TEST_AIRFLOW_HOME"] = _home
-    os.environ.update(airflow_env(Path(_home), DAGS_FOLDER))
 
 
 @pytest.fixture(scope="session")

@@ -28,8 +28,10 @@ from .transform import ENTITY_FEEDS, transform_account
 NO_API = "offline import: no API available"
 NOT_SUPPLIED = "not supplied to the import"
 GAAD_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
-#: Entities that only the live API can fill.
-API_ONLY = ("access_keys", "ssh_public_keys", "service_specific_credentials")
+#: Entities that only the live API can fill. Access keys are not among them: the credential report
+#: covers them; users it does not cover make the (otherwise complete) access_keys entity partial in
+#: the transform, so a complete import still vouches for every access key.
+API_ONLY = ("ssh_public_keys", "service_specific_credentials")
 
 
 class ExportError(ValueError):
@@ -131,6 +133,8 @@ def _entities(
             "partial",
         )
     entities = [details, _report_entity(account, report, generated)]
+    if report is not None:
+        entities.append(EntityResult("access_keys", ENTITY_FEEDS["access_keys"]))
     for name in API_ONLY:
         error = f"account {account}: {name}: {NO_API}"
         entities.append(EntityResult(name, ENTITY_FEEDS[name], status="not_collected", error=error))

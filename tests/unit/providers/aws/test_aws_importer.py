@@ -78,7 +78,6 @@ def test_import_entities():
         f"account {ACCOUNT}: ssh_public_keys: offline import: no API available"
     )
     assert entity(collected, "access_keys").error == (
-        f"account {ACCOUNT}: access_keys: offline import: no API available; "
         f"account {ACCOUNT}: access_keys: user(s) with no credential report row and no ListAccessKeys data, "
         "credentials unknown: USER, USER_WITH_BAD_INLINE_POLICY"
     )
