@@ -58,6 +58,7 @@ def _aws_managed_catalogue() -> dict:
 # -- the emulator's clock --------------------------------------------------------------------------
 _sim_now: dt.datetime | None = None
 _real_utcnow = None
+_real_report = None
 
 
 def _iam_utcnow() -> dt.datetime:
@@ -71,13 +72,25 @@ def set_clock(now: dt.datetime | None) -> None:
     moto's IAM module is redirected (it stamps last-used times when temporary credentials are used),
     not STS: temporary credentials must expire by the real clock or botocore keeps refreshing them.
     """
-    global _sim_now, _real_utcnow
+    global _sim_now, _real_utcnow, _real_report
     import moto.iam.models as iam_models
+    from moto.iam.responses import IamResponse
 
     if _real_utcnow is None:
         _real_utcnow = iam_models.utcnow
+        _real_report = IamResponse.get_credential_report
     _sim_now = now
     iam_models.utcnow = _iam_utcnow if now is not None else _real_utcnow
+    # moto answers every credential report with GeneratedTime 2015-02-02: stamp the simulated night.
+    IamResponse.get_credential_report = _stamped_report if now is not None else _real_report
+
+
+def _stamped_report(self):
+    from moto.core.responses import ActionResult
+
+    result = dict(_real_report(self).result)
+    result["GeneratedTime"] = _sim_now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ActionResult(result)
 
 
 # -- seeding ---------------------------------------------------------------------------------------
