@@ -65,7 +65,7 @@ def _report_manifest(manifest: dict) -> int:
 
 def cmd_collect(args) -> int:
     from .clock import clock_kind, now
-    from .providers.aws.collect import collect_account
+    from .nightly import collector_for
     from .snapshot import SnapshotStore, seal_collected
 
     scope, tenant = _tenant(args, args.provider)
@@ -76,7 +76,7 @@ def cmd_collect(args) -> int:
             f"--date {date} is not today ({started.date()} UTC): a snapshot is labelled with the day it was "
             "observed, and the past cannot be observed; use `muster import` for exports taken earlier"
         )
-    collected = collect_account(tenant, date)
+    collected = collector_for(tenant.provider)(tenant, date)
     manifest = seal_collected(
         SnapshotStore(args.root),
         collected,
@@ -229,8 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("collect", help="collect one tenant now and seal today's snapshot")
-    c.add_argument("provider", choices=["aws"])
-    c.add_argument("--tenant", required=True, help="AWS account id")
+    c.add_argument("provider", choices=["aws", "gcp", "azure"])
+    c.add_argument("--tenant", required=True, help="AWS account id, GCP project (or org-N), Entra tenant id")
     c.add_argument("--root", required=True, help="store root: a path or s3:// URL")
     c.add_argument("--date", type=_date, help="must be today (UTC); the default")
     c.add_argument("--scope", help="scope file with the tenant's settings (role, owners, thresholds)")

@@ -75,6 +75,18 @@ class Classification(_Strict):
         return v
 
 
+_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+#: provider -> (pattern of a tenant id, how to say it in an error). Ids are path-safe: they name partitions.
+TENANT_ID_FORMS = {
+    "aws": (r"\d{12}", "a 12-digit account id"),
+    "gcp": (
+        r"[a-z][a-z0-9-]{4,28}[a-z0-9]|org-\d{1,20}|folder-\d{1,20}",
+        "a project id, or org-<number> / folder-<number>",
+    ),
+    "azure": (_GUID, "an Entra tenant id (GUID)"),
+}
+
+
 class Tenant(_Strict):
     provider: Provider
     id: str = Field(description="AWS account id, GCP project/organisation id or Entra tenant id.")
@@ -98,11 +110,25 @@ class Tenant(_Strict):
         "no bulk API exists). When off they are recorded as not collected, never as absent.",
     )
     discovered_from: str | None = Field(None, description="Set by discovery: the organisation it came from.")
+    impersonate_service_account: str | None = Field(
+        None, description="GCP: service account impersonated (through IAM Credentials) before collecting."
+    )
+    subscriptions: tuple[str, ...] = Field(
+        (), description="Azure: subscription ids whose RBAC is collected; empty means every visible one."
+    )
 
     @model_validator(mode="after")
     def _check_ids(self) -> Tenant:
-        if self.provider == "aws" and not re.fullmatch(r"\d{12}", self.id):
-            raise ValueError(f"aws tenant id {self.id!r} must be a 12-digit account id")
+        if self.provider not in TENANT_ID_FORMS:
+            raise ValueError(f"unknown provider {self.provider!r}")
+        pattern, form = TENANT_ID_FORMS[self.provider]
+        if not re.fullmatch(pattern, self.id):
+            raise ValueError(f"{self.provider} tenant id {self.id!r} must be {form}")
+        for sub in self.subscriptions:
+            if not re.fullmatch(_GUID, sub):
+                raise ValueError(f"subscription {sub!r} is not a subscription id (GUID)")
+        if self.subscriptions and self.provider != "azure":
+            raise ValueError("subscriptions only apply to azure tenants")
         if self.role_arn and not re.fullmatch(r"arn:aws[\w-]*:iam::\d{12}:role/.+", self.role_arn):
             raise ValueError(f"role_arn {self.role_arn!r} is not an IAM role ARN")
         unknown = set(self.soc1_objectives) and "soc1" not in self.audit_scope

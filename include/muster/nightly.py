@@ -204,11 +204,19 @@ def collect_tenant(
 
 
 def collector_for(provider: str) -> Collector:
-    """The collector of one provider (GCP and Azure slot in here)."""
+    """The collector of one provider: `(tenant, snapshot_date) -> Collected`, never raising for in-tenant problems."""
     if provider == "aws":
         from .providers.aws.collect import collect_account
 
         return collect_account
+    if provider == "gcp":
+        from .providers.gcp.collect import collect_tenant as collect_gcp
+
+        return collect_gcp
+    if provider == "azure":
+        from .providers.azure.collect import collect_tenant as collect_azure
+
+        return collect_azure
     raise NightlyError(f"no collector for provider {provider!r} yet")
 
 

@@ -320,8 +320,8 @@ def test_the_simulated_clock_is_recorded_in_the_manifest(tmp_path, monkeypatch):
 
 
 def test_unknown_providers_are_refused():
-    with pytest.raises(nightly.NightlyError, match="no collector for provider 'gcp' yet"):
-        nightly.collector_for("gcp")
+    with pytest.raises(nightly.NightlyError, match="no collector for provider 'oci' yet"):
+        nightly.collector_for("oci")
 
 
 # -- publish / summary -----------------------------------------------------------------------------

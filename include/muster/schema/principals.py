@@ -13,6 +13,9 @@ KINDS = (
     "service_principal",
     "application",
     "root",
+    "group",
+    "domain",
+    "public",
 )
 
 PRINCIPALS = table(
@@ -45,7 +48,14 @@ PRINCIPALS = table(
         Column(
             "arn_or_resource", pa.string(), "Fully qualified resource name (ARN, resource name, object path)."
         ),
-        Column("kind", pa.string(), "What sort of identity this is.", True, allowed=KINDS),
+        Column(
+            "kind",
+            pa.string(),
+            "What sort of identity this is. group / domain / public are grantees that stand for many people "
+            "(a GCP or Entra group, a Workspace domain, allUsers / allAuthenticatedUsers).",
+            True,
+            allowed=KINDS,
+        ),
         Column("is_nhi", pa.bool_(), "True for a non-human identity (workload, automation, role).", True),
         Column("nhi_reason", pa.string(), "Why the identity was classified human or non-human.", True),
         Column(

@@ -3,21 +3,48 @@
 pyarrow alone is too forgiving for evidence: ``Table.from_pylist(schema=...)`` drops unknown keys, lets
 nulls into non-nullable fields until the Parquet writer trips over them, and reads naive datetimes as
 if they were UTC. Every check here raises ``SchemaViolation`` naming table, column and row key.
+
+Fast by construction: rows are turned into columns in one C-level pass, the checks are Arrow kernels or
+C-level scans, and only on failure is the offending row located in Python to name it in the message.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import partial
+from operator import attrgetter, is_not, itemgetter
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._base import TableSpec
 
+#: String values that stand for "unknown" and must be null instead.
+_NOT_NULL_MARKERS = ("", "None")
+_NOT_NULL_SET = pa.array(_NOT_NULL_MARKERS, pa.string())
+_CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError)
+_tzinfo = attrgetter("tzinfo")
+_present = partial(is_not, None)
+
 
 class SchemaViolation(ValueError):
     """Rows that do not fit the declared table; the message names table, column and row key."""
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic collector: converting allocates a tuple per row, which would trigger full rescans
+    of the (acyclic) row dicts the caller still holds. Reference counting frees everything as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _row_key(spec: TableSpec, row: Mapping) -> str:
@@ -39,33 +66,41 @@ def _check_keys(spec: TableSpec, rows: Sequence[Mapping]) -> None:
         seen_shapes.add(shape)
 
 
-def _columns(spec: TableSpec, rows: Sequence[Mapping]) -> dict[str, list]:
-    """Rows to column lists once; every later check is a pass over one list or an Arrow kernel."""
-    return {c.name: [r.get(c.name) for r in rows] for c in spec.columns}
+def _columns(spec: TableSpec, rows: Sequence[Mapping]) -> list[Sequence]:
+    """Rows to one value sequence per declared column, in declaration order.
+
+    Fast path, when every row holds exactly the declared keys (what the transforms emit): one C-level pass
+    that reads each row once. Otherwise the keys are checked shape by shape and absent keys read as None.
+    """
+    names = spec.column_names
+    if not rows:
+        return [() for _ in names]
+    if len(names) > 1 and set(map(len, rows)) == {len(names)}:
+        try:
+            return list(zip(*map(itemgetter(*names), rows), strict=True))
+        except KeyError:
+            pass  # same number of keys but not the declared ones: the slow path names the extra key
+    _check_keys(spec, rows)
+    return [[r.get(name) for r in rows] for name in names]
 
 
-def _check_values(spec: TableSpec, rows: Sequence[Mapping], cols: dict[str, list]) -> None:
-    for col in spec.columns:
-        values = cols[col.name]
-        if col.required and None in values:
-            raise SchemaViolation(
-                f"table {spec.name}: required column {col.name} is null in row "
-                f"{_row_key(spec, rows[values.index(None)])}"
-            )
-        if pa.types.is_timestamp(col.type):
-            for i, v in enumerate(values):
-                if v is not None and (not isinstance(v, dt.datetime) or v.tzinfo is None):
-                    raise SchemaViolation(
-                        f"table {spec.name}: column {col.name} must be a timezone-aware datetime, got {v!r} "
-                        f"in row {_row_key(spec, rows[i])}"
-                    )
-        elif pa.types.is_string(col.type):
-            for bad in ("", "None"):
-                if bad in values:
-                    raise SchemaViolation(
-                        f"table {spec.name}: column {col.name} holds {bad!r}; unknown values must be null "
-                        f"(row {_row_key(spec, rows[values.index(bad)])})"
-                    )
+def _check_timestamps(spec: TableSpec, rows: Sequence[Mapping], cols: list[Sequence]) -> None:
+    """Timestamp values must be aware datetimes (Arrow would read a naive one as UTC)."""
+    for col, values in zip(spec.columns, cols, strict=True):
+        if not pa.types.is_timestamp(col.type):
+            continue
+        present = list(filter(_present, values))
+        try:
+            if set(map(type, present)) <= {dt.datetime} and None not in set(map(_tzinfo, present)):
+                continue
+        except AttributeError:
+            pass  # a value without tzinfo: located below
+        for i, v in enumerate(values):
+            if v is not None and (not isinstance(v, dt.datetime) or v.tzinfo is None):
+                raise SchemaViolation(
+                    f"table {spec.name}: column {col.name} must be a timezone-aware datetime, got {v!r} "
+                    f"in row {_row_key(spec, rows[i])}"
+                )
 
 
 def _locate_type_error(spec: TableSpec, rows: Sequence[Mapping], err: Exception) -> SchemaViolation:
@@ -73,7 +108,7 @@ def _locate_type_error(spec: TableSpec, rows: Sequence[Mapping], err: Exception)
         for row in rows:
             try:
                 pa.array([row.get(col.name)], type=col.type)
-            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as e:
+            except _CONVERSION_ERRORS as e:
                 return SchemaViolation(
                     f"table {spec.name}: column {col.name} cannot hold {row.get(col.name)!r} "
                     f"({e}) in row {_row_key(spec, row)}"
@@ -81,29 +116,56 @@ def _locate_type_error(spec: TableSpec, rows: Sequence[Mapping], err: Exception)
     return SchemaViolation(f"table {spec.name}: rows do not fit the schema: {err}")
 
 
-def _check_table(spec: TableSpec, tbl: pa.Table) -> None:
+def _first(mask: pa.ChunkedArray | pa.Array) -> int | None:
+    """Index of the first true value of a boolean mask, or None."""
+    mask = pc.fill_null(mask, False)
+    return pc.index(mask, True).as_py() if pc.any(mask).as_py() else None
+
+
+def _table_key(spec: TableSpec, tbl: pa.Table) -> Callable[[int], str]:
+    """Row key by index, read from the table (used when there are no source rows)."""
+    return lambda i: str({k: tbl.column(k)[i].as_py() for k in spec.primary_key})
+
+
+def _check_table(spec: TableSpec, tbl: pa.Table, key: Callable[[int], str], markers: bool = True) -> None:
+    """Required columns, enumerations and (with ``markers``) ""/"None" strings, with Arrow kernels."""
     for col in spec.columns:
-        if col.required and tbl.column(col.name).null_count:
-            idx = pc.index(pc.is_null(tbl.column(col.name)), True).as_py()
-            key = {k: tbl.column(k)[idx].as_py() for k in spec.primary_key}
-            raise SchemaViolation(f"table {spec.name}: required column {col.name} is null in row {key}")
+        column = tbl.column(col.name)
+        if col.required and column.null_count:
+            idx = _first(pc.is_null(column))
+            raise SchemaViolation(f"table {spec.name}: required column {col.name} is null in row {key(idx)}")
         if col.allowed and len(tbl):
-            bad = pc.invert(pc.fill_null(pc.is_in(tbl.column(col.name), pa.array(col.allowed)), True))
-            if pc.any(bad).as_py():
-                idx = pc.index(bad, True).as_py()
-                key = {k: tbl.column(k)[idx].as_py() for k in spec.primary_key}
+            idx = _first(pc.invert(pc.is_in(column, pa.array(col.allowed))))
+            if idx is not None:
                 raise SchemaViolation(
-                    f"table {spec.name}: column {col.name} holds {tbl.column(col.name)[idx].as_py()!r}, "
-                    f"not one of {list(col.allowed)} (row {key})"
+                    f"table {spec.name}: column {col.name} holds {column[idx].as_py()!r}, "
+                    f"not one of {list(col.allowed)} (row {key(idx)})"
                 )
-    if len(tbl):
-        counts = tbl.group_by(list(spec.primary_key)).aggregate([([], "count_all")])
-        dup = counts.filter(pc.greater(counts.column("count_all"), 1))
-        if len(dup):
-            first = {k: dup.column(k)[0].as_py() for k in spec.primary_key}
-            raise SchemaViolation(
-                f"table {spec.name}: duplicate primary key {first} ({len(dup)} duplicated key(s))"
-            )
+        if markers and pa.types.is_string(col.type) and len(tbl):
+            idx = _first(pc.is_in(column, _NOT_NULL_SET))
+            if idx is not None:
+                raise SchemaViolation(
+                    f"table {spec.name}: column {col.name} holds {column[idx].as_py()!r}; unknown values "
+                    f"must be null (row {key(idx)})"
+                )
+
+
+def _check_duplicates(spec: TableSpec, ordered: pa.Table) -> None:
+    """No two rows share a primary key; ``ordered`` is sorted by it, so duplicates are neighbours."""
+    n = len(ordered)
+    if n < 2:
+        return
+    same = None
+    for k in spec.primary_key:
+        column = ordered.column(k)
+        equal = pc.fill_null(pc.equal(column.slice(1), column.slice(0, n - 1)), False)
+        same = equal if same is None else pc.and_(same, equal)
+    if not pc.any(same).as_py():
+        return
+    repeats = pc.indices_nonzero(same).to_pylist()
+    distinct = sum(1 for j, i in enumerate(repeats) if j == 0 or repeats[j - 1] != i - 1)
+    first = {k: ordered.column(k)[repeats[0]].as_py() for k in spec.primary_key}
+    raise SchemaViolation(f"table {spec.name}: duplicate primary key {first} ({distinct} duplicated key(s))")
 
 
 def sort_table(spec: TableSpec, tbl: pa.Table) -> pa.Table:
@@ -114,16 +176,19 @@ def sort_table(spec: TableSpec, tbl: pa.Table) -> pa.Table:
 def to_table(spec: TableSpec, rows: Iterable[Mapping]) -> pa.Table:
     """Validate transform output and return it as a sorted Arrow table with the declared schema."""
     rows = rows if isinstance(rows, Sequence) else list(rows)
-    _check_keys(spec, rows)
-    cols = _columns(spec, rows)
-    _check_values(spec, rows, cols)
-    try:
-        arrays = [pa.array(cols[c.name], type=c.type) for c in spec.columns]
-        tbl = pa.Table.from_arrays(arrays, schema=spec.schema)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as e:
-        raise _locate_type_error(spec, rows, e) from e
-    _check_table(spec, tbl)
-    return sort_table(spec, tbl)
+    with _cyclic_gc_paused():
+        cols = _columns(spec, rows)
+        _check_timestamps(spec, rows, cols)
+        try:
+            arrays = [pa.array(values, type=c.type) for c, values in zip(spec.columns, cols, strict=True)]
+            tbl = pa.Table.from_arrays(arrays, schema=spec.schema)
+        except _CONVERSION_ERRORS as e:
+            raise _locate_type_error(spec, rows, e) from e
+        del cols, arrays
+    _check_table(spec, tbl, lambda i: _row_key(spec, rows[i]))
+    ordered = sort_table(spec, tbl)
+    _check_duplicates(spec, ordered)
+    return ordered
 
 
 def validate_table(spec: TableSpec, tbl: pa.Table) -> pa.Table:
@@ -140,5 +205,6 @@ def validate_table(spec: TableSpec, tbl: pa.Table) -> pa.Table:
         got = tbl.schema.field(col.name).type
         if got != col.type:
             raise SchemaViolation(f"table {spec.name}: column {col.name} has type {got}, declared {col.type}")
-    _check_table(spec, tbl)
+    _check_table(spec, tbl, _table_key(spec, tbl), markers=False)
+    _check_duplicates(spec, sort_table(spec, tbl))
     return tbl.cast(spec.schema)
