@@ -12,11 +12,18 @@ from .validate import SchemaViolation, to_table, validate_table
 SNAPSHOT_TABLES: dict[str, TableSpec] = {
     t.name: t for t in (PRINCIPALS, CREDENTIALS, GRANTS, ROLE_DEFINITIONS, COLLECTION)
 }
+#: Tables derived from sealed snapshots (changes, findings, ledger); declared in their own modules and
+#: registered here so that golden copies, docs and contract tests cover them too.
+DERIVED_TABLES: dict[str, TableSpec] = {}
+#: Every declared table.
+ALL_TABLES: dict[str, TableSpec] = {**SNAPSHOT_TABLES, **DERIVED_TABLES}
 #: The tables whose completeness the collection table vouches for.
 INVENTORY_TABLES = ("principals", "credentials", "grants", "role_definitions")
 
 __all__ = [
+    "ALL_TABLES",
     "COLLECTION",
+    "DERIVED_TABLES",
     "CREDENTIALS",
     "GRANTS",
     "INVENTORY_TABLES",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from . import SCHEMA_VERSION, SNAPSHOT_TABLES
+from . import ALL_TABLES, SCHEMA_VERSION
 
 TARGET = Path(__file__).resolve().parents[3] / "docs" / "SCHEMA.md"
 
@@ -18,7 +18,7 @@ def render() -> str:
         "Timestamps are UTC (`timestamp[us, tz=UTC]`); an unknown value is null, never an empty string.",
         "",
     ]
-    for t in SNAPSHOT_TABLES.values():
+    for t in ALL_TABLES.values():
         out += [
             f"## `{t.name}`",
             "",

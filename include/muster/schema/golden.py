@@ -12,13 +12,13 @@ import json
 import sys
 from pathlib import Path
 
-from . import SCHEMA_VERSION, SNAPSHOT_TABLES
+from . import ALL_TABLES, SCHEMA_VERSION
 
 GOLDEN = Path(__file__).parent / "golden"
 
 
 def contract_text(name: str) -> str:
-    return json.dumps(SNAPSHOT_TABLES[name].contract(), indent=2, sort_keys=True) + "\n"
+    return json.dumps(ALL_TABLES[name].contract(), indent=2, sort_keys=True) + "\n"
 
 
 def version_dir(version: str = SCHEMA_VERSION) -> Path:
@@ -30,7 +30,7 @@ def write_current() -> Path:
     if target.exists():
         raise SystemExit(f"{target} exists: a released schema is never rewritten; bump SCHEMA_VERSION")
     target.mkdir(parents=True)
-    for name in SNAPSHOT_TABLES:
+    for name in ALL_TABLES:
         (target / f"{name}.json").write_text(contract_text(name))
     sums = GOLDEN / "SHA256SUMS"
     lines = sums.read_text().splitlines() if sums.exists() else []

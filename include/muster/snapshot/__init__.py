@@ -1,6 +1,7 @@
 """Validate -> write -> seal snapshots; read back only what is sealed."""
 
+from .derived import DerivedStore
 from .seal import seal_collected
 from .store import MANIFEST, SnapshotError, SnapshotRef, SnapshotStore, parquet_bytes
 
-__all__ = ["MANIFEST", "SnapshotError", "SnapshotRef", "SnapshotStore", "parquet_bytes", "seal_collected"]
+__all__ = ["DerivedStore", "MANIFEST", "SnapshotError", "SnapshotRef", "SnapshotStore", "parquet_bytes", "seal_collected"]

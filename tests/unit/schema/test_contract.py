@@ -6,31 +6,31 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-from muster.schema import SCHEMA_VERSION, SNAPSHOT_TABLES, to_table
+from muster.schema import ALL_TABLES, SCHEMA_VERSION, to_table
 from muster.schema.golden import GOLDEN, contract_text, version_dir
 
-TABLES = sorted(SNAPSHOT_TABLES)
+TABLES = sorted(ALL_TABLES)
 
 
 @pytest.mark.parametrize("name", TABLES)
 def test_every_field_has_a_description(name):
-    schema = SNAPSHOT_TABLES[name].schema
+    schema = ALL_TABLES[name].schema
     undescribed = [f.name for f in schema if not (f.metadata or {}).get(b"description", b"").strip()]
     assert undescribed == []
 
 
 @pytest.mark.parametrize("name", TABLES)
 def test_schema_metadata_names_version_and_primary_key(name):
-    meta = SNAPSHOT_TABLES[name].schema.metadata
+    meta = ALL_TABLES[name].schema.metadata
     assert meta[b"muster.schema_version"] == SCHEMA_VERSION.encode()
     key = json.loads(meta[b"muster.primary_key"])
     assert key[:3] == ["provider", "tenant_id", "snapshot_date"]
-    assert all(not SNAPSHOT_TABLES[name].schema.field(k).nullable for k in key)
+    assert all(not ALL_TABLES[name].schema.field(k).nullable for k in key)
 
 
 @pytest.mark.parametrize("name", TABLES)
 def test_parquet_round_trip_keeps_schema_and_metadata(name):
-    spec = SNAPSHOT_TABLES[name]
+    spec = ALL_TABLES[name]
     tbl = to_table(spec, [])
     buf = io.BytesIO()
     pq.write_table(tbl, buf)
