@@ -3,6 +3,7 @@
 from ._base import SCHEMA_VERSION, Column, TableSpec
 from .collection import COLLECTION
 from .credentials import CREDENTIALS
+from .findings import FINDINGS
 from .grants import GRANTS
 from .principals import PRINCIPALS
 from .role_definitions import ROLE_DEFINITIONS
@@ -14,7 +15,7 @@ SNAPSHOT_TABLES: dict[str, TableSpec] = {
 }
 #: Tables derived from sealed snapshots (changes, findings, ledger); declared in their own modules and
 #: registered here so that golden copies, docs and contract tests cover them too.
-DERIVED_TABLES: dict[str, TableSpec] = {}
+DERIVED_TABLES: dict[str, TableSpec] = {t.name: t for t in (FINDINGS,)}
 #: Every declared table.
 ALL_TABLES: dict[str, TableSpec] = {**SNAPSHOT_TABLES, **DERIVED_TABLES}
 #: The tables whose completeness the collection table vouches for.
@@ -24,6 +25,7 @@ __all__ = [
     "ALL_TABLES",
     "COLLECTION",
     "DERIVED_TABLES",
+    "FINDINGS",
     "CREDENTIALS",
     "GRANTS",
     "INVENTORY_TABLES",
