@@ -1,8 +1,9 @@
 """
 ### muster_nightly: the nightly roll call of cloud identities
 
-**plan** reads the scope file (and discovers AWS Organization members), **collect** runs once per tenant
-(mapped; the `muster_aws` pool caps how many AWS tenants are collected at once), **seal** turns each
+**plan** reads the scope file (and discovers AWS Organization members), **collect_<provider>** runs once
+per tenant (mapped; the `muster_aws`, `muster_gcp` and `muster_azure` pools cap how many tenants of each
+cloud are collected at once, so one cloud's API limits never starve another's), **seal_<provider>** turns each
 tenant's staged tables into a sealed, hash-chained snapshot, and **publish** records the run and emits
 the `muster_snapshots` asset for downstream DAGs.
 
@@ -14,7 +15,8 @@ Params (both default to the environment): `scope_file` (`MUSTER_SCOPE_FILE`), `r
 or an s3:// URL). Credentials: the tenant's Airflow connection (`connection_id`, type `aws`;
 `AIRFLOW_CONN_*` variables work) or boto3's default chain, then the tenant's role if it names one.
 
-Create the pool once: `airflow pools set muster_aws 4 "Concurrent AWS tenant collections"`.
+Create the pools once: `airflow pools set muster_aws 4 "Concurrent AWS tenant collections"` (likewise
+`muster_gcp`, `muster_azure`).
 All logic lives in `muster.nightly`; this file only wires tasks.
 """
 
@@ -25,7 +27,7 @@ import datetime as dt
 from airflow.sdk import Param, dag, get_current_context, task
 from muster.assets import SNAPSHOTS
 
-AWS_POOL = "muster_aws"
+PROVIDERS = ("aws", "gcp", "azure")
 
 
 @dag(
@@ -59,7 +61,12 @@ def muster_nightly():
         scope_file, root = nightly.resolve_paths(params["scope_file"], params["root"])
         return nightly.plan(scope_file, root, logical_date or dag_run.run_after, run_id)
 
-    @task(pool=AWS_POOL, map_index_template="{{ tenant_label }}", multiple_outputs=False)
+    @task(multiple_outputs=False)
+    def tenants(specs: list[dict], provider: str) -> list[dict]:
+        """The planned tenants of one cloud (Airflow cannot map over one key of a task's output)."""
+        return [s for s in specs if s["provider"] == provider]
+
+    @task(map_index_template="{{ tenant_label }}", multiple_outputs=False)
     def collect(spec: dict, params=None, run_id=None, ti=None) -> dict:
         """Collect one tenant into the run's staging area; on the last try a failure is staged as failed."""
         from muster import nightly
@@ -77,20 +84,27 @@ def muster_nightly():
         _, root = nightly.resolve_paths(params["scope_file"], params["root"])
         return nightly.seal_tenant(staged, root, run_id)
 
-    @task(outlets=[SNAPSHOTS], multiple_outputs=False)
-    def publish(
-        sealed: list[dict], params=None, run_id=None, logical_date=None, dag_run=None, outlet_events=None
-    ):
+    # A provider without tenants maps over nothing and is skipped; publish still runs for the others.
+    @task(outlets=[SNAPSHOTS], multiple_outputs=False, trigger_rule="none_failed")
+    def publish(sealed: list, params=None, run_id=None, logical_date=None, dag_run=None, outlet_events=None):
         """Record the run's snapshots and announce them to downstream DAGs."""
         from muster import nightly
 
         _, root = nightly.resolve_paths(params["scope_file"], params["root"])
         # A slice is one XCom request; iterating would probe past the end and log a 404.
-        extra = nightly.publish(list(sealed[:]), root, run_id, logical_date or dag_run.run_after)
+        flat = [s for per_provider in sealed if per_provider is not None for s in per_provider[:]]
+        extra = nightly.publish(flat, root, run_id, logical_date or dag_run.run_after)
         outlet_events[SNAPSHOTS].extra = extra
         return extra
 
-    publish(seal.expand(staged=collect.expand(spec=plan())))
+    planned = plan()
+    sealed = []
+    for provider in PROVIDERS:
+        collected = collect.override(task_id=f"collect_{provider}", pool=f"muster_{provider}").expand(
+            spec=tenants.override(task_id=f"tenants_{provider}")(planned, provider)
+        )
+        sealed.append(seal.override(task_id=f"seal_{provider}").expand(staged=collected))
+    publish(sealed)
 
 
 muster_nightly()

@@ -1,7 +1,9 @@
 """DAG integrity: every DAG imports cleanly and carries owner, tags and retries; muster_nightly is wired
-plan -> collect (mapped, in the AWS pool) -> seal (mapped) -> publish (emits the snapshots asset)."""
+plan -> tenants_<p> -> collect_<p> (mapped, in pool muster_<p>) -> seal_<p> (mapped) -> publish (emits the
+snapshots asset), for each provider p."""
 
 import datetime as dt
+import itertools
 import os
 import subprocess
 import sys
@@ -47,12 +49,16 @@ def test_nightly_is_daily_without_catchup_from_a_fixed_start(nightly):
 
 def test_nightly_task_structure(nightly):
     tasks = {t.task_id: t for t in nightly.tasks}
-    assert set(tasks) == {"plan", "collect", "seal", "publish"}
+    providers = ("aws", "gcp", "azure")
+    steps = ("tenants", "collect", "seal")
+    assert set(tasks) == {"plan", "publish"} | {f"{s}_{p}" for s in steps for p in providers}
     edges = {(up, t.task_id) for t in nightly.tasks for up in t.upstream_task_ids}
-    assert edges == {("plan", "collect"), ("collect", "seal"), ("seal", "publish")}
+    chain = ("plan", "tenants_{p}", "collect_{p}", "seal_{p}", "publish")
+    assert edges == {(a.format(p=p), b.format(p=p)) for p in providers for a, b in itertools.pairwise(chain)}
     mapped = {tid for tid, t in tasks.items() if isinstance(t, MappedOperator)}
-    assert mapped == {"collect", "seal"}
-    assert tasks["collect"].pool == "muster_aws"
+    assert mapped == {f"{s}_{p}" for s in ("collect", "seal") for p in providers}
+    assert {p: tasks[f"collect_{p}"].pool for p in providers} == {p: f"muster_{p}" for p in providers}
+    assert tasks["publish"].trigger_rule == "none_failed"
     assert [o.name for o in tasks["publish"].outlets] == [SNAPSHOTS.name]
 
 

@@ -75,9 +75,13 @@ def setup_airflow(env: dict[str, str]) -> None:
         raise DemoError(f"airflow db migrate failed:\n{done.stderr[-3000:]}")
     from airflow.models.pool import Pool
 
-    Pool.create_or_update_pool(
-        "muster_aws", slots=4, description="Concurrent AWS tenant collections", include_deferred=False
-    )
+    for provider, name in (("aws", "AWS"), ("gcp", "GCP"), ("azure", "Azure")):
+        Pool.create_or_update_pool(
+            f"muster_{provider}",
+            slots=4,
+            description=f"Concurrent {name} tenant collections",
+            include_deferred=False,
+        )
 
 
 def load_dag(dags_folder: Path):
