@@ -64,6 +64,8 @@ def parse_time(value: object) -> dt.datetime | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
+        if value.tzinfo is _UTC:
+            return value
         return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
     if isinstance(value, str):
         parsed = dt.datetime.fromisoformat(value)

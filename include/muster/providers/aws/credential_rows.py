@@ -12,6 +12,7 @@ Every function returns ``Use``: whether any credential is active and the latest 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -62,8 +63,19 @@ def merge_active(*uses: Use) -> bool | None:
 
 
 def stamp(created: dt.datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SSZ`` of an aware UTC datetime (isoformat is several times faster than strftime)."""
-    return created.isoformat(timespec="seconds")[:19] + "Z"
+    """``YYYY-MM-DDTHH:MM:SSZ`` of an aware UTC datetime.
+
+    %-formatting of the fields: twice as fast as isoformat (which formats the UTC offset) and several times
+    faster than strftime; the same text for every year 1-9999.
+    """
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031 - measurably faster than an f-string here
+        created.year,
+        created.month,
+        created.day,
+        created.hour,
+        created.minute,
+        created.second,
+    )
 
 
 def _cid(pid: str, kind: str, created: dt.datetime | None, slot: int, previous: str | None) -> str:
@@ -174,6 +186,7 @@ def report_password(run: Run, pid: str, row: dict, report: CredentialReport) -> 
     return Use(True, used, source)
 
 
+@lru_cache(maxsize=256)
 def _marker(raw_value: str | None) -> str:
     """Why the report gives no date: N/A means never used; no_information predates tracking."""
     if raw_value in (None, ""):

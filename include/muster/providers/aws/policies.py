@@ -55,6 +55,8 @@ class PolicyBook:
         self.run = run
         self.managed: dict[str, Held] = {}
         self.missing: set[str] = set()
+        #: (canonical document, policy name) -> verdict: inline policies are often copies of one template.
+        self.verdicts: dict[tuple[str, str], tuple[str, list[str]]] = {}
 
     def add_managed(self, index: int, policy: object) -> None:
         """Index one entry of GAAD ``Policies`` and emit its role_definitions row."""
@@ -126,9 +128,12 @@ class PolicyBook:
                 continue
             role_id = f"{owner_arn}/inline/{name}"
             doc = self._decode(item.get("PolicyDocument"), f"policy {role_id}", "PolicyDocument")
-            held.append((role_id, name, *self._assess(doc, name)))
-            if doc is not None:
-                self.run.out.role_definitions.append(_definition(self.run.base, role_id, name, "inline", doc))
+            if doc is None:
+                held.append((role_id, name, *self._assess(None, name)))
+                continue
+            text = canonical(doc)
+            held.append((role_id, name, *self._assessed(doc, text, name)))
+            self.run.out.role_definitions.append(_definition(self.run.base, role_id, name, "inline", text))
         return held
 
     def trust(self, role: dict, role_arn: str, role_name: str) -> None:
@@ -138,7 +143,8 @@ class PolicyBook:
         role_id = f"{role_arn}/trust"
         doc = self._decode(role["AssumeRolePolicyDocument"], f"role {role_arn}", "AssumeRolePolicyDocument")
         if doc is not None:
-            row = _definition(self.run.base, role_id, f"{role_name} trust policy", "trust_policy", doc)
+            name = f"{role_name} trust policy"
+            row = _definition(self.run.base, role_id, name, "trust_policy", canonical(doc))
             self.run.out.role_definitions.append(row)
 
     def grants(self, principal_id: str, held: list[Held], via: str) -> None:
@@ -173,6 +179,14 @@ class PolicyBook:
             self.run.fail(GAAD, f"{what} field {field} is not valid JSON: {e}")
             return None
 
+    def _assessed(self, doc: dict, text: str, name: str) -> tuple[str, list[str]]:
+        """The verdict of a decoded document, computed once per distinct (document, name)."""
+        key = (text, name)
+        found = self.verdicts.get(key)
+        if found is None:
+            found = self.verdicts[key] = privilege.assess(doc, name)
+        return found
+
     @staticmethod
     def _assess(doc: dict | None, name: str) -> tuple[str, list[str]]:
         if doc is None:
@@ -180,14 +194,15 @@ class PolicyBook:
         return privilege.assess(doc, name)
 
 
-def _definition(base: dict, role_id: str, name: str, role_type: str, doc: dict) -> dict:
+def _definition(base: dict, role_id: str, name: str, role_type: str, document: str) -> dict:
+    """A role_definitions row without provider metadata; ``document`` is already canonical JSON."""
     return {
         **base,
         "role_id": role_id,
         "role_name": name,
         "role_type": role_type,
         "description": None,
-        "document": canonical(doc),
+        "document": document,
         "version_id": None,
         "created_at": None,
         "updated_at": None,
@@ -204,6 +219,6 @@ def _default_version(policy: dict) -> dict | None:
 
 def _objects(items: object) -> list[dict]:
     """The dict items of a list field (None or a non-list gives nothing; the caller checks shapes)."""
-    if not isinstance(items, list):
+    if not items or not isinstance(items, list):
         return []
     return [i for i in items if isinstance(i, dict)]
