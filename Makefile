@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint unit bench clean
+.PHONY: install demo test lint unit bench clean browser
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,12 +23,18 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# Debian's Chromium renders report.html in tests/e2e/test_audit_bundle.py; installed once, quietly (as root).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: lint browser
 	$(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python bench/normalise_write.py
 	$(BIN)/python bench/collect_aws.py
+	$(BIN)/python bench/bundle.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -173,3 +173,84 @@ def raw_account(n_users: int, n_roles: int, account: str = "123456789012", seed:
         ],
         caller_arn=f"arn:aws:sts::{account}:assumed-role/MusterAudit/muster",
     )
+
+
+def quirky_account(n_users: int, n_roles: int, account: str = "123456789012") -> RawAccount:
+    """``raw_account`` with the quirks of real accounts sprinkled in, to prove the columnar path equivalent.
+
+    The credential report gets a root row (active key, dated inactive key, active certificate), a user listed
+    twice with different content, an identical duplicate line, upper-case booleans, 2099 dates,
+    ``no_information`` and ``N/A`` markers, two keys rotated in the same second, an active key without a date,
+    a malformed date and boolean, a row for a user missing from the authorization details, a non-UTC offset
+    and an empty line; the users get per-user fallback data, SSH keys, a permissions boundary, a naive string
+    CreateDate, malformed tags, an override tag and a duplicated UserId.
+    """
+    raw = raw_account(n_users, n_roles, account)
+    users = raw.authorization_details["UserDetailList"]
+    lines = raw.credential_report.splitlines()
+    header, rows = lines[0], lines[1:]
+    columns = header.split(",")
+
+    def edit(i: int, **cells: str) -> None:
+        values = dict(zip(columns, rows[i].split(","), strict=True))
+        values.update(cells)
+        rows[i] = ",".join(values.values())
+
+    edit(
+        1, password_enabled="TRUE", mfa_active="FALSE", access_key_1_last_rotated="2099-08-10T11:13:31+00:00"
+    )
+    edit(2, access_key_2_last_rotated=rows[2].split(",")[9], access_key_2_active="false")  # same second
+    edit(3, access_key_1_last_rotated="N/A", access_key_1_last_used_date="no_information")
+    edit(4, password_last_changed="last tuesday", mfa_active="sometimes")
+    edit(5, access_key_1_last_used_region="N/A", password_last_used="no_information")
+    edit(6, user_creation_time="2024-01-01T05:00:00+05:00", cert_1_active="true")
+    edit(7, password_last_used="2024-02-30T00:00:00+00:00")
+    edit(8, access_key_1_last_used_date="2024-03-01T00:00:00Z", access_key_1_active="True")
+    changed = rows[9].replace("us-east-1", "eu-west-1")
+    rows[10:10] = [changed, rows[11]]  # user 9 twice, differently; user 11 twice, identically
+    n = len(columns)
+    root = ["<root_account>", f"arn:aws:iam::{account}:root", "2018-08-12T17:20:55+00:00", "not_supported"]
+    root += ["2019-03-03T16:58:16+00:00", "not_supported", "not_supported", "true", "true"]
+    root += ["2018-11-23T16:01:14+00:00", "2018-11-27T00:02:00+00:00", "us-east-1", "ecr", "false"]
+    root += [
+        "2017-01-01T00:00:00+00:00",
+        "N/A",
+        "N/A",
+        "N/A",
+        "true",
+        "2008-06-25T02:07:10+00:00",
+        "false",
+        "N/A",
+    ]
+    gone = [f"deleted-user,arn:aws:iam::{account}:user/deleted-user"] + ["N/A"] * (n - 2)
+    rows[:0] = [",".join(root[:n])]
+    rows[20:20] = ["", ",".join(gone)]
+    report = "\n".join([header, *rows]) + "\n"
+
+    users[12]["PermissionsBoundary"] = {"PermissionsBoundaryArn": f"arn:aws:iam::{account}:policy/policy-1"}
+    users[13]["CreateDate"] = "2024-01-01T00:00:00"
+    users[14]["Tags"] = [{"Value": "no key"}]
+    users[15]["Tags"] = [{"Key": "muster:identity", "Value": "nhi"}, {"Key": "owner", "Value": "team-x"}]
+    users[16]["UserId"] = users[17]["UserId"]
+    fallback = users[18]["UserName"]
+    raw.access_keys = {
+        fallback: [
+            {
+                "AccessKeyId": "AKIAFALLBACK0000001",
+                "Status": "Active",
+                "CreateDate": dt.datetime(2024, 5, 1, tzinfo=dt.UTC),
+                "LastUsed": {"LastUsedDate": dt.datetime(2024, 6, 1, tzinfo=dt.UTC), "ServiceName": "s3"},
+            }
+        ]
+    }
+    raw.login_profiles = {fallback: None}
+    raw.mfa_devices = {fallback: []}
+    raw.signing_certificates = {fallback: []}
+    ssh_key = {"SSHPublicKeyId": "APKASSH000000000001", "Status": "Active", "UploadDate": T0}
+    raw.ssh_public_keys = {
+        users[19]["UserName"]: [ssh_key],
+        users[2]["UserName"]: [ssh_key | {"Status": "?"}],
+    }
+    raw.service_specific_credentials = {}
+    raw.credential_report = report
+    return raw

@@ -4,12 +4,14 @@
 **plan** reads the scope file (and discovers AWS Organization members), **collect_<provider>** runs once
 per tenant (mapped; the `muster_aws`, `muster_gcp` and `muster_azure` pools cap how many tenants of each
 cloud are collected at once, so one cloud's API limits never starve another's), **seal_<provider>** turns each
-tenant's staged tables into a sealed, hash-chained snapshot, and **publish** records the run and emits
-the `muster_snapshots` asset for downstream DAGs.
+tenant's staged tables into a sealed, hash-chained snapshot, **derive** runs once per sealed tenant
+(mapped): diff against the last complete snapshot -> rules -> ledger, each sealed as its own partition,
+and **publish** records the run and emits the `muster_snapshots` and `muster_findings` assets for
+downstream DAGs.
 
 A snapshot is labelled with the day it was observed. A run whose logical date is further in the past than
 the scope's `observe_tolerance_hours` collects nothing and records "not observable": backfilling this DAG
-never invents past evidence.
+never invents past evidence; it re-derives the snapshots already sealed on its logical date instead.
 
 Params (both default to the environment): `scope_file` (`MUSTER_SCOPE_FILE`), `root` (`MUSTER_ROOT`, a path
 or an s3:// URL). Credentials: the tenant's Airflow connection (`connection_id`, type `aws`;
@@ -25,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 
 from airflow.sdk import Param, dag, get_current_context, task
-from muster.assets import SNAPSHOTS
+from muster.assets import FINDINGS, SNAPSHOTS
 
 PROVIDERS = ("aws", "gcp", "azure")
 
@@ -84,17 +86,36 @@ def muster_nightly():
         _, root = nightly.resolve_paths(params["scope_file"], params["root"])
         return nightly.seal_tenant(staged, root, run_id)
 
-    # A provider without tenants maps over nothing and is skipped; publish still runs for the others.
-    @task(outlets=[SNAPSHOTS], multiple_outputs=False, trigger_rule="none_failed")
-    def publish(sealed: list, params=None, run_id=None, logical_date=None, dag_run=None, outlet_events=None):
-        """Record the run's snapshots and announce them to downstream DAGs."""
+    # A provider without tenants maps over nothing and is skipped; the next steps still run for the others.
+    @task(multiple_outputs=False, trigger_rule="none_failed")
+    def derive_targets(sealed: list, params=None, logical_date=None, dag_run=None) -> list[dict]:
+        """The sealed tenant-days to derive; in a backfill, the days already sealed on the logical date."""
         from muster import nightly
 
         _, root = nightly.resolve_paths(params["scope_file"], params["root"])
-        # A slice is one XCom request; iterating would probe past the end and log a 404.
-        flat = [s for per_provider in sealed if per_provider is not None for s in per_provider[:]]
-        extra = nightly.publish(flat, root, run_id, logical_date or dag_run.run_after)
+        return nightly.derive_targets(_flat(sealed), root, logical_date or dag_run.run_after)
+
+    @task(map_index_template="{{ tenant_label }}", multiple_outputs=False)
+    def derive(target: dict, params=None) -> dict:
+        """diff -> rules -> ledger for one sealed tenant-day, from the store alone (never collects)."""
+        from muster import nightly
+
+        get_current_context()["tenant_label"] = f"{target['provider']}:{target['tenant_id']}"
+        scope_file, root = nightly.resolve_paths(params["scope_file"], params["root"])
+        return nightly.derive_tenant(target, root, scope_file)
+
+    @task(outlets=[SNAPSHOTS, FINDINGS], multiple_outputs=False, trigger_rule="none_failed")
+    def publish(
+        sealed: list, derived, params=None, run_id=None, logical_date=None, dag_run=None, outlet_events=None
+    ):
+        """Record the run's snapshots and derivations and announce both to downstream DAGs."""
+        from muster import nightly
+
+        _, root = nightly.resolve_paths(params["scope_file"], params["root"])
+        done = [d for d in (derived[:] if derived is not None else []) if d is not None]
+        extra = nightly.publish(_flat(sealed), root, run_id, logical_date or dag_run.run_after, done)
         outlet_events[SNAPSHOTS].extra = extra
+        outlet_events[FINDINGS].extra = nightly.findings_event(done, run_id)
         return extra
 
     planned = plan()
@@ -104,7 +125,13 @@ def muster_nightly():
             spec=tenants.override(task_id=f"tenants_{provider}")(planned, provider)
         )
         sealed.append(seal.override(task_id=f"seal_{provider}").expand(staged=collected))
-    publish(sealed)
+    publish(sealed, derive.expand(target=derive_targets(sealed)))
+
+
+def _flat(sealed: list) -> list[dict]:
+    """The seal results of every provider; a slice is one XCom request (iterating would probe past the end
+    and log a 404), and a skipped provider gives None."""
+    return [s for per_provider in sealed if per_provider is not None for s in per_provider[:]]
 
 
 muster_nightly()

@@ -14,3 +14,11 @@ SNAPSHOTS = Asset(
     group="muster",
     extra={"layout": "snapshots/provider=P/tenant=T/date=D/{table}.parquet + _MANIFEST.json"},
 )
+
+#: Emitted once per nightly run (or backfill) after every sealed tenant-day of the run has been derived:
+#: its changes, findings and ledger partitions are sealed.
+FINDINGS = Asset(
+    name="muster_findings",
+    group="muster",
+    extra={"layout": "{changes,findings,ledger}/provider=P/tenant=T/date=D/{table}.parquet + _MANIFEST.json"},
+)

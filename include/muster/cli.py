@@ -205,6 +205,234 @@ def cmd_check(args) -> int:
     return 1 if problems else 0
 
 
+def cmd_bundle(args) -> int:
+    from .config import load_scope
+    from .evidence import build_bundle
+    from .evidence.params import parse_params
+
+    params = parse_params(
+        {
+            "period_start": args.date_from,
+            "period_end": args.date_to,
+            "framework": args.framework,
+            "report_type": args.type,
+            "tenants": tuple(args.tenant or ()),
+            "sample_size": args.sample_size,
+            "seed": args.seed,
+            "generated_at": args.generated_at,
+        }
+    )
+    key = _signing_key(args)
+    scope = load_scope(args.scope) if args.scope else None
+    result = build_bundle(args.root, args.out, params, scope=scope, signing_key=key)
+    print(
+        f"bundle {result.bundle_id}: {result.files} files, {result.gaps} gap day(s), signed={result.signed}"
+    )
+    print(f"  bundle: {result.path}")
+    print(f"  report: {result.report}")
+    return 0
+
+
+def _signing_key(args):
+    from .evidence import integrity
+
+    if args.sign_key:
+        return integrity.key_from_file(args.sign_key)
+    if args.sign_conn:
+        return integrity.key_from_connection(args.sign_conn)
+    return None
+
+
+def cmd_verify(args) -> int:
+    from pathlib import Path
+
+    from .evidence import verify_bundle
+
+    trusted = Path(args.public_key).read_bytes() if args.public_key else None
+    result = verify_bundle(args.bundle, public_key=trusted, require_signature=args.require_signature)
+    for note in result.notes:
+        print(f"note: {note}")
+    for problem in result.problems:
+        print(f"FAILED: {problem}")
+    print(f"{args.bundle}: {'OK' if result.ok else f'{len(result.problems)} problem(s)'}")
+    return 0 if result.ok else 1
+
+
+def cmd_backfill(args) -> int:
+    """Re-derive changes, findings and ledger from sealed snapshots, day by day; never collects."""
+    from .config import load_scope
+    from .derive import derive_day, sealed_on
+
+    if args.date_to < args.date_from:
+        raise UsageError(f"--to {args.date_to} is before --from {args.date_from}")
+    scope = load_scope(args.scope) if args.scope else None
+    day, derived, gaps = args.date_from, 0, []
+    while day <= args.date_to:
+        refs = sealed_on(args.root, day, args.tenant)
+        if not refs:
+            gaps.append(day)
+            print(f"{day}  gap: no sealed snapshot (nothing derived, nothing invented)")
+        for ref in refs:
+            summary = derive_day(args.root, ref, scope)
+            derived += 1
+            print(
+                f"{day}  {ref.provider}:{ref.tenant_id}  changes={summary['changes']['status']} "
+                f"findings={summary['findings']['status']} ledger={summary['ledger']['status']}"
+            )
+        day += dt.timedelta(days=1)
+    print(f"{derived} tenant-day(s) re-derived, {len(gaps)} gap day(s)")
+    return 0
+
+
+def cmd_findings(args) -> int:
+    """Print the findings of one date (deriving and sealing any not derived yet)."""
+    from .config import load_scope
+    from .rules.report import findings_on
+
+    scope = load_scope(args.scope) if args.scope else None
+    tbl = findings_on(args.root, args.date, provider=args.provider, tenant=args.tenant, scope=scope)
+    if args.result:
+        import pyarrow.compute as pc
+
+        tbl = tbl.filter(pc.equal(tbl.column("result"), args.result))
+    rows = tbl.to_pylist()
+    if args.format == "json":
+        for r in rows:
+            print(json.dumps(r, default=str, sort_keys=True))
+    elif args.format == "csv":
+        import csv
+
+        w = csv.writer(sys.stdout)
+        w.writerow(tbl.column_names)
+        for r in rows:
+            w.writerow(
+                [
+                    "" if r[c] is None else ";".join(r[c]) if isinstance(r[c], list) else r[c]
+                    for c in tbl.column_names
+                ]
+            )
+    else:
+        cols = ["tenant_id", "rule_id", "severity", "result", "sentence"]
+        _print_table(cols, [[_cell(r[c]) for c in cols] for r in rows])
+    return 0
+
+
+def cmd_derive(args) -> int:
+    """Derive (diff -> rules -> ledger) every sealed tenant of one date; never collects."""
+    from .derive import derive_date
+
+    for summary in derive_date(args.root, args.date, args.scope, args.tenant):
+        rows = summary["ledger"]["rows"]
+        print(
+            f"{summary['snapshot_date']}  {summary['provider']}:{summary['tenant_id']}  "
+            f"changes={summary['changes']['rows'].get('changes', 0)} "
+            f"findings={summary['findings']['rows'].get('findings', 0)} "
+            f"revocations={rows.get('revocation_latency', 0)}  ledger={summary['ledger']['status']}"
+        )
+    return 0
+
+
+#: Columns `muster ledger` prints per table in the table format.
+_LEDGER_COLUMNS = {
+    "findings": [
+        "tenant_id",
+        "rule_id",
+        "entity_id",
+        "first_seen",
+        "last_seen",
+        "resolved_on",
+        "days_open",
+        "state",
+    ],
+    "credentials": [
+        "tenant_id",
+        "principal_name",
+        "kind",
+        "created_at",
+        "first_seen",
+        "last_seen",
+        "last_used_at",
+        "deactivated_on",
+        "deleted_on",
+        "status",
+    ],
+    "principals": [
+        "tenant_id",
+        "name",
+        "kind",
+        "first_seen",
+        "last_seen",
+        "disabled_on",
+        "removed_on",
+        "status",
+    ],
+    "revocations": [
+        "tenant_id",
+        "principal_name",
+        "owner",
+        "offboarded_on",
+        "revoked_on",
+        "days",
+        "state",
+        "sentence",
+    ],
+}
+
+
+def cmd_ledger(args) -> int:
+    """Print one ledger table: per tenant its latest sealed ledger, or the one of --date."""
+    from .ledger.report import read_ledger
+
+    tbl = read_ledger(args.root, args.table, args.date, args.provider, args.tenant)
+    rows = tbl.to_pylist()
+    if args.format == "json":
+        for r in rows:
+            print(json.dumps(r, default=str, sort_keys=True))
+    elif args.format == "csv":
+        import csv
+
+        w = csv.writer(sys.stdout)
+        w.writerow(tbl.column_names)
+        for r in rows:
+            w.writerow(
+                [
+                    "" if r[c] is None else ";".join(r[c]) if isinstance(r[c], list) else r[c]
+                    for c in tbl.column_names
+                ]
+            )
+    else:
+        cols = _LEDGER_COLUMNS[args.table]
+        _print_table(cols, [[_cell(r[c]) for c in cols] for r in rows])
+    return 0
+
+
+def cmd_diff(args) -> int:
+    """Print the changes of one date (deriving and sealing any not derived yet, or derived from other inputs)."""
+    from .diff import changes_on
+
+    tbl = changes_on(args.root, args.date, args.provider, args.tenant)
+    rows = tbl.to_pylist()
+    if args.format == "json":
+        for r in rows:
+            print(json.dumps(r, default=str, sort_keys=True))
+    elif args.format == "csv":
+        import csv
+
+        w = csv.writer(sys.stdout)
+        w.writerow(tbl.column_names)
+        for r in rows:
+            w.writerow(
+                [
+                    "" if r[c] is None else ";".join(r[c]) if isinstance(r[c], list) else r[c]
+                    for c in tbl.column_names
+                ]
+            )
+    else:
+        cols = ["tenant_id", "table_name", "change", "entity_key", "changed_columns", "before", "after"]
+        _print_table(cols, [[_cell(r[c]) for c in cols] for r in rows])
+    return 0
+
+
 def _cell(v) -> str:
     if v is None:
         return "-"
@@ -277,6 +505,76 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--provider")
     ck.add_argument("--tenant")
     ck.set_defaults(func=cmd_check)
+
+    b = sub.add_parser("bundle", help="build the evidence bundle of an audit period from sealed partitions")
+    b.add_argument("--root", required=True)
+    b.add_argument("--from", dest="date_from", type=_date, required=True, help="first day of the period")
+    b.add_argument("--to", dest="date_to", type=_date, required=True, help="last day (the Type 1 as-of day)")
+    b.add_argument("--framework", choices=["soc2", "soc1"], default="soc2")
+    b.add_argument("--type", choices=["type1", "type2"], default="type2")
+    b.add_argument("--out", required=True, help="new directory for the bundle")
+    b.add_argument("--scope", help="scope file: soc1/soc2 tags, SOC 1 objectives, SLA")
+    b.add_argument("--tenant", action="append", help="provider:tenant_id to include (repeatable)")
+    b.add_argument("--sample-size", type=int, default=25)
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--generated-at", help="timestamp stamped into the bundle (default: from the inputs)")
+    b.add_argument("--sign-key", help="Ed25519 private key (PEM) to sign SHA256SUMS with")
+    b.add_argument("--sign-conn", help="Airflow connection holding the signing key")
+    b.set_defaults(func=cmd_bundle)
+
+    v = sub.add_parser("verify", help="verify an evidence bundle: files, hashes, chain, signature")
+    v.add_argument("bundle")
+    v.add_argument("--public-key", help="the signer's public key (PEM), received out of band")
+    v.add_argument("--require-signature", action="store_true")
+    v.set_defaults(func=cmd_verify)
+
+    bf = sub.add_parser(
+        "backfill", help="re-derive changes, findings and ledger for past dates (no collection)"
+    )
+    bf.add_argument("--root", required=True)
+    bf.add_argument("--from", dest="date_from", type=_date, required=True)
+    bf.add_argument("--to", dest="date_to", type=_date, required=True)
+    bf.add_argument("--scope", help="scope file (thresholds, SOC 1 objectives, owners)")
+    bf.add_argument("--tenant", help="only this tenant id")
+    bf.set_defaults(func=cmd_backfill)
+
+    fd = sub.add_parser("findings", help="print the findings of one date (derived from sealed snapshots)")
+    fd.add_argument("--root", required=True)
+    fd.add_argument("--date", type=_date, required=True)
+    fd.add_argument("--tenant")
+    fd.add_argument("--provider")
+    fd.add_argument("--scope", help="scope file (thresholds, audit scope) for findings not derived yet")
+    fd.add_argument("--result", choices=["fail", "unknown"], help="only findings with this result")
+    fd.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    fd.set_defaults(func=cmd_findings)
+
+    dv = sub.add_parser(
+        "derive", help="derive changes, findings and ledger of one sealed date (no collection)"
+    )
+    dv.add_argument("--root", required=True)
+    dv.add_argument("--date", type=_date, required=True)
+    dv.add_argument("--scope", help="scope file (thresholds, SOC 1 objectives, owners)")
+    dv.add_argument("--tenant", help="only this tenant id")
+    dv.set_defaults(func=cmd_derive)
+
+    lg = sub.add_parser("ledger", help="print the ledger: findings over time, lifecycles, revocation latency")
+    lg.add_argument("--root", required=True)
+    lg.add_argument("--tenant")
+    lg.add_argument("--provider")
+    lg.add_argument("--date", type=_date, help="the ledger of this date (default: each tenant's latest)")
+    lg.add_argument(
+        "--table", choices=["findings", "credentials", "principals", "revocations"], default="findings"
+    )
+    lg.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    lg.set_defaults(func=cmd_ledger)
+
+    df = sub.add_parser("diff", help="print what changed since each tenant's last complete snapshot")
+    df.add_argument("--root", required=True)
+    df.add_argument("--date", type=_date, required=True)
+    df.add_argument("--tenant")
+    df.add_argument("--provider")
+    df.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    df.set_defaults(func=cmd_diff)
     return p
 
 

@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from . import __version__
-from .schema import COLLECTION, CREDENTIALS, GRANTS, PRINCIPALS, ROLE_DEFINITIONS, to_table
+from .schema import COLLECTION, CREDENTIALS, GRANTS, PRINCIPALS, ROLE_DEFINITIONS, TableSpec, to_table
+from .schema.validate import columnar_rows, finish_table
+
+#: The row tables of a Collected, by attribute name.
+ROW_TABLES: dict[str, TableSpec] = {
+    "principals": PRINCIPALS,
+    "credentials": CREDENTIALS,
+    "grants": GRANTS,
+    "role_definitions": ROLE_DEFINITIONS,
+}
 
 
 @dataclass
@@ -41,7 +50,13 @@ class EntityResult:
 
 @dataclass
 class Collected:
-    """Normalised rows of one tenant on one day, before sealing."""
+    """Normalised rows of one tenant on one day, before sealing.
+
+    ``principals``, ``credentials``, ``grants`` and ``role_definitions`` read and write as lists of row dicts.
+    A collector may also hand over rows as Arrow tables (``add_columnar``), which ``tables`` validates
+    without a round trip through dicts; reading the attribute turns them into row dicts once (from then on
+    the list is the truth, so changes made through it are kept).
+    """
 
     provider: str
     tenant_id: str
@@ -86,12 +101,58 @@ class Collected:
             for e in self.entities
         ]
 
+    def add_columnar(self, name: str, tbl: pa.Table) -> None:
+        """Add rows of table ``name`` as an Arrow table with exactly the declared schema."""
+        spec = ROW_TABLES[name]
+        if tbl.schema != spec.schema or tbl.schema.metadata != spec.schema.metadata:
+            raise ValueError(f"table {name}: columnar rows must have the declared schema")
+        rows, parts = _pending(self).get(name, ([], []))
+        if name in self.__dict__:  # the list a caller may hold and append to stays part of the table
+            rows = self.__dict__.pop(name)
+        _pending(self)[name] = (rows, [*parts, tbl])
+
     def tables(self, run_id: str, collected_at: dt.datetime) -> dict[str, pa.Table]:
         """Validated, sorted Arrow tables ready for SnapshotStore.write_snapshot."""
         return {
-            "principals": to_table(PRINCIPALS, self.principals),
-            "credentials": to_table(CREDENTIALS, self.credentials),
-            "grants": to_table(GRANTS, self.grants),
-            "role_definitions": to_table(ROLE_DEFINITIONS, self.role_definitions),
+            **{name: self._table(name, spec) for name, spec in ROW_TABLES.items()},
             "collection": to_table(COLLECTION, self.collection_rows(run_id, collected_at)),
         }
+
+    def _table(self, name: str, spec: TableSpec) -> pa.Table:
+        pending = _pending(self)
+        if name in self.__dict__ or name not in pending:
+            pending.pop(name, None)  # assigned since: the new list replaces the columnar rows
+            return to_table(spec, getattr(self, name))
+        rows, parts = pending[name]
+        return finish_table(spec, [to_table(spec, rows), *parts] if rows else parts)
+
+
+class _RowList:
+    """The row-dict view of one table (see ``Collected``).
+
+    A non-data descriptor: while a table has no columnar rows its list lives in the instance dict and is
+    read and assigned at plain attribute speed; ``add_columnar`` moves it aside, and the next read brings
+    it back with the columnar rows appended as dicts.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Collected | None, owner: type) -> list[dict]:
+        if obj is None:
+            return self
+        rows, parts = _pending(obj).pop(self.name, ([], []))
+        for part in parts:
+            rows.extend(columnar_rows(part))
+        obj.__dict__[self.name] = rows
+        return rows
+
+
+def _pending(obj: Collected) -> dict[str, tuple[list[dict], list[pa.Table]]]:
+    """Table name -> (row dicts, Arrow tables) of the tables that have columnar rows."""
+    return obj.__dict__.setdefault("_columnar", {})
+
+
+# After @dataclass has generated __init__, __eq__ and __repr__ (which set and read these attributes).
+for _name in ROW_TABLES:
+    setattr(Collected, _name, _RowList(_name))

@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 AuditTag = Literal["soc1", "soc2"]
 Provider = Literal["aws", "gcp", "azure"]
@@ -155,6 +164,42 @@ class AwsOrganization(_Strict):
     per_user_credentials: bool = False
 
 
+class GcpOrganization(_Strict):
+    """Expand a GCP organisation or folder into its projects through Resource Manager and collect each."""
+
+    provider: Literal["gcp"]
+    parent: str = Field(
+        pattern=r"^(organizations|folders)/\d{1,20}$", description="organizations/<n> or folders/<n>."
+    )
+    connection_id: str | None = None
+    impersonate_service_account: str | None = None
+    audit_scope: tuple[AuditTag, ...] = ()
+    soc1_objectives: tuple[str, ...] = ()
+    owners: dict[str, str] = Field(
+        default_factory=dict, description="Principal name or id -> owner override."
+    )
+    exclude: tuple[str, ...] = Field((), description="Project ids not to collect.")
+    collect_parent: bool = Field(
+        True, description="Also collect the organisation / folder itself (its and its folders' IAM policies)."
+    )
+
+    @property
+    def source_id(self) -> str:
+        """The tenant id of the parent: org-<n> or folder-<n>."""
+        kind, _, number = self.parent.partition("/")
+        return f"{'org' if kind == 'organizations' else 'folder'}-{number}"
+
+
+def _org_provider(value: object) -> str:
+    return value.get("provider", "aws") if isinstance(value, dict) else getattr(value, "provider", "aws")
+
+
+Organization = Annotated[
+    Annotated[AwsOrganization, Tag("aws")] | Annotated[GcpOrganization, Tag("gcp")],
+    Discriminator(_org_provider),
+]
+
+
 class Scope(_Strict):
     version: Literal[1] = 1
     sandbox: bool = Field(False, description="Only a sandbox scope may run on a simulated clock.")
@@ -163,7 +208,7 @@ class Scope(_Strict):
     )
     soc1_objectives: dict[str, str] = Field(default_factory=dict, description="Objective id -> wording.")
     tenants: tuple[Tenant, ...] = ()
-    organizations: tuple[AwsOrganization, ...] = ()
+    organizations: tuple[Organization, ...] = ()
 
     @model_validator(mode="after")
     def _check(self) -> Scope:

@@ -96,7 +96,7 @@ def plan(
             {"status": "not_observable", "reason": reason, "observed_at": now.isoformat(), "tenants": []},
         )
         return []
-    tenants = _tenants(scope, store, now.date(), discover or _discover_aws)
+    tenants = _tenants(scope, store, now.date(), discover or _discover)
     specs = [_spec(t, now.date(), scope) for t in tenants]
     write_run_record(
         store,
@@ -125,34 +125,33 @@ def _spec(tenant: Tenant, snapshot_date: dt.date, scope: Scope) -> dict:
 def _tenants(scope: Scope, store: SnapshotStore, date: dt.date, discover: Discoverer) -> list[Tenant]:
     """The scope's tenants plus those discovered; a tenant named in the scope file wins over discovery."""
     from .providers.aws.session import TenantAccessError
+    from .providers.gcp.discovery import GcpDiscoveryError
 
     tenants = {(t.provider, t.id): t for t in scope.tenants}
     for org in scope.organizations:
-        rel = f"discovery/provider={org.provider}/source={org.management_account}/date={date.isoformat()}/accounts.json"
+        aws = org.provider == "aws"
+        source, what = (org.management_account, "accounts") if aws else (org.source_id, "projects")
+        ident = {"management_account": source} if aws else {"parent": org.parent}
+        rel = f"discovery/provider={org.provider}/source={source}/date={date.isoformat()}/{what}.json"
         try:
             found, listing = discover(org)
-        except TenantAccessError as e:
+        except (TenantAccessError, GcpDiscoveryError) as e:
             # The organisation's members cannot be listed: say so where coverage is reconciled, and go on
             # with the tenants that are known; the failed discovery is part of the evidence.
             log.error("%s", e)
             _write_json(
                 store,
                 rel,
-                {
-                    "management_account": org.management_account,
-                    "status": "failed",
-                    "error": str(e),
-                    "accounts": None,
-                },
+                {**ident, "status": "failed", "error": str(e), what: None},
             )
             continue
         _write_json(
             store,
             rel,
             {
-                "management_account": org.management_account,
+                **ident,
                 "status": "complete",
-                "accounts": listing,
+                what: listing,
                 "collected": sorted(t.id for t in found),
                 "excluded": sorted(org.exclude),
             },
@@ -160,6 +159,15 @@ def _tenants(scope: Scope, store: SnapshotStore, date: dt.date, discover: Discov
         for t in found:
             tenants.setdefault((t.provider, t.id), t)
     return [tenants[k] for k in sorted(tenants)]
+
+
+def _discover(org) -> tuple[list[Tenant], list[dict]]:
+    """Members of an AWS Organization or projects below a GCP organisation / folder."""
+    if org.provider == "gcp":
+        from .providers.gcp.discovery import discover_projects
+
+        return discover_projects(org)
+    return _discover_aws(org)
 
 
 def _discover_aws(org: AwsOrganization) -> tuple[list[Tenant], list[dict]]:
@@ -329,12 +337,57 @@ def _summary(manifest: dict) -> dict:
     }
 
 
+# -- derive ----------------------------------------------------------------------------------------
+def derive_targets(sealed: list[dict], root: str, logical_date: dt.datetime) -> list[dict]:
+    """The tenant-days to derive (diff -> rules -> ledger): those the run sealed (or found sealed).
+
+    A backfill run seals nothing (the past cannot be observed); it re-derives the snapshots already
+    sealed on its logical date instead, so a rule change can be applied to past days without collecting.
+    """
+    days = {(s["provider"], s["tenant_id"], s["snapshot_date"]) for s in sealed}
+    if not days:
+        day = logical_date.date()
+        days = {
+            (r.provider, r.tenant_id, r.snapshot_date.isoformat())
+            for r in SnapshotStore(root).list_snapshots()
+            if r.snapshot_date == day
+        }
+    return [{"provider": p, "tenant_id": t, "snapshot_date": d} for p, t, d in sorted(days)]
+
+
+def derive_tenant(target: dict, root: str, scope_file: str | None) -> dict:
+    """Derive one sealed tenant-day from the store alone; never collects (see muster.derive)."""
+    from .derive import derive_day
+
+    ref = SnapshotRef(target["provider"], target["tenant_id"], dt.date.fromisoformat(target["snapshot_date"]))
+    return derive_day(root, ref, scope_file)
+
+
+def findings_event(derived: list[dict], run_id: str) -> dict:
+    """The findings asset event's extra: the tenant-days whose changes, findings and ledger were sealed."""
+    derived = sorted(derived, key=lambda d: (d["provider"], d["tenant_id"], d["snapshot_date"]))
+    return {
+        "run_id": run_id,
+        "derived": [f"{d['provider']}/{d['tenant_id']}/{d['snapshot_date']}" for d in derived],
+        "findings": sum(d["findings"]["rows"].get("findings", 0) for d in derived),
+    }
+
+
 # -- publish ---------------------------------------------------------------------------------------
-def publish(sealed: list[dict], root: str, run_id: str, logical_date: dt.datetime) -> dict:
-    """Record what the run sealed and tidy its staging area; return the asset event's extra."""
+def publish(
+    sealed: list[dict],
+    root: str,
+    run_id: str,
+    logical_date: dt.datetime,
+    derived: list[dict] | None = None,
+) -> dict:
+    """Record what the run sealed (and derived) and tidy its staging area; return the asset event's extra."""
     store = SnapshotStore(root)
     sealed = sorted(sealed, key=lambda s: (s["provider"], s["tenant_id"]))
-    write_run_record(store, logical_date, run_id, {"status": "sealed", "snapshots": sealed})
+    record = {"status": "sealed", "snapshots": sealed}
+    if derived is not None:
+        record["derived"] = sorted(derived, key=lambda d: (d["provider"], d["tenant_id"], d["snapshot_date"]))
+    write_run_record(store, logical_date, run_id, record)
     run_dir = f"{store.base}/staging/{sanitise(run_id)}"
     leftovers = [
         i.path

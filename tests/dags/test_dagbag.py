@@ -1,6 +1,7 @@
 """DAG integrity: every DAG imports cleanly and carries owner, tags and retries; muster_nightly is wired
-plan -> tenants_<p> -> collect_<p> (mapped, in pool muster_<p>) -> seal_<p> (mapped) -> publish (emits the
-snapshots asset), for each provider p."""
+plan -> tenants_<p> -> collect_<p> (mapped, in pool muster_<p>) -> seal_<p> (mapped) for each provider p,
+then derive_targets -> derive (mapped: diff -> rules -> ledger) -> publish (emits the snapshots and
+findings assets)."""
 
 import datetime as dt
 import itertools
@@ -11,7 +12,7 @@ import sys
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk.definitions.mappedoperator import MappedOperator
-from muster.assets import SNAPSHOTS
+from muster.assets import FINDINGS, SNAPSHOTS
 
 
 @pytest.fixture(scope="module")
@@ -51,15 +52,19 @@ def test_nightly_task_structure(nightly):
     tasks = {t.task_id: t for t in nightly.tasks}
     providers = ("aws", "gcp", "azure")
     steps = ("tenants", "collect", "seal")
-    assert set(tasks) == {"plan", "publish"} | {f"{s}_{p}" for s in steps for p in providers}
+    derive = {"derive_targets", "derive"}
+    assert set(tasks) == {"plan", "publish"} | derive | {f"{s}_{p}" for s in steps for p in providers}
     edges = {(up, t.task_id) for t in nightly.tasks for up in t.upstream_task_ids}
-    chain = ("plan", "tenants_{p}", "collect_{p}", "seal_{p}", "publish")
-    assert edges == {(a.format(p=p), b.format(p=p)) for p in providers for a, b in itertools.pairwise(chain)}
+    chain = ("plan", "tenants_{p}", "collect_{p}", "seal_{p}", "derive_targets")
+    per_provider = {(a.format(p=p), b.format(p=p)) for p in providers for a, b in itertools.pairwise(chain)}
+    sealed_to_publish = {(f"seal_{p}", "publish") for p in providers}
+    assert edges == per_provider | sealed_to_publish | {("derive_targets", "derive"), ("derive", "publish")}
     mapped = {tid for tid, t in tasks.items() if isinstance(t, MappedOperator)}
-    assert mapped == {f"{s}_{p}" for s in ("collect", "seal") for p in providers}
+    assert mapped == {f"{s}_{p}" for s in ("collect", "seal") for p in providers} | {"derive"}
     assert {p: tasks[f"collect_{p}"].pool for p in providers} == {p: f"muster_{p}" for p in providers}
     assert tasks["publish"].trigger_rule == "none_failed"
-    assert [o.name for o in tasks["publish"].outlets] == [SNAPSHOTS.name]
+    assert tasks["derive_targets"].trigger_rule == "none_failed"
+    assert [o.name for o in tasks["publish"].outlets] == [SNAPSHOTS.name, FINDINGS.name]
 
 
 def test_parsing_the_dag_file_imports_no_sdk_or_muster_logic(dags_folder):

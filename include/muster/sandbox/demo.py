@@ -206,13 +206,42 @@ def main(argv: list[str] | None = None) -> int:
             scenario.start_date,
         )
         runs = run_days(load_dag(dags_folder), sandbox, scenario, days, paths["scope"], paths["root"])
+    from ..ledger.report import summary_lines
     from ..nightly import summarise
 
     sys.stdout.write(
         format_summary(summarise(str(paths["root"])), runs, paths["root"], time.monotonic() - started) + "\n"
     )
+    sys.stdout.write("\n".join(summary_lines(str(paths["root"]))) + "\n")
     failed = [r for r in runs if r["state"] != "success"]
-    return 1 if failed else 0
+    bundle = run_audit_period(dags_folder, scenario.start_date, days, paths["scope"], paths["root"])
+    sys.stdout.write(
+        f"\nEvidence bundle (muster_audit_period, SOC 2 Type 2, {bundle['period']}): {bundle['state']}\n"
+        f"  bundle: {bundle['path']}\n  report: {bundle['report']}\n  verify: muster verify {bundle['path']}\n"
+    )
+    return 1 if failed or bundle["state"] != "success" else 0
+
+
+def run_audit_period(dags_folder: Path, first: dt.date, days: int, scope: Path, root: Path) -> dict:
+    """Build the scenario period's SOC 2 Type 2 bundle through the real muster_audit_period DAG."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(dags_folder / "muster_audit_period.py"))
+    if bag.import_errors:
+        raise DemoError(f"muster_audit_period does not import: {bag.import_errors}")
+    last = first + dt.timedelta(days=days - 1)
+    conf = {"period_start": first.isoformat(), "period_end": last.isoformat(), "framework": "soc2"}
+    run = bag.get_dag("muster_audit_period").test(
+        run_conf={**conf, "report_type": "type2", "scope_file": str(scope), "root": str(root)}
+    )
+    found = sorted((root / "evidence").glob("*/SHA256SUMS"))
+    path = found[-1].parent if found else None
+    return {
+        "state": str(run.state),
+        "period": f"{first}..{last}",
+        "path": path,
+        "report": path / "report.html" if path else None,
+    }
 
 
 if __name__ == "__main__":

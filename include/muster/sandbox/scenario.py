@@ -21,6 +21,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
 from .aws_model import AWS_EVENTS, AwsSpec, ScenarioStateError
+from .azure_model import AZURE_EVENTS, AzureSpec
+from .gcp_model import GCP_EVENTS, GcpSpec
 
 #: The time of day (UTC) each scenario day is observed; events of a day happen before it.
 SNAPSHOT_TIME = dt.time(3, 0)
@@ -37,7 +39,7 @@ def _event_tag(value: Any) -> str | None:
 
 
 #: Every event type of every provider, told apart by "<provider>:<action>".
-EVENT_TYPES = AWS_EVENTS
+EVENT_TYPES = AWS_EVENTS + GCP_EVENTS + AZURE_EVENTS
 
 
 def _tag_of(event_type: type[BaseModel]) -> str:
@@ -70,6 +72,8 @@ class Scenario(BaseModel):
     start_date: dt.date = Field(description="Day 0: the baseline state.")
     days: int = Field(ge=1, le=366, description="Number of observed days: day 0 .. days-1.")
     aws: AwsSpec | None = None
+    gcp: GcpSpec | None = None
+    azure: AzureSpec | None = None
     timeline: list[Day] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -103,6 +107,8 @@ class State(BaseModel):
     date: dt.date
     observed_at: dt.datetime
     aws: AwsSpec | None
+    gcp: GcpSpec | None = None
+    azure: AzureSpec | None = None
 
 
 def state_on(scenario: Scenario, day: int) -> State:
@@ -110,22 +116,32 @@ def state_on(scenario: Scenario, day: int) -> State:
     if not 0 <= day < scenario.days:
         raise ScenarioError(f"scenario {scenario.name}: day {day} is outside 0..{scenario.days - 1}")
     aws = scenario.aws.model_copy(deep=True) if scenario.aws else None
+    gcp = scenario.gcp.model_copy(deep=True) if scenario.gcp else None
+    azure = scenario.azure.model_copy(deep=True) if scenario.azure else None
     for d in sorted(scenario.timeline, key=lambda x: x.day):
         if d.day > day:
             break
         for i, event in enumerate(d.events, start=1):
             at = dt.datetime.combine(scenario.date_of(d.day), event.at, tzinfo=dt.UTC)
             try:
-                if aws is None:
+                target = {"aws": aws, "gcp": gcp, "azure": azure}.get(event.provider)
+                if target is None:
                     raise ScenarioStateError(
                         f"an {event.provider} event but the scenario has no {event.provider}:"
                     )
-                event.apply(aws, at)
+                event.apply(target, at)
             except ScenarioStateError as e:
                 raise ScenarioError(
                     f"scenario {scenario.name}: day {d.day}, event {i} ({event.provider} {event.action}): {e}"
                 ) from None
-    return State(day=day, date=scenario.date_of(day), observed_at=scenario.observed_at(day), aws=aws)
+    return State(
+        day=day,
+        date=scenario.date_of(day),
+        observed_at=scenario.observed_at(day),
+        aws=aws,
+        gcp=gcp,
+        azure=azure,
+    )
 
 
 def _where(data: dict, loc: list) -> tuple[list[str], list]:

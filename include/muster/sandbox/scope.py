@@ -46,6 +46,21 @@ def scope_for(scenario: Scenario, *, audit_scope: tuple[str, ...] = ("soc2",)) -
                 }
                 for a in aws.accounts
             ]
+    if scenario.gcp is not None:
+        # The organisation is expanded through Resource Manager, as in a real deployment.
+        data["organizations"].append(
+            {
+                "provider": "gcp",
+                "parent": f"organizations/{scenario.gcp.organization.id}",
+                "audit_scope": list(audit_scope),
+            }
+        )
+    if scenario.azure is not None:
+        # Every subscription of the tenant is collected: the scope names none, so all visible ones.
+        data["tenants"] += [
+            {"provider": "azure", "id": t.id, "name": t.name, "audit_scope": list(audit_scope)}
+            for t in scenario.azure.tenants
+        ]
     parse_scope(data, f"sandbox scope for {scenario.name}")
     return data
 

@@ -46,6 +46,9 @@ CONFLICTING = (
     "AWS_ENDPOINT_URL_IAM",
     "AWS_ENDPOINT_URL_STS",
     "AWS_ENDPOINT_URL_ORGANIZATIONS",
+    "MUSTER_GCP_IAM_ENDPOINT",
+    "MUSTER_GCP_CRM_ENDPOINT",
+    "MUSTER_GCP_POLICYANALYZER_ENDPOINT",
 )
 
 
@@ -57,6 +60,8 @@ class Sandbox:
         self._server = None
         self.url: str | None = None
         self.day: int | None = None
+        self.gcp = None  # GcpFake, when the scenario has a gcp: section
+        self.azure = None  # AzureFake, when the scenario has an azure: section
 
     def start(self) -> str:
         """Start serving on 127.0.0.1 at a free port; return the endpoint URL."""
@@ -68,6 +73,16 @@ class Sandbox:
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"
         log.info("sandbox serving on %s", self.url)
+        if self.scenario.gcp is not None:
+            from .gcp_fake import GcpFake
+
+            self.gcp = GcpFake()
+            self.gcp.start()
+        if self.scenario.azure is not None:
+            from .azure_fake import AzureFake, World
+
+            self.azure = AzureFake(World(tenant_id=self.scenario.azure.tenants[0].id))
+            self.azure.start()
         return self.url
 
     def serve_day(self, day: int) -> State:
@@ -77,6 +92,14 @@ class Sandbox:
         state = state_on(self.scenario, day)
         if state.aws is not None:
             aws.seed(state.aws, state.observed_at)
+        if state.gcp is not None and self.gcp is not None:
+            from .gcp import world_of
+
+            self.gcp.world = world_of(state.gcp)
+        if state.azure is not None and self.azure is not None:
+            from . import azure
+
+            self.azure.serve(azure.world_of(state.azure.tenants[0]))
         self.day = day
         return state
 
@@ -84,12 +107,27 @@ class Sandbox:
         """Environment for SDK clients (any process) to reach this sandbox with fake credentials."""
         if self.url is None:
             raise RuntimeError("the sandbox is not started")
-        return {**FAKE_CREDENTIALS, **ISOLATION, "AWS_ENDPOINT_URL": self.url}
+        env = {**FAKE_CREDENTIALS, **ISOLATION, "AWS_ENDPOINT_URL": self.url}
+        if self.gcp is not None:
+            env |= {"MUSTER_GCP_ENDPOINT": self.gcp.url, "MUSTER_GCP_CREDENTIALS": "anonymous"}
+        if self.azure is not None:
+            env |= {
+                "MUSTER_GRAPH_URL": self.azure.url,
+                "MUSTER_ARM_URL": self.azure.url,
+                "MUSTER_AZURE_STATIC_TOKEN": "sandbox-not-a-token",
+            }
+        return env
 
     def stop(self) -> None:
         from . import aws
 
         aws.set_clock(None)
+        if self.gcp is not None:
+            self.gcp.stop()
+            self.gcp = None
+        if self.azure is not None:
+            self.azure.stop()
+            self.azure = None
         if self._server is not None:
             self._server.stop()
             self._server = None

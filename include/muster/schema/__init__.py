@@ -1,10 +1,12 @@
 """Schema v1: the tables every provider writes and everything downstream reads."""
 
 from ._base import SCHEMA_VERSION, Column, TableSpec
+from .changes import CHANGES
 from .collection import COLLECTION
 from .credentials import CREDENTIALS
 from .findings import FINDINGS
 from .grants import GRANTS
+from .ledger import LEDGER_TABLES
 from .principals import PRINCIPALS
 from .role_definitions import ROLE_DEFINITIONS
 from .validate import SchemaViolation, to_table, validate_table
@@ -15,7 +17,7 @@ SNAPSHOT_TABLES: dict[str, TableSpec] = {
 }
 #: Tables derived from sealed snapshots (changes, findings, ledger); declared in their own modules and
 #: registered here so that golden copies, docs and contract tests cover them too.
-DERIVED_TABLES: dict[str, TableSpec] = {t.name: t for t in (FINDINGS,)}
+DERIVED_TABLES: dict[str, TableSpec] = {t.name: t for t in (CHANGES, FINDINGS, *LEDGER_TABLES)}
 #: Every declared table.
 ALL_TABLES: dict[str, TableSpec] = {**SNAPSHOT_TABLES, **DERIVED_TABLES}
 #: The tables whose completeness the collection table vouches for.
@@ -23,6 +25,7 @@ INVENTORY_TABLES = ("principals", "credentials", "grants", "role_definitions")
 
 __all__ = [
     "ALL_TABLES",
+    "CHANGES",
     "COLLECTION",
     "DERIVED_TABLES",
     "FINDINGS",

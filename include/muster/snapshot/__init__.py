@@ -4,4 +4,12 @@ from .derived import DerivedStore
 from .seal import seal_collected
 from .store import MANIFEST, SnapshotError, SnapshotRef, SnapshotStore, parquet_bytes
 
-__all__ = ["DerivedStore", "MANIFEST", "SnapshotError", "SnapshotRef", "SnapshotStore", "parquet_bytes", "seal_collected"]
+__all__ = [
+    "DerivedStore",
+    "MANIFEST",
+    "SnapshotError",
+    "SnapshotRef",
+    "SnapshotStore",
+    "parquet_bytes",
+    "seal_collected",
+]

@@ -15,7 +15,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from ...schema.validate import columnar_rows
 
 ROOT_USER = "<root_account>"
 
@@ -77,9 +84,12 @@ def parse_time(value: object) -> dt.datetime | None:
 
 @dataclass
 class CredentialReport:
-    """The parsed report. ``rows`` maps user ARN to a row whose values are typed (see module doc)."""
+    """The parsed report, held as columns; the per-ARN row dicts are built on first use.
 
-    rows: dict[str, dict] = field(default_factory=dict)
+    ``typed`` has one row per distinct user ARN (first-seen order) and one column per header name, typed as
+    described in the module doc; ``raw`` holds the same rows' original cells as text (see ``marker``).
+    """
+
     #: User names listed more than once with different content (identical duplicates are merged).
     ambiguous: set[str] = field(default_factory=set)
     #: Columns beyond the documented 22.
@@ -88,12 +98,48 @@ class CredentialReport:
     missing_columns: list[str] = field(default_factory=list)
     #: Values that could not be parsed, one message per cell, naming row user and column.
     errors: list[str] = field(default_factory=list)
-    #: user ARN -> the row's original cells, in header order (see ``marker``).
-    cells: dict[str, list[str]] = field(default_factory=dict)
-    #: user name -> ARN, for users whose GAAD ARN differs (e.g. path changed in between).
-    arn_by_name: dict[str, str] = field(default_factory=dict)
     #: Column name -> index in ``cells``.
     index: dict[str, int] = field(default_factory=dict)
+    typed: pa.Table | None = None
+    raw: pa.Table | None = None
+    #: user name -> ARN (the ARN of the name's first row).
+    arn_by_name: dict[str, str] = field(default_factory=dict)
+    _rows: dict[str, dict] | None = field(default=None, repr=False)
+    _cells: dict[str, list[str]] | None = field(default=None, repr=False)
+    _at: dict[str, int] | None = field(default=None, repr=False)
+
+    @property
+    def rows(self) -> dict[str, dict]:
+        """User ARN -> typed row (built from ``typed`` on first use)."""
+        if self._rows is None:
+            self._rows = dict(zip(self.arns, columnar_rows(self.typed), strict=True)) if self.typed else {}
+        return self._rows
+
+    @property
+    def cells(self) -> dict[str, list[str]]:
+        """User ARN -> the row's original cells, in header order (built from ``raw`` on first use)."""
+        if self._cells is None:
+            columns = [c.to_pylist() for c in self.raw.columns] if self.raw else []
+            self._cells = dict(zip(self.arns, map(list, zip(*columns, strict=True)), strict=True))
+        return self._cells
+
+    def position(self, arn: str) -> int | None:
+        """Index of an ARN's row in ``typed`` and ``raw``."""
+        if self._at is None:
+            self._at = {a: i for i, a in enumerate(self.arns)}
+        return self._at.get(arn)
+
+    def row(self, arn: str) -> dict | None:
+        """One ARN's typed row, without building every row."""
+        if self._rows is not None or not self.typed:
+            return self.rows.get(arn)
+        i = self.position(arn)
+        return None if i is None else columnar_rows(self.typed.slice(i, 1))[0]
+
+    @property
+    def arns(self) -> list[str]:
+        """User ARNs in first-seen order."""
+        return self.typed.column("arn").to_pylist() if self.typed else []
 
     def marker(self, arn: str, column: str) -> str | None:
         """The original text of one cell, e.g. to tell ``N/A`` (never used) from ``no_information``."""
@@ -108,51 +154,86 @@ class CredentialReport:
     def root(self) -> dict | None:
         """The ``<root_account>`` row, or None (moto, or a report filtered by hand)."""
         arn = self.arn_by_name.get(ROOT_USER)
-        return self.rows.get(arn) if arn else None
+        return self.row(arn) if arn else None
 
     def row_for(self, name: str, arn: str | None = None) -> dict | None:
         """The row of a user by ARN, else by name (ambiguous users included: check ``ambiguous``)."""
-        row = self.rows.get(arn) if arn else None
+        row = self.row(arn) if arn else None
         if row is None and name in self.arn_by_name:
-            row = self.rows.get(self.arn_by_name[name])
+            row = self.row(self.arn_by_name[name])
         return row
 
 
 def parse_credential_report(text: str) -> CredentialReport:
     """Parse decoded report CSV text. Raises CredentialReportError only when there is no usable header.
 
-    Fast path: AWS quotes a cell only when it holds a comma or quote (IAM user names may contain commas), so
-    a report without any quote character is split on commas directly, several times faster than the csv
-    module; any quote sends the whole text through ``csv.reader``.
+    Fast path: a report without quotes, odd line breaks or irregular rows is read by Arrow's CSV reader
+    and typed with Arrow kernels; rows that need a closer look (a duplicated user or ARN, a value that is
+    not a plain boolean or ``YYYY-MM-DDTHH:MM:SS[+00:00|Z]`` date, no user or ARN) go through the
+    line-by-line conversion below, which names the bad cell. Any other report is read line by line.
     """
     text = text.lstrip("\ufeff")
-    lines = (
-        (line.split(",") for line in text.splitlines()) if '"' not in text else csv.reader(io.StringIO(text))
-    )
+    header = text.split("\n", 1)[0].rstrip("\r")
+    names = [h.strip().lower() for h in header.split(",")]
+    if "\r" not in header and "user" in names and "arn" in names and _arrow_readable(text, names):
+        try:
+            return _parse_columnar(text, names)
+        except pa.ArrowInvalid:
+            pass  # a row with the wrong number of cells: the line-by-line reader names it
+    report, names, _ = _parse_lines(_lines(text))
+    report.typed, report.raw = _tables(names, report._rows, report._cells)
+    return report
+
+
+def _lines(text: str) -> Iterator[list[str]]:
+    """Cells per line: split on commas when nothing is quoted, else the csv module."""
+    if '"' not in text:
+        return (line.split(",") for line in text.splitlines())
+    return csv.reader(io.StringIO(text))
+
+
+def _parse_lines(lines: Iterator[list[str]]) -> tuple[CredentialReport, list[str], dict[str, int]]:
+    """The line-by-line reader: a report with dict rows, the header names, the line each ARN was first on."""
     header = next(lines, None)
     names = [h.strip().lower() for h in header] if header else []
     if "user" not in names or "arn" not in names:
         raise CredentialReportError("credential report: not a CSV with a 'user' and 'arn' header")
-    report = CredentialReport(
+    report = _new_report(names)
+    report._rows, report._cells, first_line = {}, {}, {}
+    kinds = _kinds(names)
+    for lineno, cells in enumerate(lines, start=2):
+        _add_line(report, names, kinds, lineno, cells, first_line)
+    return report, names, first_line
+
+
+def _new_report(names: list[str]) -> CredentialReport:
+    return CredentialReport(
         unknown_columns=[n for n in names if n not in _DOCUMENTED],
         missing_columns=[c for c in COLUMNS if c not in names],
         index={n: i for i, n in enumerate(names)},
     )
-    kinds = [_BOOL if n in BOOL_COLUMNS else _TIME if n in TIME_COLUMNS else _STR for n in names]
+
+
+def _kinds(names: list[str]) -> list[str]:
+    return [_BOOL if n in BOOL_COLUMNS else _TIME if n in TIME_COLUMNS else _STR for n in names]
+
+
+def _add_line(
+    report: CredentialReport, names: list, kinds: list, lineno: int, cells: list, first_line: dict
+) -> None:
+    if not cells or cells == [""]:
+        return
     i_user, i_arn = report.index["user"], report.index["arn"]
-    for lineno, cells in enumerate(lines, start=2):
-        if not cells or cells == [""]:
-            continue
-        if len(cells) != len(names):
-            user = cells[i_user] if i_user < len(cells) else None
-            report.errors.append(f"line {lineno} (user {user}): {len(cells)} cells, header has {len(names)}")
-            cells = (cells + [""] * len(names))[: len(names)]
-        name, arn = cells[i_user], cells[i_arn]
-        if not name or not arn:
-            report.errors.append(f"line {lineno}: no user name or ARN")
-            continue
-        _add_row(report, names, kinds, cells, name, arn, lineno)
-    return report
+    if len(cells) != len(names):
+        user = cells[i_user] if i_user < len(cells) else None
+        report.errors.append(f"line {lineno} (user {user}): {len(cells)} cells, header has {len(names)}")
+        cells = (cells + [""] * len(names))[: len(names)]
+    name, arn = cells[i_user], cells[i_arn]
+    if not name or not arn:
+        report.errors.append(f"line {lineno}: no user name or ARN")
+        return
+    first_line.setdefault(arn, lineno)
+    _add_row(report, names, kinds, cells, name, arn, lineno)
 
 
 # Column kinds. Each cell is converted by one conditional expression; anything unusual (a bool in odd
@@ -207,16 +288,133 @@ def _add_row(
     except (KeyError, ValueError):
         values = _slow_values(report, names, kinds, cells, name, lineno)
     row = dict(zip(names, values, strict=True))
-    previous = report.rows.get(arn)
+    rows, all_cells = report._rows, report._cells
+    previous = rows.get(arn)
     if previous is None:
-        report.rows[arn] = row
-        report.cells[arn] = cells
+        rows[arn] = row
+        all_cells[arn] = cells
         report.arn_by_name[name] = arn
-    elif report.cells[arn] != cells:
+    elif all_cells[arn] != cells:
         report.ambiguous.add(name)
-        report.rows[arn] = {k: (v if row[k] == v else None) for k, v in previous.items()}
-        report.cells[arn] = [a if a == b else CONFLICT for a, b in zip(report.cells[arn], cells, strict=True)]
+        rows[arn] = {k: (v if row[k] == v else None) for k, v in previous.items()}
+        all_cells[arn] = [a if a == b else CONFLICT for a, b in zip(all_cells[arn], cells, strict=True)]
 
 
 #: Marker for a cell on which duplicate rows of one user disagree.
 CONFLICT = "<conflicting duplicate rows>"
+
+
+# --- The columnar reader -------------------------------------------------------------------------------
+
+UTC_TS = pa.timestamp("us", tz="UTC")
+_ARROW_TYPES = {_STR: pa.string(), _BOOL: pa.bool_(), _TIME: UTC_TS}
+_NULLS = pa.array(sorted(NULL_MARKERS))
+_TRUE, _FALSE = pa.array(["true", "TRUE"]), pa.array(["false", "FALSE"])
+#: The one date shape read by Arrow, ``YYYY-MM-DDTHH:MM:SS`` plus one of these; any other (offsets,
+#: fractions, single-digit fields) takes the line-by-line conversion.
+_UTC_SUFFIXES = pa.array(["", "+00:00", "Z"])
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+#: Characters ``str.splitlines`` treats as line breaks but a CSV reader does not.
+_ODD_BREAKS = "\x0b\x0c\x1c\x1d\x1e"
+
+
+def _arrow_readable(text: str, names: list[str]) -> bool:
+    """Whether Arrow's reader splits this text exactly as the line-by-line reader would."""
+    return (
+        '"' not in text
+        and len(set(names)) == len(names)
+        and text.isascii()
+        and not any(c in text for c in _ODD_BREAKS)
+    )
+
+
+def _read_strings(text: str, names: list[str]) -> pa.Table:
+    """Every cell as text, columns named as the header; raises ArrowInvalid on a row of the wrong width."""
+    return pacsv.read_csv(
+        pa.py_buffer(text.encode()),
+        read_options=pacsv.ReadOptions(skip_rows=1, column_names=names),
+        parse_options=pacsv.ParseOptions(quote_char=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, null_values=[]
+        ),
+    )
+
+
+def _typed_column(kind: str, cells: pa.Array) -> tuple[pa.Array, pa.Array | None]:
+    """(typed values, mask of cells the fast conversion cannot vouch for, or None when there are none)."""
+    null = pc.is_in(cells, value_set=_NULLS)
+    if kind is _STR:
+        return pc.if_else(null, pa.scalar(None, pa.string()), cells), None
+    if kind is _BOOL:
+        true = pc.is_in(cells, value_set=_TRUE)
+        bad = pc.invert(pc.or_(pc.or_(true, pc.is_in(cells, value_set=_FALSE)), null))
+        return pc.if_else(null, pa.scalar(None, pa.bool_()), true), bad
+    text = pc.utf8_slice_codeunits(cells, 0, 19)
+    parsed = pc.strptime(text, format=_TIME_FORMAT, unit="us", error_is_null=True)
+    # strptime rolls 30 February over to 1 March: a value must print back as it was read.
+    printed = parsed.cast(pa.timestamp("s")).cast(pa.string())  # "YYYY-MM-DD HH:MM:SS"
+    same = pc.equal(printed, pc.replace_substring(text, "T", " ", max_replacements=1))
+    suffix = pc.is_in(pc.utf8_slice_codeunits(cells, 19, 32), value_set=_UTC_SUFFIXES)
+    plain = pc.and_(suffix, pc.fill_null(same, False))
+    bad = pc.invert(pc.or_(plain, null))
+    values = pc.if_else(pc.or_(null, bad), pa.scalar(None, parsed.type), parsed)
+    return values.cast(UTC_TS), bad
+
+
+def _duplicated(values: pa.Array) -> pa.Array:
+    """Mask of values that occur more than once."""
+    counts = pc.value_counts(values)
+    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    return pc.is_in(values, value_set=repeated)
+
+
+def _parse_columnar(text: str, names: list[str]) -> CredentialReport:
+    strings = _read_strings(text, names)
+    columns = [c.combine_chunks() for c in strings.columns]
+    report = _new_report(names)
+    kinds = _kinds(names)
+    user, arn = columns[report.index["user"]], columns[report.index["arn"]]
+    typed, odd = [], pc.or_(_duplicated(user), _duplicated(arn))
+    for kind, cells in zip(kinds, columns, strict=True):
+        values, bad = _typed_column(kind, cells)
+        typed.append(values)
+        odd = odd if bad is None else pc.or_(odd, bad)
+    odd = pc.or_(odd, pc.or_(pc.equal(user, ""), pc.equal(arn, "")))
+    clean = pc.invert(odd)
+    schema = pa.schema([(n, _ARROW_TYPES[k]) for n, k in zip(names, kinds, strict=True)])
+    report.typed = pa.Table.from_arrays(typed, schema=schema).filter(clean)
+    report.raw = strings.filter(clean)
+    users, arns = report.typed.column("user").to_pylist(), report.typed.column("arn").to_pylist()
+    report.arn_by_name = dict(zip(users, arns, strict=True))
+    if pc.any(odd).as_py():
+        _add_odd_rows(report, text, names, strings.filter(odd), pc.indices_nonzero(odd), clean)
+    return report
+
+
+def _add_odd_rows(
+    report: CredentialReport, text: str, names: list, odd: pa.Table, at: pa.Array, clean: pa.Array
+) -> None:
+    """Run the rows the fast conversion set aside through the line-by-line one, keeping report order."""
+    numbers = [n for n, line in enumerate(text.splitlines()[1:], start=2) if line]
+    odd_cells = map(list, zip(*(c.to_pylist() for c in odd.columns), strict=True))
+    kinds, first_line = _kinds(names), {}
+    report._rows, report._cells = {}, {}
+    for lineno, cells in zip([numbers[i] for i in at.to_pylist()], odd_cells, strict=True):
+        _add_line(report, names, kinds, lineno, cells, first_line)
+    typed, raw = _tables(names, report._rows, report._cells)
+    report._rows = report._cells = None
+    clean_lines = pa.array(numbers, pa.int64()).filter(clean)
+    order = pc.sort_indices(pa.concat_arrays([clean_lines, pa.array(list(first_line.values()), pa.int64())]))
+    report.typed = pa.concat_tables([report.typed, typed]).take(order)
+    report.raw = pa.concat_tables([report.raw, raw]).take(order)
+
+
+def _tables(names: list[str], rows: dict[str, dict], cells: dict[str, list]) -> tuple[pa.Table, pa.Table]:
+    """(typed, raw) tables from the line-by-line reader's row dicts and cells."""
+    kinds = dict(zip(names, _kinds(names), strict=True))
+    unique = list(dict.fromkeys(names))
+    schema = pa.schema([(n, _ARROW_TYPES[kinds[n]]) for n in unique])
+    typed = pa.Table.from_pylist(list(rows.values()), schema=schema)
+    columns = list(zip(*cells.values(), strict=True)) if cells else [[] for _ in names]
+    raw = pa.Table.from_arrays([pa.array(c, pa.string()) for c in columns], names=names)
+    return typed, raw

@@ -12,8 +12,16 @@ Every function returns ``Use``: whether any credential is active and the latest 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ...schema import CREDENTIALS
+from ...schema.validate import columnar_rows
+from .credential_report import UTC_TS
 
 if TYPE_CHECKING:
     from .credential_report import CredentialReport
@@ -120,70 +128,181 @@ def _row(
 
 def report_keys(run: Run, pid: str, row: dict, report: CredentialReport) -> Use:
     """Access keys 1 and 2 of a credential-report row (a slot with no date and not active holds no key)."""
-    active, cid, when, when_source = False, None, None, None
-    for n, c_active, c_rotated, c_used, c_region, c_service in _KEY_SLOTS:
-        is_active, created = row.get(c_active), row.get(c_rotated)
-        if not is_active and created is None:
-            continue
-        used = row.get(c_used)
-        source = f"{REPORT}:{c_used}" if used else _marker(report.marker(row["arn"], c_used))
-        cid = _row(
-            run,
-            _cid(pid, "access_key", created, n, cid),
-            pid,
-            "access_key",
-            "active" if is_active else "inactive",
-            created_at=created,
-            last_used_at=used,
-            last_used_source=source,
-            last_used_service=row.get(c_service),
-            last_used_region=row.get(c_region),
-        )
-        active = active or bool(is_active)
-        if used and (when is None or used > when):
-            when, when_source = used, source
-    return Use(active, when, when_source)
+    return _one(run, pid, row, report, key_columns)
 
 
-def report_certs(run: Run, pid: str, row: dict) -> Use:
+def report_certs(run: Run, pid: str, row: dict, report: CredentialReport) -> Use:
     """Signing certificates 1 and 2 of a credential-report row (the report has no use date for them)."""
-    if not (row.get("cert_1_active") or row.get("cert_1_last_rotated") or row.get("cert_2_active")) and (
-        row.get("cert_2_last_rotated") is None
-    ):
-        return NONE  # the common case: no certificate at all
-    active, cid = False, None
-    for n, c_active, c_rotated in _CERT_SLOTS:
-        is_active, created = row.get(c_active), row.get(c_rotated)
-        if not is_active and created is None:
-            continue
-        cid = _cid(pid, "signing_certificate", created, n, cid)
-        status = "active" if is_active else "inactive"
-        _row(run, cid, pid, "signing_certificate", status, created_at=created, last_used_source=_NOT_REPORTED)
-        active = active or bool(is_active)
-    return Use(active)
+    return _one(run, pid, row, report, cert_columns)
 
 
 def report_password(run: Run, pid: str, row: dict, report: CredentialReport) -> Use:
-    """The console password of a credential-report row, when enabled."""
-    enabled = row.get("password_enabled")
-    if not enabled:
-        return NONE if enabled is False else UNKNOWN
-    used = row.get("password_last_used")
-    source = (
-        f"{REPORT}:password_last_used" if used else _marker(report.marker(row["arn"], "password_last_used"))
-    )
-    _row(
-        run,
-        f"{pid}/password",
-        pid,
+    """The console password of a credential-report row, when enabled (unknown when the report says so)."""
+    return _one(run, pid, row, report, password_columns)
+
+
+def _one(run: Run, pid: str, row: dict, report: CredentialReport, kind: Callable) -> Use:
+    """One report row through the columnar code: its credential rows appended, its ``Use`` returned."""
+    batch = ReportBatch(run, report, [pid], [report.position(row["arn"])])
+    tbl, use = kind(batch)
+    run.out.credentials.extend(columnar_rows(tbl))
+    active, when, source = use
+    return Use(active[0].as_py(), when.cast(UTC_PY)[0].as_py(), source[0].as_py())
+
+
+# --- Columnar: many report rows at once --------------------------------------------------------------
+
+_STR = pa.string()
+#: The same instant, read back into Python as ``datetime.UTC`` (a "UTC" zone reads back as a ZoneInfo).
+UTC_PY = pa.timestamp("us", "+00:00")
+_ACTIVE, _INACTIVE = pa.scalar("active"), pa.scalar("inactive")
+
+
+class ReportBatch:
+    """Credential-report rows of several principals (``pids[i]`` owns report row ``positions[i]``)."""
+
+    def __init__(self, run: Run, report: CredentialReport, pids: list[str], positions: list[int]) -> None:
+        at = pa.array(positions, pa.int64())
+        self.run, self.size = run, len(positions)
+        self.pid = pa.array(pids, _STR)
+        self.typed = report.typed.take(at)
+        names = [c for c in _MARKED if c in report.raw.schema.names]
+        self.raw = report.raw.select(names).take(at) if names else None
+
+    def column(self, name: str, kind: pa.DataType) -> pa.Array:
+        """A typed report column (all null when the report lacks it)."""
+        if name in self.typed.schema.names:
+            return self.typed.column(name).combine_chunks()
+        return pa.nulls(self.size, kind)
+
+    def marker(self, name: str) -> pa.Array:
+        """Why the report gives no date, from the cell's original text (see ``_marker``)."""
+        raw = self.raw.column(name).combine_chunks() if self.raw and name in self.raw.schema.names else None
+        if raw is None:
+            return pa.array([_marker(None)] * self.size, _STR)
+        never, empty = pc.equal(raw, "N/A"), pc.fill_null(pc.equal(raw, ""), True)
+        other = pc.binary_join_element_wise(f"{REPORT}:", raw, "")
+        return pc.if_else(empty, _marker(None), pc.if_else(never, _marker("N/A"), other))
+
+    def table(self, cids: pa.Array, kind: str, status: pa.Array, **columns: pa.Array) -> pa.Table:
+        """Credential rows in the declared schema; columns not given are null."""
+        n, base = len(cids), self.run.base
+        fixed = {
+            "provider": pa.array([base["provider"]] * n, _STR),
+            "tenant_id": pa.array([base["tenant_id"]] * n, _STR),
+            "snapshot_date": pa.array([base["snapshot_date"]] * n, pa.date32()),
+            "credential_id": cids,
+            "kind": pa.array([kind] * n, _STR),
+            "status": status,
+            "managed_by": pa.array(["user"] * n, _STR),
+        }
+        arrays = [
+            fixed.get(c.name, columns.get(c.name))
+            if c.name in fixed or c.name in columns
+            else pa.nulls(n, c.type)
+            for c in CREDENTIALS.columns
+        ]
+        return pa.Table.from_arrays(arrays, schema=CREDENTIALS.schema)
+
+
+#: Report columns whose original text is kept for ``last_used_source``.
+_MARKED = ("password_last_used", "access_key_1_last_used_date", "access_key_2_last_used_date")
+
+
+def _stamp(created: pa.Array) -> pa.Array:
+    """``stamp`` for a column: ``YYYY-MM-DDTHH:MM:SSZ``."""
+    text = created.cast(pa.timestamp("s", "UTC"), safe=False).cast(_STR)
+    return pc.replace_substring(text, " ", "T", max_replacements=1)
+
+
+def _cids(batch: ReportBatch, kind: str, created: pa.Array, slot: int, previous: pa.Array | None) -> pa.Array:
+    """``_cid`` for a column; ``previous`` is the id of the slot before (null where it holds nothing)."""
+    dated = pc.binary_join_element_wise(batch.pid, f"/{kind}/", _stamp(created), "")
+    undated = pc.binary_join_element_wise(batch.pid, f"/{kind}/slot{slot}", "")
+    cid = pc.if_else(pc.is_valid(created), dated, undated)
+    if previous is None:
+        return cid
+    clash = pc.fill_null(pc.equal(cid, previous), False)
+    return pc.if_else(clash, pc.binary_join_element_wise(cid, f"#{slot}", ""), cid)
+
+
+def later(when: pa.Array, source: pa.Array, used: pa.Array, used_source: pa.Array) -> tuple:
+    """``latest`` for two columns: (when, source), the second taken only where strictly later."""
+    take = pc.and_(pc.is_valid(used), pc.or_(pc.is_null(when), pc.fill_null(pc.greater(used, when), False)))
+    return pc.if_else(take, used, when), pc.if_else(take, used_source, source)
+
+
+def key_columns(batch: ReportBatch) -> tuple[pa.Table, tuple]:
+    """``report_keys`` for many rows: (credential rows, (active, last_used_at, last_used_source))."""
+    parts, previous = [], None
+    active = pa.array([False] * batch.size, type=pa.bool_())
+    when, source = pa.nulls(batch.size, UTC_TS), pa.nulls(batch.size, _STR)
+    for n, c_active, c_rotated, c_used, c_region, c_service in _KEY_SLOTS:
+        is_active = pc.fill_null(batch.column(c_active, pa.bool_()), False)
+        created, used = batch.column(c_rotated, UTC_TS), batch.column(c_used, UTC_TS)
+        present = pc.or_(is_active, pc.is_valid(created))
+        cid = _cids(batch, "access_key", created, n, previous)
+        used_source = pc.if_else(pc.is_valid(used), f"{REPORT}:{c_used}", batch.marker(c_used))
+        row = batch.table(
+            cid,
+            "access_key",
+            pc.if_else(is_active, _ACTIVE, _INACTIVE),
+            principal_id=batch.pid,
+            created_at=created,
+            last_used_at=used,
+            last_used_source=used_source,
+            last_used_service=batch.column(c_service, _STR),
+            last_used_region=batch.column(c_region, _STR),
+        )
+        parts.append(row.filter(present))
+        previous = pc.if_else(present, cid, pa.scalar(None, _STR))
+        active = pc.or_(active, is_active)
+        none = pa.scalar(None, UTC_TS)
+        when, source = later(when, source, pc.if_else(present, used, none), used_source)
+    return pa.concat_tables(parts), (active, when, source)
+
+
+def cert_columns(batch: ReportBatch) -> tuple[pa.Table, tuple]:
+    """``report_certs`` for many rows: (credential rows, (active, no use date, no source))."""
+    parts, previous = [], None
+    active = pa.array([False] * batch.size, type=pa.bool_())
+    for n, c_active, c_rotated in _CERT_SLOTS:
+        is_active = pc.fill_null(batch.column(c_active, pa.bool_()), False)
+        created = batch.column(c_rotated, UTC_TS)
+        present = pc.or_(is_active, pc.is_valid(created))
+        cid = _cids(batch, "signing_certificate", created, n, previous)
+        row = batch.table(
+            cid,
+            "signing_certificate",
+            pc.if_else(is_active, _ACTIVE, _INACTIVE),
+            principal_id=batch.pid,
+            created_at=created,
+            last_used_source=pa.array([_NOT_REPORTED] * batch.size, _STR),
+        )
+        parts.append(row.filter(present))
+        previous = pc.if_else(present, cid, pa.scalar(None, _STR))
+        active = pc.or_(active, is_active)
+    return pa.concat_tables(parts), (active, pa.nulls(batch.size, UTC_TS), pa.nulls(batch.size, _STR))
+
+
+def password_columns(batch: ReportBatch) -> tuple[pa.Table, tuple]:
+    """``report_password`` for many rows: (credential rows, (enabled or unknown, last use, source))."""
+    enabled = batch.column("password_enabled", pa.bool_())
+    used = batch.column("password_last_used", UTC_TS)
+    source = pc.if_else(pc.is_valid(used), f"{REPORT}:password_last_used", batch.marker("password_last_used"))
+    row = batch.table(
+        pc.binary_join_element_wise(batch.pid, "/password", ""),
         "password",
-        "active",
-        created_at=row.get("password_last_changed"),
-        expires_at=row.get("password_next_rotation"),
+        pa.array(["active"] * batch.size, _STR),
+        principal_id=batch.pid,
+        created_at=batch.column("password_last_changed", UTC_TS),
+        expires_at=batch.column("password_next_rotation", UTC_TS),
         last_used_at=used,
         last_used_source=source,
     )
-    return Use(True, used, source)
+    on = pc.fill_null(enabled, False)
+    when = pc.if_else(on, used, pa.scalar(None, UTC_TS))
+    return row.filter(on), (enabled, when, pc.if_else(on, source, pa.scalar(None, _STR)))
 
 
 @lru_cache(maxsize=256)

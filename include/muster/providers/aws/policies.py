@@ -4,6 +4,11 @@ Documents arrive as dicts (boto3 decodes them), as JSON strings, or URL-encoded 
 query API and some exports: https://docs.aws.amazon.com/IAM/latest/APIReference/API_PolicyVersion.html).
 A document that is none of these is recorded on the ``authorization_details`` entity as partial; its grants
 get privilege ``unknown`` and it gets no role_definitions row, because ``document`` is required.
+
+Privilege is judged per principal, not per document: a Deny in another policy, a permissions boundary, or an
+escalation that needs actions from two policies change a grant's verdict. ``PolicyBook.grants`` therefore
+emits rows with the verdict pending and ``finish`` fills ``privilege`` and ``privilege_reasons`` once every
+principal, policy and trust policy of the account has been seen (``privilege.AccountEvaluator``).
 """
 
 from __future__ import annotations
@@ -44,8 +49,8 @@ def canonical(doc: dict) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"))
 
 
-#: (role_id, role_name, privilege, reasons): one policy as a principal may hold it.
-Held = tuple[str, str, str, list[str]]
+#: (role_id, role_name, compiled policy): one policy as a principal may hold it.
+Held = tuple[str, str, privilege.Policy]
 
 
 class PolicyBook:
@@ -55,8 +60,17 @@ class PolicyBook:
         self.run = run
         self.managed: dict[str, Held] = {}
         self.missing: set[str] = set()
-        #: (canonical document, policy name) -> verdict: inline policies are often copies of one template.
-        self.verdicts: dict[tuple[str, str], tuple[str, list[str]]] = {}
+        #: (canonical document, policy name) -> compiled policy: inline policies are often copies of one
+        #: template, and one compiled object per copy lets the evaluation cache per distinct policy set.
+        self.compiled: dict[tuple[str, str], privilege.Policy] = {}
+        #: role ARN -> who its trust policy admits, for role chains.
+        self.trusts: dict[str, privilege.Trust] = {}
+        #: principal id -> ([grant rows], [their policies]), verdicts filled by finish().
+        self.pending: dict[str, tuple[list[dict], list[privilege.Policy]]] = {}
+        #: canonical trust policy text -> parsed trust (roles made from one template share it).
+        self._trust_texts: dict[str, privilege.Trust] = {}
+        #: (group of principals, their results) as judged by finish(); see principal_verdicts().
+        self.judged: list[tuple[privilege.Group, list[privilege.Result]]] = []
 
     def add_managed(self, index: int, policy: object) -> None:
         """Index one entry of GAAD ``Policies`` and emit its role_definitions row."""
@@ -71,12 +85,11 @@ class PolicyBook:
             self.managed[arn] = (
                 arn,
                 name,
-                privilege.UNKNOWN,
-                [f"policy {name}: default version not collected"],
+                privilege.unknown_policy(name, f"policy {name}: default version not collected"),
             )
             return
         doc = self._decode(version.get("Document"), f"policy {arn}", "PolicyVersionList.Document")
-        self.managed[arn] = (arn, name, *self._assess(doc, name))
+        self.managed[arn] = (arn, name, self._compile(doc, None, name))
         if doc is None:
             return
         what = f"policy {arn}"
@@ -108,12 +121,8 @@ class PolicyBook:
             if found is None:
                 self.missing.add(arn)
                 name = item.get("PolicyName") or arn.rsplit("/", 1)[-1]
-                found = (
-                    arn,
-                    name,
-                    privilege.UNKNOWN,
-                    [f"policy {name}: document not in authorization details"],
-                )
+                why = f"policy {name}: document not in authorization details"
+                found = (arn, name, privilege.unknown_policy(name, why))
                 self.managed[arn] = found
             held.append(found)
         return held
@@ -129,10 +138,10 @@ class PolicyBook:
             role_id = f"{owner_arn}/inline/{name}"
             doc = self._decode(item.get("PolicyDocument"), f"policy {role_id}", "PolicyDocument")
             if doc is None:
-                held.append((role_id, name, *self._assess(None, name)))
+                held.append((role_id, name, self._compile(None, None, name)))
                 continue
             text = canonical(doc)
-            held.append((role_id, name, *self._assessed(doc, text, name)))
+            held.append((role_id, name, self._compile(doc, text, name)))
             self.run.out.role_definitions.append(_definition(self.run.base, role_id, name, "inline", text))
         return held
 
@@ -143,28 +152,38 @@ class PolicyBook:
         role_id = f"{role_arn}/trust"
         doc = self._decode(role["AssumeRolePolicyDocument"], f"role {role_arn}", "AssumeRolePolicyDocument")
         if doc is not None:
+            text = canonical(doc)
+            trust = self._trust_texts.get(text)
+            if trust is None:
+                trust = self._trust_texts[text] = privilege.parse_trust(doc, self.run.account_id)
+            self.trusts[role_arn] = trust
             name = f"{role_name} trust policy"
-            row = _definition(self.run.base, role_id, name, "trust_policy", canonical(doc))
+            row = _definition(self.run.base, role_id, name, "trust_policy", text)
             self.run.out.role_definitions.append(row)
 
     def grants(self, principal_id: str, held: list[Held], via: str) -> None:
+        """Grant rows of one principal; ``privilege`` and its reasons are filled in by ``finish``."""
         out, base, scope = self.run.out.grants, self.run.base, self.run.scope
-        for role_id, role_name, verdict, reasons in held:
-            out.append(
-                {
-                    **base,
-                    "principal_id": principal_id,
-                    "role_id": role_id,
-                    "role_name": role_name,
-                    "scope": scope,
-                    "via": via,
-                    "condition": None,
-                    "privilege": verdict,
-                    "privilege_reasons": reasons,
-                }
-            )
+        rows, policies = self.pending.setdefault(principal_id, ([], []))
+        for role_id, role_name, policy in held:
+            row = {
+                **base,
+                "principal_id": principal_id,
+                "role_id": role_id,
+                "role_name": role_name,
+                "scope": scope,
+                "via": via,
+                "condition": None,
+                "privilege": privilege.UNKNOWN,
+                "privilege_reasons": [],
+            }
+            out.append(row)
+            rows.append(row)
+            policies.append(policy)
 
     def finish(self) -> None:
+        """Judge every principal's grants (privilege analysis), then report missing policies."""
+        self._judge()
         if self.missing:
             self.run.fail(
                 GAAD,
@@ -179,19 +198,74 @@ class PolicyBook:
             self.run.fail(GAAD, f"{what} field {field} is not valid JSON: {e}")
             return None
 
-    def _assessed(self, doc: dict, text: str, name: str) -> tuple[str, list[str]]:
-        """The verdict of a decoded document, computed once per distinct (document, name)."""
+    def _compile(self, doc: dict | None, text: str | None, name: str) -> privilege.Policy:
+        """The compiled policy; inline copies of one document under one name share one object."""
+        if doc is None:
+            return privilege.unknown_policy(name, f"policy {name}: document is not valid JSON")
+        if text is None:
+            return privilege.compile_policy(doc, name)
         key = (text, name)
-        found = self.verdicts.get(key)
+        found = self.compiled.get(key)
         if found is None:
-            found = self.verdicts[key] = privilege.assess(doc, name)
+            found = self.compiled[key] = privilege.compile_policy(doc, name)
         return found
 
-    @staticmethod
-    def _assess(doc: dict | None, name: str) -> tuple[str, list[str]]:
-        if doc is None:
-            return privilege.UNKNOWN, [f"policy {name}: document is not valid JSON"]
-        return privilege.assess(doc, name)
+    def _judge(self) -> None:
+        """Fill the pending grant rows with per-principal verdicts (see ``privilege.evaluate``).
+
+        Runs once per account over every principal, so it is kept lean: principals holding the same policies
+        and boundary form one group, judged once, and share one list of reasons per verdict.
+        """
+        if not self.pending:
+            return
+        principals = self.run.out.principals
+        arns = {p["principal_id"]: p["arn_or_resource"] for p in principals}
+        bounds = {p["principal_id"]: p["boundary_role_id"] for p in principals if p["boundary_role_id"]}
+        members: dict[tuple, list[str]] = {}
+        for pid, (_, held) in self.pending.items():
+            key = (tuple(held), bounds.get(pid))
+            found = members.get(key)
+            if found is None:
+                found = members[key] = []
+            found.append(pid)
+        groups = []
+        for (held, barn), pids in members.items():
+            boundary, note = self._boundary(barn)
+            group = privilege.Group(held, boundary, [(pid, arns.get(pid)) for pid in pids])
+            groups.append((group, note))
+        evaluator = privilege.AccountEvaluator(self.run.account_id, self.trusts)
+        results = evaluator.evaluate_groups([g for g, _ in groups])
+        for (group, note), found in zip(groups, results, strict=True):
+            self.judged.append((group, found))
+            self._fill(group, found, note)
+
+    def _fill(self, group: privilege.Group, results: list[privilege.Result], note: list[str]) -> None:
+        """Write verdicts into the rows of one group's members (cells computed once per distinct result)."""
+        cells: dict[int, list[tuple[str, list[str]]]] = {}
+        for (pid, _), result in zip(group.members, results, strict=True):
+            row_cells = cells.get(id(result))
+            if row_cells is None:
+                by_uid = {u: (v.privilege, list(v.reasons) + note) for u, v in result.grants.items()}
+                row_cells = cells[id(result)] = [by_uid[p.uid] for p in group.policies]
+            for row, cell in zip(self.pending[pid][0], row_cells, strict=True):
+                row["privilege"], row["privilege_reasons"] = cell
+
+    def principal_verdicts(self) -> dict[str, privilege.Verdict]:
+        """principal id -> the principal's own verdict (strongest grant, or a privileged role it may assume)."""
+        return {
+            pid: result.principal
+            for group, results in self.judged
+            for (pid, _), result in zip(group.members, results, strict=True)
+        }
+
+    def _boundary(self, arn: str | None) -> tuple[privilege.Policy | None, list[str]]:
+        """The compiled permissions boundary, or None with a note when its document was not collected."""
+        if arn is None:
+            return None, []
+        found = self.managed.get(arn)
+        if found is None or found[2].error is not None:
+            return None, [f"permissions boundary {arn} not in authorization details: not applied"]
+        return found[2], []
 
 
 def _definition(base: dict, role_id: str, name: str, role_type: str, document: str) -> dict:

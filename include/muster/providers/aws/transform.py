@@ -16,6 +16,9 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from ...collected import Collected, EntityResult
 from ...config import Tenant
 from . import credential_rows as cr
@@ -61,6 +64,8 @@ class Run:
         self.out.entities = list(self.entities.values())
         self.classifier = Classifier(tenant)
         self.principal_ids: dict[str, str] = {}
+        #: Rows built column-wise, handed to ``out`` when the transform is done (row code appends until then).
+        self.columnar: dict[str, pa.Table] = {}
 
     def entity(self, name: str) -> EntityResult:
         """The named entity, added (as complete) when the raw account did not list it."""
@@ -141,6 +146,8 @@ def _transform(raw: RawAccount, tenant: Tenant, snapshot_date: dt.date) -> Colle
     for i, role in enumerate(_list(run, gaad, "RoleDetailList")):
         _role(run, book, i, role)
     book.finish()
+    for name, tbl in run.columnar.items():
+        run.out.add_columnar(name, tbl)
     return run.out
 
 
@@ -154,7 +161,7 @@ def _parse_report(run: Run) -> CredentialReport | None:
         run.fail(REPORT, f"credential report is unusable: {e}", "failed")
         return None
     marker = f":iam::{run.account_id}:"
-    foreign = sorted(arn for arn in report.rows if marker not in arn)
+    foreign = sorted(arn for arn in report.arns if marker not in arn)
     if foreign:
         run.fail(
             REPORT, f"credential report lists ARNs of another account (e.g. {foreign[0]}): not used", "failed"
@@ -272,8 +279,17 @@ class _Users:
         self.unknown_keys: set[str] = set()
         self.ambiguous_unresolved: set[str] = set()
         self.missing_groups: set[str] = set()
+        #: Users whose credentials come from one unambiguous report row, built column-wise in ``finish``.
+        self.batch = _ReportUsers(self)
 
     def add(self, index: int, user: object) -> None:
+        if self.batch.takes(user):
+            self.batch.add(user)
+        else:
+            self.add_row(index, user)
+
+    def add_row(self, index: int, user: object) -> None:
+        """One user the row way (any source, any quirk)."""
         run = self.run
         if not isinstance(user, dict) or not user.get("UserName") or not user.get("UserId"):
             run.fail(GAAD, f"UserDetailList item {index} has no UserName or UserId")
@@ -345,7 +361,7 @@ class _Users:
         if name in raw.signing_certificates:
             uses.append(cr.listed_certs(run, pid, name, raw.signing_certificates[name]))
         else:
-            uses.append(cr.report_certs(run, pid, row) if covered else cr.UNKNOWN)
+            uses.append(cr.report_certs(run, pid, row, self.report) if covered else cr.UNKNOWN)
         if name in raw.login_profiles:
             password = cr.login_profile(run, pid, name, raw.login_profiles[name])
         elif covered:
@@ -370,8 +386,9 @@ class _Users:
         return [u for u in uses if u.active]
 
     def finish(self) -> None:
-        """Root, then one message per kind of gap (not one per user)."""
+        """The batched users and root, then one message per kind of gap (not one per user)."""
         run = self.run
+        self.batch.finish()
         self._root()
         if self.unknown_keys:
             run.fail(
@@ -391,9 +408,9 @@ class _Users:
                 f"group(s) named in GroupList but not in GroupDetailList: {listing(self.missing_groups)}",
             )
         if self.report:
-            extra = {self.report.rows[a]["user"] for a in self.report.rows.keys() - self.matched} - {
-                "<root_account>"
-            }
+            names = self.report.typed.column("user").to_pylist()
+            extra = {n for n, a in zip(names, self.report.arns, strict=True) if a not in self.matched}
+            extra.discard("<root_account>")
             if extra:
                 run.note(
                     REPORT,
@@ -407,7 +424,7 @@ class _Users:
             return
         run, pid = self.run, self.run.account_id
         keys = cr.report_keys(run, pid, row, self.report)
-        certs = cr.report_certs(run, pid, row)
+        certs = cr.report_certs(run, pid, row, self.report)
         password_used = row.get("password_last_used")
         password = cr.Use(None, password_used, f"{REPORT}:password_last_used" if password_used else None)
         is_nhi, reason = run.classifier.root("<root_account>", pid)
@@ -435,3 +452,101 @@ class _Users:
                 "tags": {},
             }
         )
+
+
+class _ReportUsers:
+    """Users whose credentials all come from one unambiguous credential-report row (the bulk of an account).
+
+    Everything per user that the row path does (id claim, tags, SSH / service-specific credentials, dates,
+    grants) is done here in the same order, so messages come out the same; the credential rows and the
+    principal columns derived from them are computed column-wise in ``finish`` by the same columnar code
+    the row path uses for single report rows. Users with any fallback data, a report row found only by
+    name, or an ambiguous row go the row way.
+    """
+
+    def __init__(self, users: _Users) -> None:
+        self.users, self.run, self.report = users, users.run, users.report
+        raw = users.raw
+        #: Users with per-user fallback data.
+        self.fallback = set().union(
+            raw.access_keys, raw.signing_certificates, raw.login_profiles, raw.mfa_devices
+        )
+        self.optional = raw.ssh_public_keys is not None or raw.service_specific_credentials is not None
+        #: Per user: (principal_id, name, ARN, path, created_at, boundary, tags).
+        self.found: list[tuple] = []
+        self.positions: list[int] = []
+        self.extra_active: list[bool] = []
+
+    def takes(self, user: object) -> bool:
+        report = self.report
+        if report is None or not isinstance(user, dict):
+            return False
+        name, pid, arn = user.get("UserName"), user.get("UserId"), user.get("Arn")
+        if not (
+            name and pid and arn and isinstance(name, str) and isinstance(pid, str) and isinstance(arn, str)
+        ):
+            return False
+        if name in report.ambiguous or name in self.fallback:
+            return False
+        return report.position(arn) is not None
+
+    def add(self, user: dict) -> None:
+        run, users = self.run, self.users
+        name, pid, arn = user["UserName"], user["UserId"], user["Arn"]
+        what = f"user {name}"
+        if not run.claim(pid, what):
+            return
+        tags = tags_of(run, user.get("Tags"), what)
+        users.matched.add(arn)
+        self.extra_active.append(bool(users._optional(pid, name)) if self.optional else False)
+        created = run.time(user.get("CreateDate"), GAAD, what, "CreateDate")
+        self.found.append((pid, name, arn, user.get("Path") or None, created, _boundary(user), tags))
+        self.positions.append(self.report.position(arn))
+        users._grants(user, pid, arn, what)
+
+    def finish(self) -> None:
+        if not self.found:
+            return
+        run = self.run
+        batch = cr.ReportBatch(run, self.report, [f[0] for f in self.found], self.positions)
+        keys, (key_active, key_when, key_source) = cr.key_columns(batch)
+        certs, (cert_active, _, _) = cr.cert_columns(batch)
+        password, (console, when, source) = cr.password_columns(batch)
+        run.columnar["credentials"] = pa.concat_tables([keys, certs, password])
+        when, source = cr.later(when, source, key_when, key_source)
+        source = pc.if_else(
+            pc.is_valid(when), source, pa.scalar(None, pa.string())
+        )  # a source only with a date
+        other = pc.or_(pc.or_(key_active, cert_active), pa.array(self.extra_active, pa.bool_()))
+        enabled = pc.or_kleene(console, other)
+        columns = [console, batch.column("mfa_active", pa.bool_()), enabled, when.cast(cr.UTC_PY), source]
+        derived = zip(*(c.to_pylist() for c in columns), strict=True)
+        for found, values in zip(self.found, derived, strict=True):
+            run.out.principals.append(self._row(*found, *values))
+
+    def _row(
+        self, pid, name, arn, path, created, boundary, tags, console, mfa, enabled, when, source
+    ) -> dict:
+        classifier = self.run.classifier
+        is_nhi, reason = classifier.user(name, pid, path, tags, console, mfa)
+        owner, owner_source = classifier.owner(name, pid, tags)
+        return {
+            **self.run.base,
+            "principal_id": pid,
+            "name": name,
+            "arn_or_resource": arn,
+            "kind": "service_user" if is_nhi else "human_user",
+            "is_nhi": is_nhi,
+            "nhi_reason": reason,
+            "enabled": enabled,
+            "console_access": console,
+            "mfa_enabled": mfa,
+            "path": path,
+            "created_at": created,
+            "last_used_at": when,
+            "last_used_source": source,
+            "owner": owner,
+            "owner_source": owner_source,
+            "boundary_role_id": boundary,
+            "tags": tags,
+        }

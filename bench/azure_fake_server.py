@@ -1,0 +1,117 @@
+"""Serve a synthetic Entra tenant from the Azure fake in its own process; prints "PORT <n>" when ready.
+
+    .venv/bin/python bench/azure_fake_server.py --users 200000 --sps 50000 --apps 20000
+
+Each service principal and application carries two client secrets and one certificate (Graph's shape).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from muster.sandbox.azure_fake import AzureFake, World
+
+TENANT = "7f3e2a10-4b5c-4d6e-8f90-a1b2c3d4e5f6"
+
+
+def _creds(i: int) -> tuple[list, list]:
+    secret = {
+        "keyId": f"{i:08x}-0000-4000-8000-000000000001",
+        "displayName": "ci",
+        "hint": "abc",
+        "secretText": None,
+        "customKeyIdentifier": None,
+        "startDateTime": "2025-01-01T00:00:00Z",
+        "endDateTime": "2027-01-01T00:00:00Z",
+    }
+    second = {
+        **secret,
+        "keyId": f"{i:08x}-0000-4000-8000-000000000002",
+        "endDateTime": "2026-01-01T00:00:00Z",
+    }
+    cert = {
+        "keyId": f"{i:08x}-0000-4000-8000-000000000003",
+        "type": "AsymmetricX509Cert",
+        "usage": "Verify",
+        "displayName": "CN=app",
+        "customKeyIdentifier": "QUJDREVGRw==",
+        "key": None,
+        "startDateTime": "2025-01-01T00:00:00Z",
+        "endDateTime": "2028-01-01T00:00:00Z",
+    }
+    return [secret, second], [cert]
+
+
+def synthetic(users: int, sps: int, apps: int) -> World:
+    w = World(tenant_id=TENANT, sp_sign_in=[])
+    w.users = [
+        {
+            "id": f"{i:08x}-1111-4000-8000-000000000000",
+            "userPrincipalName": f"user{i}@acme.example",
+            "displayName": f"User {i}",
+            "accountEnabled": i % 50 != 0,
+            "userType": "Member" if i % 20 else "Guest",
+            "createdDateTime": "2024-01-01T00:00:00Z",
+            "signInActivity": {
+                "lastSignInDateTime": "2026-10-01T00:00:00Z",
+                "lastNonInteractiveSignInDateTime": None,
+            },
+        }
+        for i in range(users)
+    ]
+    for i in range(sps):
+        pw, keys = _creds(i)
+        w.service_principals.append(
+            {
+                "id": f"{i:08x}-2222-4000-8000-000000000000",
+                "appId": f"{i:08x}-3333-4000-8000-000000000000",
+                "displayName": f"sp-{i}",
+                "servicePrincipalType": "ManagedIdentity" if i % 10 == 0 else "Application",
+                "accountEnabled": True,
+                "appOwnerOrganizationId": TENANT,
+                "passwordCredentials": pw,
+                "keyCredentials": keys,
+                "tags": ["WindowsAzureActiveDirectoryIntegratedApp"],
+            }
+        )
+    for i in range(apps):
+        pw, keys = _creds(i)
+        oid = f"{i:08x}-4444-4000-8000-000000000000"
+        w.applications.append(
+            {
+                "id": oid,
+                "appId": f"{i:08x}-3333-4000-8000-000000000000",
+                "displayName": f"app-{i}",
+                "createdDateTime": "2024-01-01T00:00:00Z",
+                "signInAudience": "AzureADMyOrg",
+                "passwordCredentials": pw,
+                "keyCredentials": keys,
+            }
+        )
+        if users:
+            w.owners[oid] = [w.users[i % users]["id"]]
+    return w
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--users", type=int, default=0)
+    p.add_argument("--sps", type=int, default=0)
+    p.add_argument("--apps", type=int, default=0)
+    args = p.parse_args()
+    fake = AzureFake(synthetic(args.users, args.sps, args.apps))
+    url = fake.start()
+    sys.stdout.write(f"PORT {url.rsplit(':', 1)[1]}\n")
+    sys.stdout.flush()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Collect 500 GCP projects x 20 service accounts x 2 keys from the fake (in its own process) and seal them.
+
+Target (issue 4): <= 60 s wall on a 2-core machine with bounded concurrency (--workers threads). The
+baseline, measured in the same command, is the bare HTTP floor: the same requests (project, policy, account
+pages, one keys list per account, two activity queries) made with plain httplib2 keep-alive connections at
+the same concurrency, with no client library, normalisation, validation or sealing. Prints medians of
+--runs, API calls per project and peak RSS.
+
+    .venv/bin/python bench/collect_gcp.py [--projects 500] [--accounts 20] [--keys 2] [--workers 8] [--runs 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httplib2
+
+DAY = dt.date(2026, 11, 10)
+
+
+def start_fake(projects: int, accounts: int, keys: int) -> tuple[subprocess.Popen, str]:
+    cmd = [sys.executable, str(Path(__file__).parent / "gcp_fake_server.py"), "--projects", str(projects)]
+    cmd += ["--accounts", str(accounts), "--keys", str(keys)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline().strip()
+    if not line.startswith("PORT "):
+        proc.kill()
+        raise SystemExit(f"fake did not start: {line!r}")
+    return proc, f"http://127.0.0.1:{line.split()[1]}"
+
+
+def floor(url: str, projects: list[str], workers: int) -> tuple[float, int]:
+    """The same REST requests with bare keep-alive httplib2: the wire-and-server floor."""
+    local = threading.local()
+    calls = [0]
+
+    def get(path: str, method: str = "GET", body: str | None = None) -> dict:
+        http = getattr(local, "http", None) or setattr(local, "http", httplib2.Http()) or local.http
+        _, content = http.request(url + path, method, body=body, headers={"content-type": "application/json"})
+        calls[0] += 1
+        return json.loads(content)
+
+    def one(pid: str) -> None:
+        get(f"/v3/projects/{pid}")
+        get(
+            f"/v3/projects/{pid}:getIamPolicy", "POST", json.dumps({"options": {"requestedPolicyVersion": 3}})
+        )
+        token, accounts = "", []
+        while True:
+            page = get(
+                f"/v1/projects/{pid}/serviceAccounts?pageSize=100" + (f"&pageToken={token}" if token else "")
+            )
+            accounts += page.get("accounts", [])
+            token = page.get("nextPageToken")
+            if not token:
+                break
+        for sa in accounts:
+            get(f"/v1/{sa['name']}/keys")
+        for t in ("serviceAccountLastAuthentication", "serviceAccountKeyLastAuthentication"):
+            get(f"/v1/projects/{pid}/locations/global/activityTypes/{t}/activities:query?pageSize=1000")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, projects))
+    return time.perf_counter() - started, calls[0]
+
+
+def muster(url: str, projects: list[str], workers: int, root: str) -> tuple[float, int, dict]:
+    """collect_tenant + seal for every project, `workers` at a time, sharing clients and role cache."""
+    os.environ["MUSTER_GCP_ENDPOINT"] = url
+    os.environ["MUSTER_GCP_CREDENTIALS"] = "anonymous"
+    from muster.config import Tenant
+    from muster.providers.gcp.apis import apis_for_tenant
+    from muster.providers.gcp.collect import collect_tenant
+    from muster.providers.gcp.extract import RoleCache
+    from muster.snapshot import SnapshotStore, seal_collected
+
+    store = SnapshotStore(root)
+    cache = RoleCache()
+    apis = apis_for_tenant(Tenant(provider="gcp", id=projects[0]))
+    at = dt.datetime.combine(DAY, dt.time(3), tzinfo=dt.UTC)
+
+    def one(pid: str) -> tuple[int, str, int]:
+        c = collect_tenant(Tenant(provider="gcp", id=pid), DAY, apis=apis, role_cache=cache)
+        seal_collected(store, c, run_id="bench", collected_at=at, force=True)
+        return sum(e.api_calls for e in c.entities), c.status, len(c.credentials)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(one, projects))
+    wall = time.perf_counter() - started
+    statuses = {}
+    for _, status, _ in results:
+        statuses[status] = statuses.get(status, 0) + 1
+    return wall, sum(r[0] for r in results), {"statuses": statuses, "keys": sum(r[2] for r in results)}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--projects", type=int, default=500)
+    p.add_argument("--accounts", type=int, default=20)
+    p.add_argument("--keys", type=int, default=2)
+    p.add_argument("--workers", type=int, default=8)
+    p.add_argument("--runs", type=int, default=1)
+    args = p.parse_args()
+    proc, url = start_fake(args.projects, args.accounts, args.keys)
+    projects = [f"bench-{i:05d}" for i in range(args.projects)]
+    try:
+        floors, walls = [], []
+        for _ in range(args.runs):
+            f, floor_calls = floor(url, projects, args.workers)
+            floors.append(f)
+            with tempfile.TemporaryDirectory() as root:
+                w, calls, facts = muster(url, projects, args.workers, root)
+            walls.append(w)
+    finally:
+        proc.terminate()
+        proc.wait()
+    fm, wm = statistics.median(floors), statistics.median(walls)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{args.projects} projects x {args.accounts} service accounts x {args.keys} keys, {args.workers} workers, {args.runs} run(s)"
+    )
+    print(
+        f"  bare HTTP floor      median {fm:6.1f} s  ({floor_calls} requests, {floor_calls / args.projects:.1f} per project)"
+    )
+    print(
+        f"  muster collect+seal  median {wm:6.1f} s  ({calls} API calls, {calls / args.projects:.1f} per project)"
+    )
+    print(f"  ratio muster / floor {wm / fm:.2f}   target <= 60 s: {'met' if wm <= 60 else 'MISSED'}")
+    print(
+        f"  statuses {facts['statuses']}, keys sealed {facts['keys']}, peak RSS {rss:.0f} MB (collector process)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

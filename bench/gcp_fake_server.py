@@ -1,0 +1,107 @@
+"""Serve a synthetic GCP organisation from the sandbox's fake in its own process; prints "PORT <n>".
+
+python bench/gcp_fake_server.py --projects 500 --accounts 20 --keys 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from muster.sandbox.gcp_fake import GcpFake, World
+
+
+def synthetic_world(projects: int, accounts: int, keys: int) -> World:
+    """An organisation of `projects` projects, each with `accounts` service accounts of `keys` user keys,
+    a policy binding every account to a predefined role, and Policy Analyzer activity for half of them."""
+    w = World()
+    w.organizations["organizations/1"] = {
+        "name": "organizations/1",
+        "displayName": "bench.example",
+        "state": "ACTIVE",
+    }
+    roles = (
+        "roles/viewer",
+        "roles/storage.objectAdmin",
+        "roles/iam.serviceAccountUser",
+        "roles/bigquery.dataEditor",
+    )
+    for i in range(projects):
+        pid = f"bench-{i:05d}"
+        w.projects[pid] = {
+            "name": f"projects/{10**6 + i}",
+            "projectId": pid,
+            "parent": "organizations/1",
+            "state": "ACTIVE",
+        }
+        w.accounts[pid], bindings = [], {}
+        sa_act, key_act = [], []
+        for j in range(accounts):
+            email = f"sa-{j:03d}@{pid}.iam.gserviceaccount.com"
+            uid = f"{i:06d}{j:04d}"
+            w.accounts[pid].append(
+                {
+                    "name": f"projects/{pid}/serviceAccounts/{email}",
+                    "projectId": pid,
+                    "uniqueId": uid,
+                    "email": email,
+                }
+            )
+            w.keys[email] = [
+                {
+                    "name": f"projects/{pid}/serviceAccounts/{email}/keys/{uid}{k:02d}",
+                    "validAfterTime": "2026-01-01T00:00:00Z",
+                    "validBeforeTime": "9999-12-31T23:59:59Z",
+                    "keyAlgorithm": "KEY_ALG_RSA_2048",
+                    "keyOrigin": "GOOGLE_PROVIDED",
+                    "keyType": "USER_MANAGED",
+                }
+                for k in range(keys)
+            ]
+            bindings.setdefault(roles[j % len(roles)], []).append(f"serviceAccount:{email}")
+            if j % 2 == 0:
+                sa_act.append(
+                    {
+                        "activity": {
+                            "lastAuthenticatedTime": "2026-11-01T00:00:00Z",
+                            "serviceAccount": {"serviceAccountId": uid},
+                        }
+                    }
+                )
+                key_act.append(
+                    {
+                        "activity": {
+                            "lastAuthenticatedTime": "2026-11-01T00:00:00Z",
+                            "serviceAccountKey": {"fullResourceName": w.keys[email][0]["name"]},
+                        }
+                    }
+                )
+        w.policies[f"projects/{pid}"] = {
+            "bindings": [{"role": r, "members": m} for r, m in sorted(bindings.items())]
+        }
+        w.activities[(pid, "serviceAccountLastAuthentication")] = sa_act
+        w.activities[(pid, "serviceAccountKeyLastAuthentication")] = key_act
+    return w
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--projects", type=int, default=500)
+    p.add_argument("--accounts", type=int, default=20)
+    p.add_argument("--keys", type=int, default=2)
+    args = p.parse_args()
+    fake = GcpFake(synthetic_world(args.projects, args.accounts, args.keys))
+    url = fake.start()
+    sys.stdout.write(f"PORT {url.rsplit(':', 1)[1]}\n")
+    sys.stdout.flush()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

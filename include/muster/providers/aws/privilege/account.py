@@ -1,0 +1,133 @@
+"""Privilege verdicts for every principal of one account, with role chains resolved to a fixpoint.
+
+Whether a principal can escalate may depend on which roles are privileged (passing or assuming them), and
+whether a role is privileged may depend on other roles (a role that can assume an admin role can escalate).
+Roles are therefore evaluated repeatedly, starting from "no role is privileged", until the set of privileged
+roles stops growing (verdicts only grow, so this ends after at most one round per role); then every principal
+is judged once against the final set.
+
+Cost: one ``PolicySet`` per distinct (policies, boundary) and one judgement per distinct (policy set,
+principal-specific facts), so 100,000 users sharing twenty policy combinations cost twenty judgements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .evaluate import PRIVILEGED, Context, Holder, PolicySet, Result, judge
+from .statements import Policy
+from .trust import Trust, parse_trust
+
+
+@dataclass
+class Group:
+    """Principals that hold the same policies and boundary: ``members`` are (principal id, ARN)."""
+
+    policies: tuple[Policy, ...]
+    boundary: Policy | None
+    members: list[tuple[str, str | None]]
+
+
+class AccountEvaluator:
+    """Judge the principals of one account; ``trusts`` maps role ARN -> trust policy (document or parsed)."""
+
+    def __init__(self, account_id: str, trusts: dict[str, object] | None = None) -> None:
+        self.account_id = account_id
+        self.trusts: dict[str, Trust] = {
+            arn: doc if isinstance(doc, Trust) else parse_trust(doc, account_id)
+            for arn, doc in (trusts or {}).items()
+        }
+        self._sets: dict[tuple, PolicySet] = {}
+        self._keys: dict[tuple, tuple] = {}
+        self._judged: dict[tuple, Result] = {}
+        self._special = {a for t in self.trusts.values() for a in t.arns | t.denied}
+
+    def evaluate(self, holders: list[Holder]) -> dict[str, Result]:
+        """principal id -> Result (grant verdicts by policy uid, and the principal's own verdict)."""
+        groups = [Group(tuple(h.policies), h.boundary, [(h.id, h.arn)]) for h in holders]
+        return {
+            pid: r
+            for g, results in zip(groups, self.evaluate_groups(groups), strict=True)
+            for (pid, _), r in zip(g.members, results, strict=True)
+        }
+
+    def evaluate_groups(self, groups: list[Group]) -> list[list[Result]]:
+        """One Result per member of each group, in order; members that share facts share one Result object."""
+        keys = [self._policy_set(g.policies, g.boundary) for g in groups]
+        roles = [
+            (arn, key)
+            for g, key in zip(groups, keys, strict=True)
+            for _, arn in g.members
+            if arn and ":role/" in arn
+        ]
+        privileged: tuple[str, ...] = ()
+        for version in range(len(roles) + 1):
+            shared = self._shared(privileged)
+            judged = (self._judge(arn, key, privileged, shared, version) for arn, key in roles)
+            found = tuple(
+                sorted(
+                    arn
+                    for (arn, _), r in zip(roles, judged, strict=True)
+                    if r.principal.privilege in PRIVILEGED
+                )
+            )
+            if found == privileged:
+                break
+            privileged = found
+        shared = self._shared(privileged)
+        out = []
+        for g, key in zip(groups, keys, strict=True):
+            common = None
+            results = []
+            for _, arn in g.members:
+                if arn in privileged or arn in self._special or self._sets[key].needs_self:
+                    results.append(self._judge(arn, key, privileged, shared, version))
+                    continue
+                if common is None:
+                    common = self._judge(arn, key, privileged, shared, version)
+                results.append(common)
+            out.append(results)
+        return out
+
+    def _policy_set(self, policies: tuple, boundary) -> tuple:
+        """The cache key of (deduplicated policies, boundary); policies hash by identity."""
+        raw = (policies, boundary)
+        found = self._keys.get(raw)
+        if found is None:
+            uids = tuple(dict.fromkeys(p.uid for p in policies))
+            found = self._keys[raw] = (uids, boundary.uid if boundary is not None else 0)
+            if found not in self._sets:
+                by_uid = {p.uid: p for p in policies}
+                self._sets[found] = PolicySet(tuple(by_uid[u] for u in uids), boundary)
+        return found
+
+    def _shared(self, privileged: tuple[str, ...]) -> dict[str, str]:
+        """Privileged roles admitting a principal that no trust policy names: the account or anyone."""
+        out = {}
+        for role in privileged:
+            trust = self.trusts.get(role)
+            how = trust.admits(None) if trust else None
+            if how is not None:
+                out[role] = how
+        return out
+
+    def _judge(self, arn: str | None, key: tuple, privileged: tuple, shared: dict, version: int) -> Result:
+        ps = self._sets[key]
+        if arn in privileged or arn in self._special:
+            admitted = {r: h for r in privileged if r != arn and (h := self._admits(r, arn))}
+            mine = tuple(p for p in privileged if p != arn)
+            facts = (arn, tuple(admitted.items()))
+        else:
+            admitted, mine, facts = shared, privileged, None
+        if ps.needs_self:
+            facts = (arn, facts)
+        jkey = (key, version, facts)
+        found = self._judged.get(jkey)
+        if found is None:
+            ctx = Context(self.account_id, arn, mine, admitted)
+            found = self._judged[jkey] = judge(ps, ctx)
+        return found
+
+    def _admits(self, role: str, arn: str | None) -> str | None:
+        trust = self.trusts.get(role)
+        return trust.admits(arn) if trust else None

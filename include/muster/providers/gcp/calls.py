@@ -1,0 +1,119 @@
+"""Every GCP request Muster makes goes through `Caller`: call accounting, the one retry policy, errors.
+
+The collection table must say what each population cost (requests, pages, retries, throttles), so a request
+is executed here and counted into the `EntityResult` it belongs to. Retries: HTTP 429 and 5xx are retried
+with exponential backoff (honouring ``Retry-After``) up to ``MAX_ATTEMPTS``; the client library's own
+``num_retries`` is off so that nothing retries uncounted. Any other HTTP error becomes `ApiError`, which
+names the status (``PERMISSION_DENIED``), the reason (``SERVICE_DISABLED``) and Google's message.
+
+Requests are executed with a per-thread authorised ``httplib2.Http``: httplib2 is not thread-safe, while the
+discovery-built service objects are shared.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from googleapiclient.errors import HttpError
+
+from ...collected import EntityResult
+
+MAX_ATTEMPTS = 6
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_BACKOFF = 20.0
+
+
+class ApiError(Exception):
+    """A GCP API answered with an error that retrying does not cure (403, 404, 400, ...)."""
+
+    def __init__(self, code: int, status: str | None, reason: str | None, message: str):
+        super().__init__(f"HTTP {code} {status or ''}{f' ({reason})' if reason else ''}: {message}".strip())
+        self.code, self.status, self.reason, self.message = code, status, reason, message
+
+    @property
+    def forbidden(self) -> bool:
+        return self.code == 403
+
+    @property
+    def not_found(self) -> bool:
+        return self.code == 404
+
+    @property
+    def service_disabled(self) -> bool:
+        return self.reason == "SERVICE_DISABLED" or "has not been used" in self.message
+
+
+def api_error(e: HttpError) -> ApiError:
+    """Google's error body ``{"error": {"code", "message", "status", "details": [{"reason"}]}}`` as ApiError."""
+    code = int(getattr(e.resp, "status", 0) or 0)
+    try:
+        body = json.loads(e.content.decode("utf-8", "replace")).get("error", {})
+    except (ValueError, AttributeError):
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    reason = next(
+        (d.get("reason") for d in body.get("details") or [] if isinstance(d, dict) and d.get("reason")), None
+    )
+    if reason is None:
+        errors = body.get("errors") or []
+        reason = errors[0].get("reason") if errors and isinstance(errors[0], dict) else None
+    return ApiError(code, body.get("status"), reason, str(body.get("message") or e.reason or "no message"))
+
+
+class Caller:
+    """Executes requests of discovery-built clients with accounting and retries."""
+
+    def __init__(self, http_factory: Callable[[], object], *, sleep: Callable[[float], None] = time.sleep):
+        self._factory = http_factory
+        self._local = threading.local()
+        self._sleep = sleep
+
+    def _http(self) -> object:
+        http = getattr(self._local, "http", None)
+        if http is None:
+            http = self._local.http = self._factory()
+        return http
+
+    def execute(self, request: object, entity: EntityResult) -> dict:
+        """Run one request (retrying 429/5xx); count it into ``entity``; raise ApiError on other errors."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            entity.api_calls += 1
+            try:
+                response = request.execute(http=self._http(), num_retries=0)
+            except HttpError as e:
+                status = int(getattr(e.resp, "status", 0) or 0)
+                if status not in RETRY_STATUSES or attempt == MAX_ATTEMPTS:
+                    raise api_error(e) from None
+                entity.retries += 1
+                entity.throttles += status == 429
+                self._sleep(_backoff(e, attempt))
+                continue
+            entity.pages += 1
+            return response if isinstance(response, dict) else {}
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def pages(self, make: Callable[[str | None], object], field: str, entity: EntityResult) -> Iterator[dict]:
+        """Items of ``field`` over every page; ``make(page_token)`` builds the request of one page."""
+        token = None
+        while True:
+            page = self.execute(make(token), entity)
+            items = page.get(field) or []
+            if not isinstance(items, list):
+                raise ApiError(200, None, "MALFORMED", f"{field} is not a list")
+            entity.items += len(items)
+            yield from items
+            token = page.get("nextPageToken")
+            if not token:
+                return
+
+
+def _backoff(e: HttpError, attempt: int) -> float:
+    retry_after = getattr(e.resp, "get", lambda *_: None)("retry-after")
+    try:
+        return min(float(retry_after), MAX_BACKOFF)
+    except (TypeError, ValueError):
+        return min(0.25 * 2 ** (attempt - 1), MAX_BACKOFF)

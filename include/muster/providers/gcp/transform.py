@@ -1,0 +1,373 @@
+"""RawTenant -> normalised rows (pure: no SDK, no clock; ``snapshot_date`` is passed in).
+
+Mapping into the provider-neutral schema:
+
+* principals — the tenant's service accounts (principal_id = uniqueId) and every member any binding names:
+  other projects' service accounts (uniqueId when it could be read), users, groups, domains, allUsers /
+  allAuthenticatedUsers (kind ``public``), federated identities. Members are identified by their member
+  string (``user:alice@example.com``); see `members`.
+* credentials — service account keys (kind ``sa_key``; ``managed_by`` user for USER_MANAGED, provider for
+  SYSTEM_MANAGED; a validBeforeTime in year 9999 means no expiry: ``expires_at`` null).
+* grants — one row per member x role x resource x condition. ``via`` is ``direct`` for an unconditional
+  binding, ``condition:<12 hex of the condition's SHA-256>`` for a conditional one (GCP lets the same role be
+  bound to the same member under several conditions); the condition itself is kept as JSON.
+* role_definitions — includedPermissions of every role a binding names; privilege from `privilege`.
+* last_used_at — Policy Analyzer's last authentication where it was readable; otherwise null with
+  last_used_source saying why. Even when readable it does not see API keys bound to a service account or
+  domain-wide delegation, and says nothing before its own observation period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+
+from ...collected import Collected
+from ...config import Tenant
+from . import privilege
+from .members import KINDS, Member, is_service_agent, parse_member, project_of
+from .raw import RawTenant
+
+PA_SA = "policy_analyzer:serviceAccountLastAuthentication"
+PA_KEY = "policy_analyzer:serviceAccountKeyLastAuthentication"
+BLIND = "blind to API keys bound to the account and to domain-wide delegation"
+NOT_SEEN = "policy_analyzer: no authentication in its observation period ({})"
+UNAVAILABLE = "unknown: Policy Analyzer activity not available for this project (see collection)"
+NOT_TRACKED = "unknown: last use is not reported for this kind of identity"
+NO_EXPIRY_YEAR = 9999
+
+
+def parse_time(value: object) -> dt.datetime | None:
+    """An RFC 3339 timestamp (``Z``, nanoseconds allowed) as an aware UTC datetime; None when absent."""
+    if not isinstance(value, str) or not value:
+        return None
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", value)
+    if not m:
+        raise ValueError(f"not an RFC 3339 timestamp: {value!r}")
+    frac = (m[2] or "")[:6].ljust(6, "0")
+    tz = "+00:00" if m[3] == "Z" else m[3]
+    return dt.datetime.fromisoformat(f"{m[1]}.{frac}{tz}").astimezone(dt.UTC)
+
+
+def _condition(binding: dict) -> tuple[str, str | None]:
+    cond = binding.get("condition")
+    if not cond:
+        return "direct", None
+    text = json.dumps(cond, sort_keys=True, separators=(",", ":"))
+    return f"condition:{hashlib.sha256(text.encode()).hexdigest()[:12]}", text
+
+
+class _Run:
+    def __init__(self, raw: RawTenant, tenant: Tenant, snapshot_date: dt.date) -> None:
+        self.raw, self.tenant, self.date = raw, tenant, snapshot_date
+        self.as_of = dt.datetime.combine(snapshot_date, dt.time(0), tzinfo=dt.UTC)
+        self.out = Collected(
+            provider="gcp",
+            tenant_id=raw.tenant_id,
+            snapshot_date=snapshot_date,
+            entities=raw.entities,
+            caller_identity=raw.caller_identity,
+        )
+        self.principals: dict[str, dict] = {}
+        self.by_email: dict[str, str] = {}  # service account email -> principal_id
+
+    def base(self) -> dict:
+        return self.out.provenance()
+
+    def problem(self, entity: str, what: str, status: str = "partial") -> None:
+        self.raw.entity(entity).fail(f"tenant gcp:{self.raw.tenant_id}: {entity}: {what}", status)
+
+    def time(self, value: object, entity: str, what: str) -> dt.datetime | None:
+        try:
+            return parse_time(value)
+        except ValueError as e:
+            self.problem(entity, f"{what}: {e}")
+            return None
+
+    def owner(self, names: tuple[str | None, ...], description: str | None) -> tuple[str | None, str | None]:
+        for n in names:
+            if n and n in self.tenant.owners:
+                return self.tenant.owners[n], "scope-file"
+        for key in self.tenant.owner_tag_keys:
+            m = re.search(rf"(?:^|[\s;,(]){re.escape(key)}\s*[:=]\s*([\w.@+-]+)", description or "")
+            if m:
+                return m[1], f"description:{key}"
+        return None, None
+
+
+def transform_tenant(raw: RawTenant, tenant: Tenant, snapshot_date: dt.date) -> Collected:
+    """The normalised rows of one tenant; problems found in the data are recorded in its entities."""
+    run = _Run(raw, tenant, snapshot_date)
+    sa_used, key_used = _activities(run)
+    for i, sa in enumerate(raw.service_accounts):
+        _service_account(run, i, sa, sa_used)
+    for email, sa in sorted(raw.member_accounts.items()):
+        if sa is not None and email not in run.by_email:
+            _service_account(run, None, sa, None)
+    for email, keys in sorted(raw.keys.items()):
+        for key in keys:
+            _key(run, email, key, key_used)
+    verdicts = _role_definitions(run)
+    _grants(run, verdicts)
+    out = run.out
+    out.principals = [run.principals[k] for k in sorted(run.principals)]
+    out.notes = _notes(raw)
+    return out
+
+
+def _notes(raw: RawTenant) -> dict:
+    node = raw.node or {}
+    notes = {"resource": raw.resource, "level": raw.level}
+    for key in ("name", "parent", "projectId", "displayName"):
+        if node.get(key):
+            notes[f"node_{key}"] = node[key]
+    if raw.level != "project":
+        notes["folders"] = sorted(f.get("name") for f in raw.folders if isinstance(f, dict) and f.get("name"))
+    else:
+        notes["last_used_blind_spots"] = BLIND
+    return notes
+
+
+def _activities(run: _Run) -> tuple[dict | None, dict | None]:
+    """uniqueId -> last authentication, key id -> last authentication (None: not available)."""
+    raw = run.raw
+
+    def index(items: list[dict] | None, entity: str, inner: str, key_of) -> dict | None:
+        if items is None:
+            return None
+        out: dict[str, dt.datetime] = {}
+        for a in items:
+            body = a.get("activity") if isinstance(a, dict) else None
+            if not isinstance(body, dict):
+                run.problem(entity, "an activity without an activity object")
+                continue
+            ident = key_of(body.get(inner) or {}, a.get("fullResourceName") or "")
+            at = run.time(body.get("lastAuthenticatedTime"), entity, f"activity of {ident}")
+            if ident and at and (ident not in out or at > out[ident]):
+                out[ident] = at
+        return out
+
+    sa = index(
+        raw.sa_activities,
+        "sa_last_authentication",
+        "serviceAccount",
+        lambda b, full: b.get("serviceAccountId") or full.rsplit("/", 1)[-1],
+    )
+    key = index(
+        raw.key_activities,
+        "key_last_authentication",
+        "serviceAccountKey",
+        lambda b, full: (b.get("fullResourceName") or full).rsplit("/", 1)[-1],
+    )
+    return sa, key
+
+
+def _service_account(run: _Run, index: int | None, sa: object, used: dict | None) -> None:
+    entity = "service_accounts" if index is not None else "member_service_accounts"
+    if not isinstance(sa, dict) or not isinstance(sa.get("email"), str):
+        run.problem(entity, f"account {index} has no email")
+        return
+    email = sa["email"]
+    pid = str(sa.get("uniqueId") or f"serviceAccount:{email}")
+    own = index is not None
+    last, source = _last_used(run, used, pid, own)
+    owner, owner_source = run.owner((email, pid), sa.get("description"))
+    project = sa.get("projectId") or project_of(email)
+    run.by_email[email] = pid
+    run.principals[pid] = {
+        **run.base(),
+        "principal_id": pid,
+        "name": email,
+        "arn_or_resource": f"//iam.googleapis.com/{sa['name']}" if sa.get("name") else None,
+        "kind": "service_account",
+        "is_nhi": True,
+        "nhi_reason": "GCP service account"
+        + ("" if own else f" of project {project or 'unknown'}, named in a binding"),
+        "enabled": not bool(sa.get("disabled")),
+        "console_access": False,
+        "mfa_enabled": None,
+        "path": f"projects/{project}" if project else None,
+        "created_at": None,
+        "last_used_at": last,
+        "last_used_source": source,
+        "owner": owner,
+        "owner_source": owner_source,
+        "boundary_role_id": None,
+        "tags": None,
+    }
+
+
+def _last_used(run: _Run, used: dict | None, ident: str, own: bool) -> tuple[dt.datetime | None, str]:
+    if not own:
+        return None, "unknown: collected with the account's own project"
+    if used is None:
+        return None, UNAVAILABLE
+    if ident in used:
+        return used[ident], PA_SA
+    return None, NOT_SEEN.format(BLIND)
+
+
+def _key(run: _Run, email: str, key: object, used: dict | None) -> None:
+    if not isinstance(key, dict) or not isinstance(key.get("name"), str):
+        run.problem("service_account_keys", f"{email}: a key without a name")
+        return
+    name = key["name"]
+    key_id = name.rsplit("/", 1)[-1]
+    what = f"{email} key {key_id}"
+    expires = run.time(key.get("validBeforeTime"), "service_account_keys", f"{what} validBeforeTime")
+    if expires is not None and expires.year >= NO_EXPIRY_YEAR:
+        expires = None
+    key_type = key.get("keyType")
+    if key_type not in ("USER_MANAGED", "SYSTEM_MANAGED"):
+        # Older responses omit keyType; a key that cannot be shown Google-managed is treated as the user's.
+        run.raw.entity("service_account_keys").error = _note(
+            run.raw.entity("service_account_keys").error, f"{what}: keyType {key_type!r} read as USER_MANAGED"
+        )
+    status = "active"
+    if key.get("disabled"):
+        status = "disabled"
+    elif expires is not None and expires <= run.as_of:
+        status = "expired"
+    if used is None:
+        last, source = None, UNAVAILABLE
+    elif key_id in used:
+        last, source = used[key_id], PA_KEY
+    else:
+        last, source = None, NOT_SEEN.format(BLIND)
+    run.out.credentials.append(
+        {
+            **run.base(),
+            "credential_id": name,
+            "principal_id": run.by_email.get(email, f"serviceAccount:{email}"),
+            "kind": "sa_key",
+            "external_id": key_id,
+            "status": status,
+            "managed_by": "provider" if key_type == "SYSTEM_MANAGED" else "user",
+            "created_at": run.time(
+                key.get("validAfterTime"), "service_account_keys", f"{what} validAfterTime"
+            ),
+            "expires_at": expires,
+            "last_used_at": last,
+            "last_used_source": source,
+            "last_used_service": None,
+            "last_used_region": None,
+        }
+    )
+
+
+def _note(old: str | None, new: str) -> str:
+    return new if not old else f"{old}; {new}"
+
+
+def _role_definitions(run: _Run) -> dict[str, tuple[str, list[str], str]]:
+    """role name -> (privilege, reasons, title); one role_definitions row per readable role."""
+    verdicts = {}
+    for name, role in sorted(run.raw.roles.items()):
+        if not isinstance(role, dict):
+            verdicts[name] = (*privilege.assess(None, name), name)
+            continue
+        perms = role.get("includedPermissions") or []
+        verdicts[name] = (*privilege.assess(perms, name), role.get("title") or name)
+        document = {"includedPermissions": sorted(perms)}
+        for k in ("stage", "deleted"):
+            if role.get(k) is not None:
+                document[k] = role[k]
+        run.out.role_definitions.append(
+            {
+                **run.base(),
+                "role_id": name,
+                "role_name": role.get("title") or name,
+                "role_type": "predefined" if name.startswith("roles/") else "custom",
+                "description": role.get("description") or None,
+                "document": json.dumps(document, sort_keys=True, separators=(",", ":")),
+                "version_id": role.get("etag") or None,
+                "created_at": None,
+                "updated_at": None,
+            }
+        )
+    return verdicts
+
+
+def _grants(run: _Run, verdicts: dict) -> None:
+    seen: dict[tuple, dict] = {}
+    for resource, policy in sorted(run.raw.policies.items()):
+        for i, b in enumerate(policy.get("bindings") or []):
+            role = b.get("role") if isinstance(b, dict) else None
+            if not isinstance(role, str):
+                run.problem("iam_policy", f"{resource} binding {i} has no role")
+                continue
+            via, condition = _condition(b)
+            level, reasons, title = verdicts.get(role, (*privilege.assess(None, role), role))
+            for raw_member in b.get("members") or []:
+                pid = _member_principal(run, raw_member, resource, role)
+                if pid is None:
+                    continue
+                key = (pid, role, resource, via)
+                seen.setdefault(
+                    key,
+                    {
+                        **run.base(),
+                        "principal_id": pid,
+                        "role_id": role,
+                        "role_name": title,
+                        "scope": resource,
+                        "via": via,
+                        "condition": condition,
+                        "privilege": level,
+                        "privilege_reasons": list(reasons),
+                    },
+                )
+    run.out.grants = [seen[k] for k in sorted(seen)]
+
+
+def _member_principal(run: _Run, raw_member: object, resource: str, role: str) -> str | None:
+    """The principal_id of a binding member, adding its principals row on first sight."""
+    m = parse_member(raw_member)
+    if m is None:
+        run.problem("iam_policy", f"{resource} {role}: member {raw_member!r} has no known form")
+        return None
+    if m.type == "serviceAccount" and not m.deleted and m.value in run.by_email:
+        return run.by_email[m.value]
+    pid = m.uid if (m.deleted and m.type == "serviceAccount" and m.uid) else m.principal_id
+    if pid not in run.principals or (m.deleted is False and run.principals[pid]["enabled"] is False):
+        run.principals[pid] = _member_row(run, m, pid)
+    return pid
+
+
+def _member_row(run: _Run, m: Member, pid: str) -> dict:
+    kind, is_nhi, reason = KINDS[m.type]
+    if m.type == "serviceAccount":
+        reason = (
+            "Google-managed service agent"
+            if is_service_agent(m.value)
+            else f"GCP service account of project {project_of(m.value) or 'unknown'}, named in a binding"
+        )
+    if m.deleted:
+        reason += "; deleted (member shown as deleted:)"
+    project = project_of(m.value) if m.type == "serviceAccount" else None
+    last_source = (
+        "unknown: collected with the account's own project" if m.type == "serviceAccount" else NOT_TRACKED
+    )
+    owner, owner_source = run.owner((m.value, pid), None)
+    return {
+        **run.base(),
+        "principal_id": pid,
+        "name": m.value or m.type,
+        "arn_or_resource": m.raw if m.type in ("principal", "principalSet") else None,
+        "kind": kind,
+        "is_nhi": is_nhi,
+        "nhi_reason": reason,
+        "enabled": False if m.deleted else None,
+        "console_access": None,
+        "mfa_enabled": None,
+        "path": f"projects/{project}" if project else None,
+        "created_at": None,
+        "last_used_at": None,
+        "last_used_source": last_source,
+        "owner": owner,
+        "owner_source": owner_source,
+        "boundary_role_id": None,
+        "tags": None,
+    }

@@ -1,0 +1,64 @@
+"""What providers do not report about use, as data: the rules read it, no rule branches on a provider.
+
+A null ``last_used_at`` means different things, told apart by the ``last_used_source`` the transform wrote
+(a convention every provider follows; see docs/RULES.md):
+
+* ``...never used...`` — the provider reports no use since it began tracking (within its window);
+* ``...no use in the tracking period...`` — no use within the provider's trailing window;
+* anything else (``not reported by AWS``, ``no_information``, null) — unknown: the rule says ``unknown``.
+
+``window_days`` is how far back the provider's last-used data reaches (None: since tracking began, for as
+long as the credential existed); ``lag_hours`` how long a use may take to appear. A credential created less
+than ``lag_hours`` before the source's as-of time may have been used without it showing yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+NEVER_USED = "never used"
+NO_USE_IN_WINDOW = "no use in the tracking period"
+
+
+@dataclass(frozen=True)
+class LastUse:
+    window_days: int | None
+    lag_hours: float
+    note: str
+
+
+#: Per provider. AWS: the credential report and RoleLastUsed lag by up to ~4 h; RoleLastUsed (and the
+#: service last-accessed data) cover a trailing 400 days, so "no use" is read as "none in 400 days".
+LAST_USE: dict[str, LastUse] = {
+    "aws": LastUse(400, 4.0, "AWS last-used data covers a trailing 400 days and lags up to ~4 hours"),
+    "gcp": LastUse(
+        None,
+        24.0,
+        "GCP activity data lags up to a day and misses requests authenticated by API keys and domain-wide "
+        "delegation",
+    ),
+    "azure": LastUse(
+        None, 24.0, "Entra service principal sign-in activity comes from a beta API and lags up to a day"
+    ),
+}
+DEFAULT = LastUse(None, 24.0, "the provider's last-used data is assumed to lag up to a day")
+
+#: Principals the provider itself creates and owns, by path prefix: they need no owner of ours.
+PROVIDER_MANAGED_PATHS: dict[str, tuple[str, ...]] = {"aws": ("/aws-service-role/",)}
+
+
+def last_use(provider: str) -> LastUse:
+    return LAST_USE.get(provider, DEFAULT)
+
+
+def use_state(last_used_at: pa.Array, last_used_source: pa.Array) -> pa.Array:
+    """Per row: "used" (a date), "never" (never used), "window" (none in the window) or "unknown"."""
+    source = pc.fill_null(last_used_source, "")
+    never = pc.match_substring(source, NEVER_USED, ignore_case=True)
+    window = pc.match_substring(source, NO_USE_IN_WINDOW, ignore_case=True)
+    state = pc.if_else(window, "window", "unknown")
+    state = pc.if_else(never, "never", state)
+    return pc.if_else(pc.is_valid(last_used_at), "used", state)

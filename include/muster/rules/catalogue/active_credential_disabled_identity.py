@@ -1,0 +1,93 @@
+"""An active credential whose identity is disabled: disabling the identity was meant to end its access,
+and a credential that still works may not honour that."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..base import RuleMeta, hits
+from ..common import credential_label, holder, masked_key
+from ..inputs import RuleInput
+from ..vector import choose, fmt, json_object
+
+META = RuleMeta(
+    id="active_credential_disabled_identity",
+    title="Active credential on a disabled identity",
+    severity="high",
+    entity_type="credential",
+    rationale="Disabling an identity is how access is removed at offboarding; a credential left active is "
+    "evidence that removal was incomplete, and providers differ in whether it still authenticates.",
+    remediation="Deactivate (then delete) every credential of the disabled identity, and make credential "
+    "revocation part of the disable procedure.",
+    blind_spots=(
+        "Where the provider does not say whether the identity is enabled (null), an active credential on it "
+        "is `unknown`.",
+        "AWS IAM users have no disabled flag: Muster calls a user enabled when it has a password or an active "
+        "credential, so this rule fires for AWS only through other kinds of identity.",
+    ),
+    reads=("credentials", "principals"),
+    credential_kinds=(
+        "access_key",
+        "ssh_key",
+        "signing_certificate",
+        "service_specific",
+        "sa_key",
+        "client_secret",
+        "certificate",
+        "federated",
+        "password",
+    ),
+)
+
+
+def evaluate(inp: RuleInput) -> pa.Table:
+    c = inp.holders
+    c = c.filter(
+        pc.and_kleene(pc.equal(c.column("status"), "active"), pc.is_valid(c.column("principal_name")))
+    )
+    enabled = c.column("principal_enabled")
+    case = pc.if_else(
+        pc.is_null(enabled), "unknown", pc.if_else(enabled, pa.scalar(None, pa.string()), "fail")
+    )
+    c = c.append_column("case", case).filter(pc.is_valid(case))
+    n = len(c)
+    f = dict(
+        cred=credential_label(c),
+        who=holder(c),
+        tenant=inp.tenant_id,
+        at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    sentence = choose(
+        c.column("case"),
+        {
+            "fail": fmt(
+                "{cred} of {who} in {tenant} is active although {who} is disabled (as observed {at}).", n, **f
+            ),
+            "unknown": fmt(
+                "{cred} of {who} in {tenant} is active and the provider does not report whether {who} "
+                "is enabled (as observed {at}).",
+                n,
+                **f,
+            ),
+        },
+    )
+    evidence = json_object(
+        n,
+        credential_id=c.column("credential_id"),
+        key_id=masked_key(c),
+        kind=c.column("kind"),
+        status=c.column("status"),
+        principal_id=c.column("principal_id"),
+        principal_enabled=c.column("principal_enabled"),
+    )
+    return hits(
+        c.column("case"),
+        "credential",
+        c.column("credential_id"),
+        sentence,
+        evidence,
+        principal_id=c.column("principal_id"),
+        principal_name=c.column("principal_name"),
+        credential_id=c.column("credential_id"),
+    )

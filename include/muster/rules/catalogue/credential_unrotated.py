@@ -1,0 +1,87 @@
+"""An active secret older than `rotation_days`: the longer a secret lives, the more places it has leaked to."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..base import SECRET_KINDS, RuleMeta, hits
+from ..common import active_credentials, credential_label, holder, masked_key
+from ..inputs import RuleInput
+from ..vector import choose, day, days_between, fmt, json_object
+
+META = RuleMeta(
+    id="credential_unrotated",
+    title="Credential not rotated",
+    severity="medium",
+    entity_type="credential",
+    rationale="A long-lived secret accumulates copies (laptops, CI variables, old images); rotating it on a "
+    "schedule bounds how long a leaked copy stays useful.",
+    remediation="Create a new credential, move the workload to it, deactivate the old one, and delete it once "
+    "nothing fails; better, replace the key with short-lived credentials (roles, workload identity).",
+    blind_spots=(
+        "Age is measured from the creation time the provider reports (AWS: last_rotated, the key's creation); "
+        "a credential whose creation time is not reported is `unknown`.",
+        "Console passwords are not covered: forced password rotation is not recommended practice.",
+    ),
+    reads=("credentials",),
+    credential_kinds=SECRET_KINDS,
+    thresholds=("rotation_days",),
+)
+
+
+def evaluate(inp: RuleInput) -> pa.Table:
+    limit = inp.thresholds.rotation_days
+    c = active_credentials(inp, SECRET_KINDS)
+    age = days_between(inp.as_of_ts, c.column("created_at"))
+    old = pc.fill_null(pc.greater(age, limit), False)
+    case = pc.if_else(old, "fail", pc.if_else(pc.is_null(age), "unknown", pa.scalar(None, pa.string())))
+    c = c.append_column("age", age).append_column("case", case).filter(pc.is_valid(case))
+    n = len(c)
+    f = dict(
+        cred=credential_label(c),
+        who=holder(c),
+        tenant=inp.tenant_id,
+        age=c.column("age"),
+        limit=limit,
+        created=day(c.column("created_at")),
+        at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    sentence = choose(
+        c.column("case"),
+        {
+            "fail": fmt(
+                "{cred} of {who} in {tenant} was created {age} days ago and has not been "
+                "rotated since; the limit is {limit} days (as observed {at}).",
+                n,
+                **f,
+            ),
+            "unknown": fmt(
+                "{cred} of {who} in {tenant} has no reported creation time, so whether it is older "
+                "than {limit} days is unknown (as observed {at}).",
+                n,
+                **f,
+            ),
+        },
+    )
+    evidence = json_object(
+        n,
+        credential_id=c.column("credential_id"),
+        key_id=masked_key(c),
+        kind=c.column("kind"),
+        status=c.column("status"),
+        created_at=c.column("created_at"),
+        age_days=c.column("age"),
+        measured_at=inp.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        rotation_days=limit,
+    )
+    return hits(
+        c.column("case"),
+        "credential",
+        c.column("credential_id"),
+        sentence,
+        evidence,
+        principal_id=c.column("principal_id"),
+        principal_name=c.column("principal_name"),
+        credential_id=c.column("credential_id"),
+    )

@@ -1,0 +1,164 @@
+"""A credential that still works but has not been used for `unused_days` (or was never used and is older
+than `never_used_grace_days`): access nobody needs any more, left for someone else to find."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..base import SECRET_KINDS, RuleMeta, hits
+from ..blind_spots import use_state
+from ..common import active_credentials, credential_label, holder, masked_key
+from ..inputs import RuleInput
+from ..vector import choose, days_between, fmt, hours_between, json_object
+
+KINDS = (*SECRET_KINDS, "password")
+#: case -> result. used/never/quiet fail; recent (never used, inside the reporting lag), blind (use not
+#: reported) and short (no use in a window shorter than the threshold) are unknown.
+RESULTS = {
+    "used": "fail",
+    "never": "fail",
+    "quiet": "fail",
+    "recent": "unknown",
+    "blind": "unknown",
+    "short": "unknown",
+}
+
+META = RuleMeta(
+    id="credential_unused",
+    title="Credential unused",
+    severity="medium",
+    entity_type="credential",
+    rationale="An active credential that nobody uses is access that is no longer needed: it can only be "
+    "misused, and a leak of it would go unnoticed in usage patterns.",
+    remediation="Confirm with the owner that the credential is not needed, deactivate it, and delete it after "
+    "a waiting period; if it is needed, record why it is idle.",
+    blind_spots=(
+        "Last use is what the provider reports: use in the hours before its report (AWS: ~4 h) may not show "
+        "yet, so a credential created that recently and shown as never used is `unknown`.",
+        "Providers that keep last use for a trailing window (AWS: 400 days) can only say 'not used in the "
+        "window': beyond it, 'never used' reads as unused for the window's length.",
+        "Kinds whose use the provider does not report (AWS signing certificates, SSH keys, service-specific "
+        "credentials) give `unknown` once old enough to be stale.",
+    ),
+    reads=("credentials", "principals"),
+    credential_kinds=KINDS,
+    thresholds=("unused_days", "never_used_grace_days"),
+)
+
+
+def evaluate(inp: RuleInput) -> pa.Table:
+    c = active_credentials(inp, KINDS)
+    source = c.column("last_used_source")
+    ref = inp.ref_time(source)
+    c = c.append_column("ref", ref).append_column("note", inp.source_note(source))
+    c = c.append_column("idle", days_between(ref, c.column("last_used_at")))
+    c = c.append_column("age", days_between(ref, c.column("created_at")))
+    window = inp.last_use.window_days
+    quiet_days = c.column("age") if window is None else pc.min_element_wise(c.column("age"), window)
+    c = c.append_column("quiet_days", quiet_days)
+    c = c.append_column("case", _case(inp, c, hours_between(ref, c.column("created_at"))))
+    c = c.filter(pc.is_valid(c.column("case")))
+    result = choose(c.column("case"), {k: pa.scalar(v) for k, v in RESULTS.items()})
+    return hits(
+        result,
+        "credential",
+        c.column("credential_id"),
+        _sentence(inp, c),
+        _evidence(inp, c),
+        principal_id=c.column("principal_id"),
+        principal_name=c.column("principal_name"),
+        credential_id=c.column("credential_id"),
+    )
+
+
+def _case(inp: RuleInput, c: pa.Table, age_hours: pa.Array) -> pa.Array:
+    """Which situation each credential is in (null: nothing to report)."""
+    t, window, lag = inp.thresholds, inp.last_use.window_days, inp.last_use.lag_hours
+    state = use_state(c.column("last_used_at"), c.column("last_used_source"))
+    age, idle = c.column("age"), c.column("idle")
+    in_window = pc.less(age, window) if window is not None else pa.array([True] * len(c), type=pa.bool_())
+    never = pc.and_kleene(pc.equal(state, "never"), in_window)
+    never_old = pc.and_kleene(never, pc.greater_equal(age, t.never_used_grace_days))
+    # "never used" beyond the window, or "no use in the window": unused for at least min(age, window) days.
+    quiet = pc.or_kleene(
+        pc.equal(state, "window"), pc.and_kleene(pc.equal(state, "never"), pc.invert(in_window))
+    )
+    old_enough = pc.or_kleene(
+        pc.is_null(age), pc.greater_equal(age, min(t.unused_days, t.never_used_grace_days))
+    )
+    conditions = {
+        "used": pc.and_kleene(pc.equal(state, "used"), pc.greater_equal(idle, t.unused_days)),
+        "never": pc.and_kleene(never_old, pc.greater_equal(age_hours, lag)),
+        "recent": pc.and_kleene(never_old, pc.less(age_hours, lag)),
+        "quiet": pc.and_kleene(quiet, pc.greater_equal(c.column("quiet_days"), t.unused_days)),
+        "short": pc.and_kleene(quiet, pc.less(c.column("quiet_days"), t.unused_days)),
+        "blind": pc.and_kleene(pc.equal(state, "unknown"), old_enough),
+    }
+    case = pa.nulls(len(c), pa.string())
+    for name, condition in conditions.items():
+        case = pc.if_else(pc.fill_null(condition, False), name, case)
+    return case
+
+
+def _sentence(inp: RuleInput, c: pa.Table) -> pa.Array:
+    n = len(c)
+    f = dict(
+        cred=credential_label(c),
+        who=holder(c),
+        tenant=inp.tenant_id,
+        note=c.column("note"),
+        idle=c.column("idle"),
+        age=c.column("age"),
+        days=c.column("quiet_days"),
+        limit=inp.thresholds.unused_days,
+        source=c.column("last_used_source"),
+    )
+    head = "{cred} of {who} in {tenant}"
+    return choose(
+        c.column("case"),
+        {
+            "used": fmt(head + " was last used {idle} days ago ({note}).", n, **f),
+            "never": fmt(head + " has never been used and is {age} days old ({note}).", n, **f),
+            "quiet": fmt(head + " shows no use in the {days} days the provider reports ({note}).", n, **f),
+            "recent": fmt(
+                head + " shows no use but was created within the provider's reporting lag before its "
+                "as-of ({note}): whether it was used is unknown.",
+                n,
+                **f,
+            ),
+            "short": fmt(
+                head + " shows no use in the {days} days the provider reports, fewer than the {limit}-day "
+                "threshold ({note}): whether it is unused that long is unknown.",
+                n,
+                **f,
+            ),
+            "blind": fmt(
+                head + " is {age} days old and the provider does not report its use ({source}): whether "
+                "it is unused is unknown.",
+                n,
+                **f,
+            ),
+        },
+    )
+
+
+def _evidence(inp: RuleInput, c: pa.Table) -> pa.Array:
+    t = inp.thresholds
+    return json_object(
+        len(c),
+        credential_id=c.column("credential_id"),
+        key_id=masked_key(c),
+        kind=c.column("kind"),
+        status=c.column("status"),
+        created_at=c.column("created_at"),
+        last_used_at=c.column("last_used_at"),
+        last_used_source=c.column("last_used_source"),
+        measured_at=c.column("ref"),
+        days_unused=c.column("idle"),
+        age_days=c.column("age"),
+        unused_days=t.unused_days,
+        never_used_grace_days=t.never_used_grace_days,
+        lag_hours=inp.last_use.lag_hours,
+        window_days=inp.last_use.window_days,
+    )

@@ -1,0 +1,69 @@
+"""An active secret that expires within `expiring_within_days`: renew it on purpose, not during an outage."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..base import SECRET_KINDS, RuleMeta, hits
+from ..common import active_credentials, credential_label, holder, masked_key
+from ..inputs import RuleInput
+from ..vector import day, days_between, fmt, json_object
+
+META = RuleMeta(
+    id="secret_expiring_soon",
+    title="Secret expiring soon",
+    severity="info",
+    entity_type="credential",
+    rationale="A secret that expires unnoticed breaks its workload, and the fix made in a hurry is often a "
+    "secret that never expires or broader access.",
+    remediation="Issue the replacement now, move the workload to it, and let the old one expire.",
+    blind_spots=("Only secrets whose expiry the provider reports are checked.",),
+    reads=("credentials",),
+    credential_kinds=SECRET_KINDS,
+    thresholds=("expiring_within_days",),
+)
+
+
+def evaluate(inp: RuleInput) -> pa.Table:
+    within = inp.thresholds.expiring_within_days
+    c = active_credentials(inp, SECRET_KINDS)
+    left = days_between(c.column("expires_at"), inp.as_of_ts)
+    future = pc.greater(c.column("expires_at"), inp.as_of_ts)
+    c = c.append_column("left", left).filter(
+        pc.fill_null(pc.and_kleene(future, pc.less_equal(left, within)), False)
+    )
+    n = len(c)
+    sentence = fmt(
+        "{cred} of {who} in {tenant} expires in {left} days ({on}), within the {within}-day notice period "
+        "(as observed {at}).",
+        n,
+        cred=credential_label(c),
+        who=holder(c),
+        tenant=inp.tenant_id,
+        left=c.column("left"),
+        on=day(c.column("expires_at")),
+        within=within,
+        at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    evidence = json_object(
+        n,
+        credential_id=c.column("credential_id"),
+        key_id=masked_key(c),
+        kind=c.column("kind"),
+        status=c.column("status"),
+        expires_at=c.column("expires_at"),
+        days_left=c.column("left"),
+        expiring_within_days=within,
+        measured_at=inp.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    return hits(
+        "fail",
+        "credential",
+        c.column("credential_id"),
+        sentence,
+        evidence,
+        principal_id=c.column("principal_id"),
+        principal_name=c.column("principal_name"),
+        credential_id=c.column("credential_id"),
+    )

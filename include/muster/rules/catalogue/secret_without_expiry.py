@@ -1,0 +1,73 @@
+"""An active secret that never expires, of a kind whose expiry can be set (app secrets, certificates, service
+account keys): nothing ends its life if everyone forgets it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..base import RuleMeta, hits
+from ..common import active_credentials, credential_label, holder, masked_key
+from ..inputs import RuleInput
+from ..vector import fmt, json_object, ts_scalar
+
+#: Kinds whose expiry the owner chooses. AWS access keys cannot expire: rotation covers them.
+KINDS = ("sa_key", "client_secret", "certificate")
+#: Providers write "never" as a far-future date (GCP: 9999-12-31T23:59:59Z).
+NEVER = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+META = RuleMeta(
+    id="secret_without_expiry",
+    title="Secret without expiry",
+    severity="low",
+    entity_type="credential",
+    rationale="An expiry date is the backstop for every process that forgets a secret: without one, a "
+    "leaked or abandoned secret works for ever.",
+    remediation="Replace the secret with one that expires (at most a year; less for high privilege) and "
+    "track its renewal.",
+    blind_spots=(
+        "Only kinds whose expiry can be chosen are checked (service account keys, client secrets, "
+        "certificates); AWS access keys never expire and are covered by the rotation rule.",
+        "An expiry in year 9999 or later is read as no expiry.",
+    ),
+    reads=("credentials",),
+    credential_kinds=KINDS,
+)
+
+
+def evaluate(inp: RuleInput) -> pa.Table:
+    c = active_credentials(inp, KINDS)
+    expires = c.column("expires_at")
+    c = c.filter(
+        pc.or_kleene(pc.is_null(expires), pc.fill_null(pc.greater_equal(expires, ts_scalar(NEVER)), False))
+    )
+    n = len(c)
+    sentence = fmt(
+        "{cred} of {who} in {tenant} is active and never expires (as observed {at}).",
+        n,
+        cred=credential_label(c),
+        who=holder(c),
+        tenant=inp.tenant_id,
+        at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    evidence = json_object(
+        n,
+        credential_id=c.column("credential_id"),
+        key_id=masked_key(c),
+        kind=c.column("kind"),
+        status=c.column("status"),
+        created_at=c.column("created_at"),
+        expires_at=c.column("expires_at"),
+    )
+    return hits(
+        "fail",
+        "credential",
+        c.column("credential_id"),
+        sentence,
+        evidence,
+        principal_id=c.column("principal_id"),
+        principal_name=c.column("principal_name"),
+        credential_id=c.column("credential_id"),
+    )

@@ -1,0 +1,136 @@
+"""Evaluate the rules for one sealed tenant-day and seal the result as the day's `findings` partition.
+
+Reads only sealed inputs (every table through its manifest hash): the snapshot, the day's changes when
+they were derived, and the human principals of the provider's tenants up to that day (for owners who
+left). The findings manifest names each input's SHA-256, the thresholds and the rules version, so the
+same inputs always re-derive the same, byte-identical findings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+
+import pyarrow as pa
+
+from ..config import Scope, ScopeError, Tenant
+from ..schema import FINDINGS
+from ..snapshot import DerivedStore, SnapshotError, SnapshotRef, SnapshotStore
+from .engine import RULES_VERSION, evaluate, metadata
+from .frameworks import FRAMEWORKS, load
+from .inputs import OBSERVED_COLUMNS, PEOPLE_COLUMNS, REQUIRED_TABLES, humans
+
+log = logging.getLogger(__name__)
+
+
+def tenant_for(scope: Scope, provider: str, tenant_id: str) -> Tenant:
+    """The tenant's settings: its scope-file entry, else those of the organisation it was discovered from."""
+    for t in scope.tenants:
+        if t.provider == provider and t.id == tenant_id:
+            return t
+    orgs = [o for o in scope.organizations if o.provider == provider]
+    settings = {(tuple(o.audit_scope), tuple(o.soc1_objectives)) for o in orgs}
+    if len(settings) != 1:
+        raise ScopeError(
+            f"tenant {provider}:{tenant_id} is not in the scope file"
+            + (" and the organisations it may come from differ in audit scope" if settings else "")
+        )
+    audit_scope, objectives = settings.pop()
+    return Tenant(provider=provider, id=tenant_id, audit_scope=audit_scope, soc1_objectives=objectives)
+
+
+def catalogue_digest() -> str:
+    """SHA-256 of the rule metadata and framework mappings: changes whenever either does."""
+    data = {
+        "rules": [m.__dict__ for m in metadata()],
+        "frameworks": {name: load(name) for name in FRAMEWORKS},
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def build_context(store: SnapshotStore, ref: SnapshotRef, scope: Scope | None = None) -> tuple[dict, str]:
+    """People and observations of the provider's tenants up to `ref`'s day, and a digest of what was read."""
+    people, observed, digests = [], [], []
+    for r in store.list_snapshots(ref.provider):
+        if r.snapshot_date > ref.snapshot_date:
+            continue
+        raw = store.manifest_bytes(r)
+        manifest = json.loads(raw)
+        digests.append(f"{r.tenant_id}/{r.snapshot_date}:{hashlib.sha256(raw).hexdigest()}")
+        complete = manifest["tables"].get("principals", {}).get("status") == "complete"
+        observed.append({"tenant_id": r.tenant_id, "snapshot_date": r.snapshot_date, "complete": complete})
+        people.append(humans(store.read_table(r, "principals")).select(PEOPLE_COLUMNS))
+    tenants = {r.tenant_id for r in store.list_snapshots(ref.provider)}
+    tenants |= {t.id for t in (scope.tenants if scope else ()) if t.provider == ref.provider}
+    context = {
+        "people": pa.concat_tables(people) if people else None,
+        "observed": pa.Table.from_pylist(
+            observed,
+            schema=pa.schema(
+                [("tenant_id", pa.string()), ("snapshot_date", pa.date32()), ("complete", pa.bool_())]
+            ),
+        ).select(OBSERVED_COLUMNS),
+        "tenants": sorted(tenants),
+    }
+    digest = hashlib.sha256("\n".join(sorted(digests) + sorted(tenants)).encode()).hexdigest()
+    return context, digest
+
+
+def _changes(derived: DerivedStore, ref: SnapshotRef) -> tuple[pa.Table | None, str | None]:
+    try:
+        manifest = derived.manifest("changes", ref)
+    except SnapshotError:
+        return None, None
+    raw = json.dumps(manifest, indent=2, sort_keys=True, default=str).encode()
+    return derived.read("changes", ref, "changes"), hashlib.sha256(raw).hexdigest()
+
+
+def derive_findings(root: str | SnapshotStore, ref: SnapshotRef, scope: Scope | None) -> dict:
+    """Evaluate the rules on the sealed snapshot `ref` and seal its findings; returns the findings manifest.
+
+    Without a scope file (None) the tenant gets default settings: default thresholds, no audit scope."""
+    store = root if isinstance(root, SnapshotStore) else SnapshotStore(root)
+    derived = DerivedStore(store)
+    raw = store.manifest_bytes(ref)
+    manifest = json.loads(raw)
+    tables = {name: store.read_table(ref, name) for name in REQUIRED_TABLES}
+    tenant = (
+        tenant_for(scope, ref.provider, ref.tenant_id)
+        if scope
+        else Tenant(provider=ref.provider, id=ref.tenant_id)
+    )
+    changes, changes_sha = _changes(derived, ref)
+    context, context_sha = build_context(store, ref, scope)
+    as_of = dt.datetime.fromisoformat(manifest["collected_at"])
+    findings = evaluate(tables, manifest, tenant, as_of, changes=changes, context=context)
+    day = ref.snapshot_date.isoformat()
+    inputs = {f"snapshot {day}": hashlib.sha256(raw).hexdigest(), "people context": context_sha}
+    if changes_sha:
+        inputs[f"changes {day}"] = changes_sha
+    params = {
+        "thresholds": tenant.thresholds.model_dump(),
+        "audit_scope": list(tenant.audit_scope),
+        "soc1_objectives": list(tenant.soc1_objectives),
+        "rules_version": RULES_VERSION,
+        "catalogue_sha256": catalogue_digest(),
+        "as_of": as_of.astimezone(dt.UTC).isoformat(),
+    }
+    sealed = derived.write(
+        "findings",
+        ref,
+        {"findings": (FINDINGS, findings)},
+        inputs=inputs,
+        params=params,
+        status=manifest["status"],
+    )
+    log.info(
+        "findings %s/%s/%s: %d row(s), snapshot status %s",
+        ref.provider,
+        ref.tenant_id,
+        day,
+        findings.num_rows,
+        manifest["status"],
+    )
+    return sealed

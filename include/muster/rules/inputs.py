@@ -1,0 +1,213 @@
+"""Everything a rule may read about one tenant-day, prepared once and shared by every rule.
+
+Provider-neutral: the snapshot's tables, what its manifest says about their completeness, the tenant's
+thresholds from the scope file, the source times from the collection table, and the cross-tenant context
+(people seen across the provider's tenants, the tenants Muster knows). Nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..config import Tenant, Thresholds
+from ..schema import INVENTORY_TABLES, SCHEMA_VERSION
+from .blind_spots import LastUse, last_use
+from .vector import attach, fmt, text, ts_scalar, when
+
+REQUIRED_TABLES = (*INVENTORY_TABLES, "collection")
+PEOPLE_COLUMNS = ("tenant_id", "snapshot_date", "principal_id", "name", "enabled")
+OBSERVED_COLUMNS = ("tenant_id", "snapshot_date", "complete")
+
+
+class RuleInputError(ValueError):
+    """The snapshot handed to the rules cannot be evaluated (missing table, other schema version)."""
+
+
+def person_key(col: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """How an owner is matched to a person: lower case, the part before any '@' (dana.kim@x = dana.kim)."""
+    lowered = pc.utf8_lower(col)
+    return pc.list_element(pc.split_pattern(lowered, "@", max_splits=1), 0)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts from beyond the tenant-day: human principals over time, and the tenants Muster knows."""
+
+    #: Human principals of the provider's tenants on every sealed day up to the snapshot (PEOPLE_COLUMNS).
+    people: pa.Table
+    #: Every sealed tenant-day those people were read from, and whether its principals were complete.
+    observed: pa.Table
+    #: Tenant ids of the same provider that Muster collects (trust from one of them is not external).
+    tenants: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_dict(cls, data: dict | None, inp: RuleInput) -> Context:
+        """The context given to `evaluate`, or one built from the day's own tables when none was given."""
+        data = data or {}
+        people = data.get("people")
+        observed = data.get("observed")
+        if people is None or observed is None:
+            people, observed = own_people(inp)
+        tenants = frozenset(data.get("tenants") or ()) | {inp.tenant_id}
+        return cls(people.select(PEOPLE_COLUMNS), observed.select(OBSERVED_COLUMNS), tenants)
+
+
+def own_people(inp: RuleInput) -> tuple[pa.Table, pa.Table]:
+    """People and observation of this tenant-day alone (no history: nobody can be seen to have left)."""
+    p = humans(inp.principals)
+    observed = pa.table(
+        {
+            "tenant_id": [inp.tenant_id],
+            "snapshot_date": pa.array([inp.snapshot_date], pa.date32()),
+            "complete": [inp.complete("principals")],
+        }
+    )
+    return p.select(PEOPLE_COLUMNS), observed
+
+
+def humans(principals: pa.Table) -> pa.Table:
+    """Principals that are one person: not an NHI, not a grantee group, not the root user."""
+    kind = principals.column("kind")
+    keep = pc.and_kleene(
+        pc.invert(principals.column("is_nhi")),
+        pc.invert(pc.is_in(kind, value_set=pa.array(["group", "domain", "public", "root"]))),
+    )
+    return principals.filter(keep)
+
+
+@dataclass
+class RuleInput:
+    provider: str
+    tenant_id: str
+    snapshot_date: dt.date
+    tenant: Tenant
+    as_of: dt.datetime
+    tables: dict[str, pa.Table]
+    statuses: dict[str, str]
+    not_collected: dict[str, tuple[str, ...]]
+    changes: pa.Table | None = None
+    context_data: dict | None = None
+
+    @classmethod
+    def build(
+        cls,
+        tables: dict[str, pa.Table],
+        manifest: dict,
+        tenant: Tenant,
+        as_of: dt.datetime,
+        changes: pa.Table | None,
+        context: dict | None,
+    ) -> RuleInput:
+        if as_of.tzinfo is None:
+            raise RuleInputError("as_of must be timezone-aware (the snapshot's collected_at)")
+        where = f"{manifest.get('provider')}/{manifest.get('tenant_id')}/{manifest.get('snapshot_date')}"
+        missing = [t for t in REQUIRED_TABLES if t not in tables]
+        if missing:
+            raise RuleInputError(f"snapshot {where}: missing table(s) {missing}; rules not evaluated")
+        version = (manifest.get("versions") or {}).get("schema", SCHEMA_VERSION)
+        if str(version) != SCHEMA_VERSION:
+            raise RuleInputError(
+                f"snapshot {where}: schema version {version}, rules expect {SCHEMA_VERSION}; re-derive after "
+                "migrating"
+            )
+        if tenant.provider != manifest["provider"] or tenant.id != manifest["tenant_id"]:
+            raise RuleInputError(f"snapshot {where}: tenant settings given for {tenant.label}")
+        entries = manifest.get("tables", {})
+        statuses = {t: entries.get(t, {}).get("status", "failed") for t in INVENTORY_TABLES}
+        not_collected = {
+            t: tuple(sorted({e.split(" ", 1)[0] for e in entries.get(t, {}).get("not_collected", [])}))
+            for t in INVENTORY_TABLES
+        }
+        return cls(
+            provider=manifest["provider"],
+            tenant_id=manifest["tenant_id"],
+            snapshot_date=dt.date.fromisoformat(manifest["snapshot_date"]),
+            tenant=tenant,
+            as_of=as_of.astimezone(dt.UTC),
+            tables={k: v.combine_chunks() for k, v in tables.items()},
+            statuses=statuses,
+            not_collected=not_collected,
+            changes=changes,
+            context_data=context,
+        )
+
+    # -- plain facts -----------------------------------------------------------------------------
+    @property
+    def thresholds(self) -> Thresholds:
+        return self.tenant.thresholds
+
+    @property
+    def principals(self) -> pa.Table:
+        return self.tables["principals"]
+
+    @property
+    def credentials(self) -> pa.Table:
+        return self.tables["credentials"]
+
+    @property
+    def grants(self) -> pa.Table:
+        return self.tables["grants"]
+
+    @property
+    def role_definitions(self) -> pa.Table:
+        return self.tables["role_definitions"]
+
+    @cached_property
+    def as_of_ts(self) -> pa.Scalar:
+        return ts_scalar(self.as_of)
+
+    @cached_property
+    def last_use(self) -> LastUse:
+        return last_use(self.provider)
+
+    @cached_property
+    def context(self) -> Context:
+        return Context.from_dict(self.context_data, self)
+
+    def complete(self, table: str) -> bool:
+        return self.statuses.get(table) == "complete"
+
+    # -- credentials with their holder -------------------------------------------------------------
+    @cached_property
+    def holders(self) -> pa.Table:
+        """Credentials with the holder's name, kind, is_nhi and enabled (null where the holder is unknown)."""
+        p = self.principals.select(["principal_id", "name", "kind", "is_nhi", "enabled"]).rename_columns(
+            ["principal_id", "principal_name", "principal_kind", "principal_is_nhi", "principal_enabled"]
+        )
+        names = ["principal_name", "principal_kind", "principal_is_nhi", "principal_enabled"]
+        return attach(self.credentials, p, ["principal_id"], names).combine_chunks()
+
+    # -- source times ------------------------------------------------------------------------------
+    @cached_property
+    def source_times(self) -> dict[str, dt.datetime]:
+        """Collection entity -> the source's own as-of time (e.g. the credential report's GeneratedTime)."""
+        rows = self.tables["collection"].select(["entity", "source_as_of"]).to_pylist()
+        return {r["entity"]: r["source_as_of"] for r in sorted(rows, key=lambda r: r["entity"])}
+
+    def ref_time(self, source: pa.Array) -> pa.Array:
+        """Per row, the time a last-used value is measured against: the as-of time of the entity named at the
+        start of `last_used_source` (``credential_report:...``) when it has one, else the snapshot's as_of."""
+        ref = pa.array([self.as_of] * len(source), pa.timestamp("us", tz="UTC"))
+        filled = pc.fill_null(source, "")
+        for entity, at in self.source_times.items():
+            if at is not None:
+                ref = pc.if_else(pc.starts_with(filled, entity + ":"), ts_scalar(at), ref)
+        return ref
+
+    def source_note(self, source: pa.Array) -> pa.Array:
+        """Per row, the as-of of the source in words: 'credential report generated 2026-11-26 03:10 UTC'."""
+        note = fmt("as observed {at}", len(source), at=when(self.as_of_ts))
+        filled = pc.fill_null(source, "")
+        for entity, at in self.source_times.items():
+            if at is not None:
+                label = f"{entity.replace('_', ' ')} generated {when(ts_scalar(at)).as_py()}"
+                note = pc.if_else(pc.starts_with(filled, entity + ":"), label, note)
+        return note
+
+    def tenant_text(self) -> pa.Scalar:
+        return text(self.tenant_id)

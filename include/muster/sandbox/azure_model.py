@@ -1,0 +1,283 @@
+"""The Azure part of a scenario: Entra tenants with users, applications, managed identities, role
+assignments and subscriptions, and the events that change them.
+
+Plain data, no HTTP: `sandbox/azure.py` turns a state into the Graph/ARM objects the fake serves. Identities
+are named (user name, application name, managed identity name); object ids, app ids and key ids are derived
+from the names (uuid5), so they are stable from day to day. Secrets carry a label, never a value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .aws_model import ScenarioStateError, UtcDateTime
+
+GUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+NAME = r"^[a-z0-9][a-z0-9.-]{0,63}$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class User(_Model):
+    name: str = Field(pattern=NAME, description="Local part of the user principal name.")
+    enabled: bool = True
+    guest: bool = False
+    created: UtcDateTime | None = None
+    last_sign_in: UtcDateTime | None = None
+
+
+class Secret(_Model):
+    id: str = Field(pattern=NAME, description="Scenario label; the key id is derived from it.")
+    created: UtcDateTime | None = None
+    expires: UtcDateTime = Field(description="End date; 2299-12-31 is what 'never expires' looks like.")
+
+
+class Federated(_Model):
+    name: str = Field(pattern=NAME)
+    issuer: str
+    subject: str
+
+
+class Application(_Model):
+    name: str = Field(pattern=NAME)
+    created: UtcDateTime | None = None
+    owners: list[str] = Field(default_factory=list, description="User names.")
+    secrets: list[Secret] = Field(default_factory=list)
+    certificates: list[Secret] = Field(default_factory=list)
+    federated: list[Federated] = Field(default_factory=list)
+    permissions: list[str] = Field(
+        default_factory=list,
+        description="Microsoft Graph application permissions, e.g. Application.ReadWrite.All.",
+    )
+    enabled: bool = Field(True, description="Whether its service principal may sign in.")
+    last_sign_in: UtcDateTime | None = None
+
+    def secret(self, label: str) -> Secret:
+        for s in self.secrets:
+            if s.id == label:
+                return s
+        raise ScenarioStateError(f"application {self.name} has no secret {label!r}")
+
+
+class ManagedIdentity(_Model):
+    name: str = Field(pattern=NAME)
+    subscription: str = Field(pattern=GUID)
+    last_sign_in: UtcDateTime | None = None
+
+
+class ManagementGroup(_Model):
+    id: str = Field(pattern=NAME)
+    parent: str | None = None
+
+
+class Subscription(_Model):
+    id: str = Field(pattern=GUID)
+    name: str
+    management_group: str | None = None
+
+
+class CustomRole(_Model):
+    name: str
+    description: str = ""
+    actions: list[str]
+    not_actions: list[str] = Field(default_factory=list)
+    data_actions: list[str] = Field(default_factory=list)
+    scopes: list[str] = Field(description="Assignable scopes: subscription ids or mg:<management group>.")
+
+
+class DirectoryRole(_Model):
+    role: str = Field(description="Built-in directory role display name, e.g. Global Administrator.")
+    principal: str = Field(description="User, application or managed identity name.")
+
+
+class RoleAssignment(_Model):
+    principal: str = Field(description="User, application or managed identity name.")
+    role: str = Field(description="Built-in or custom role name.")
+    scope: str = Field(description="Subscription id, mg:<management group>, or / (the tenant root).")
+
+
+class AzureTenant(_Model):
+    id: str = Field(pattern=GUID)
+    name: str
+    domain: str
+    licensed: bool = Field(True, description="Entra ID P1/P2: users' signInActivity is readable.")
+    sign_in_report: bool = Field(True, description="The beta service-principal sign-in report answers.")
+    users: list[User] = Field(default_factory=list)
+    applications: list[Application] = Field(default_factory=list)
+    managed_identities: list[ManagedIdentity] = Field(default_factory=list)
+    directory_roles: list[DirectoryRole] = Field(default_factory=list)
+    management_groups: list[ManagementGroup] = Field(default_factory=list)
+    subscriptions: list[Subscription] = Field(default_factory=list)
+    custom_roles: list[CustomRole] = Field(default_factory=list)
+    role_assignments: list[RoleAssignment] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AzureTenant:
+        names = [x.name for x in (*self.users, *self.applications, *self.managed_identities)]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"tenant {self.id}: names used twice: {dupes}")
+        for ref in [r.principal for r in (*self.directory_roles, *self.role_assignments)]:
+            if ref not in names:
+                raise ValueError(f"tenant {self.id}: unknown principal {ref!r}")
+        users = {u.name for u in self.users}
+        for a in self.applications:
+            if set(a.owners) - users:
+                raise ValueError(f"tenant {self.id}: application {a.name} has unknown owner(s)")
+        return self
+
+    def user(self, name: str) -> User:
+        return _find(self.users, name, f"tenant {self.id} has no user {name!r}")
+
+    def application(self, name: str) -> Application:
+        return _find(self.applications, name, f"tenant {self.id} has no application {name!r}")
+
+
+def _find(items: list, name: str, message: str):
+    for x in items:
+        if x.name == name:
+            return x
+    raise ScenarioStateError(message)
+
+
+class AzureSpec(_Model):
+    #: One tenant: the local fake answers every bearer token alike, so it cannot serve two directories.
+    tenants: list[AzureTenant] = Field(min_length=1, max_length=1)
+
+    def tenant(self, tenant_id: str) -> AzureTenant:
+        for t in self.tenants:
+            if t.id == tenant_id:
+                return t
+        raise ScenarioStateError(f"no azure tenant {tenant_id} in the scenario")
+
+
+# -- events --------------------------------------------------------------------------------------------
+class _Event(_Model):
+    provider: Literal["azure"]
+    tenant: str = Field(pattern=GUID)
+    at: dt.time = Field(dt.time(1, 0), description="Time of day (UTC, quoted 'HH:MM') the event happens.")
+
+    @field_validator("at")
+    @classmethod
+    def _before_snapshot(cls, v: dt.time) -> dt.time:
+        if v.tzinfo is not None or v >= dt.time(3, 0):
+            raise ValueError("must be a UTC time before 03:00, when the day is observed")
+        return v
+
+    def apply(self, azure: AzureSpec, at: dt.datetime) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class CreateUser(_Event):
+    action: Literal["create_user"]
+    user: User
+
+    def apply(self, azure: AzureSpec, at: dt.datetime) -> None:
+        t = azure.tenant(self.tenant)
+        if any(u.name == self.user.name for u in t.users):
+            raise ScenarioStateError(f"user {self.user.name} already exists")
+        t.users.append(self.user.model_copy(update={"created": self.user.created or at}))
+
+
+class DisableUser(_Event):
+    """A leaver: the account is disabled (Entra keeps it, and it keeps owning its applications)."""
+
+    action: Literal["disable_user"]
+    user: str
+
+    def apply(self, azure: AzureSpec, at: dt.datetime) -> None:
+        user = azure.tenant(self.tenant).user(self.user)
+        if not user.enabled:
+            raise ScenarioStateError(f"user {self.user} is already disabled")
+        user.enabled = False
+
+
+class AddSecret(_Event):
+    action: Literal["add_secret"]
+    application: str
+    secret: Secret
+
+    def apply(self, azure: AzureSpec, at: dt.datetime) -> None:
+        app = azure.tenant(self.tenant).application(self.application)
+        if any(s.id == self.secret.id for s in app.secrets):
+            raise ScenarioStateError(
+                f"application {self.application} already has a secret {self.secret.id!r}"
+            )
+        app.secrets.append(self.secret.model_copy(update={"created": self.secret.created or at}))
+
+
+class RemoveSecret(_Event):
+    action: Literal["remove_secret"]
+    application: str
+    secret: str
+
+    def apply(self, azure: AzureSpec, at: dt.datetime) -> None:
+        app = azure.tenant(self.tenant).application(self.application)
+        app.secrets.remove(app.secret(self.secret))
+
+
+class GrantPermission(_Event):
+    action: Literal["grant_permission"]
+    application: str
+    permission: str
+
+    def apply(self, azure: AzureSpec, at: dt.datetime) -> None:
+        app = azure.tenant(self.tenant).application(self.application)
+        if self.permission in app.permissions:
+            raise ScenarioStateError(f"application {self.application} already has {self.permission}")
+        app.permissions.append(self.permission)
+
+
+class AssignRole(_Event):
+    action: Literal["assign_role"]
+    assignment: RoleAssignment
+
+    def apply(self, azure: AzureSpec, at: dt.datetime) -> None:
+        t = azure.tenant(self.tenant)
+        if self.assignment in t.role_assignments:
+            raise ScenarioStateError(f"role assignment {self.assignment} already exists")
+        t.role_assignments.append(self.assignment)
+
+
+class RemoveRole(_Event):
+    action: Literal["remove_role"]
+    assignment: RoleAssignment
+
+    def apply(self, azure: AzureSpec, at: dt.datetime) -> None:
+        t = azure.tenant(self.tenant)
+        if self.assignment not in t.role_assignments:
+            raise ScenarioStateError(f"no role assignment {self.assignment}")
+        t.role_assignments.remove(self.assignment)
+
+
+class SignIn(_Event):
+    action: Literal["sign_in"]
+    principal: str = Field(description="User or application name.")
+
+    def apply(self, azure: AzureSpec, at: dt.datetime) -> None:
+        t = azure.tenant(self.tenant)
+        for item in (*t.users, *t.applications):
+            if item.name == self.principal:
+                if not item.enabled:
+                    raise ScenarioStateError(f"{self.principal} is disabled and cannot sign in")
+                item.last_sign_in = at
+                return
+        raise ScenarioStateError(f"tenant {self.tenant} has no user or application {self.principal!r}")
+
+
+#: Every Azure event type; the scenario tells them apart by `azure:<action>`.
+AZURE_EVENTS = (
+    CreateUser,
+    DisableUser,
+    AddSecret,
+    RemoveSecret,
+    GrantPermission,
+    AssignRole,
+    RemoveRole,
+    SignIn,
+)

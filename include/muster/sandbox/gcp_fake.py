@@ -1,0 +1,361 @@
+"""A local fake of the Google Cloud REST endpoints Muster reads, for the sandbox, tests and benchmarks.
+
+It speaks the wire formats the real APIs use (verified in API-NOTES §2): camelCase JSON, base64 etags,
+``pageToken`` / ``nextPageToken`` paging, ``keyTypes`` filtering applied server side, and error bodies
+``{"error": {"code", "message", "status", "details": [{"reason"}]}}`` that the client turns into 403 / 404.
+Served paths (what google-api-python-client sends):
+
+    GET  /v3/{projects|folders|organizations}/{id}              Resource Manager get
+    GET  /v3/{folders|projects}?parent=...                      list children (paged)
+    POST /v3/{projects|folders|organizations}/{id}:getIamPolicy  (requestedPolicyVersion 3 honoured)
+    GET  /v1/projects/{p}/serviceAccounts                       (paged, at most 100 per page)
+    GET  /v1/projects/{p|-}/serviceAccounts/{email}[/keys]       get account / list keys (no paging)
+    GET  /v1/roles/{r}, /v1/{projects|organizations}/{x}/roles/{r}
+    GET  /v1/projects/{p}/locations/global/activityTypes/{t}/activities:query   Policy Analyzer (paged)
+
+The content is a `World` of ready JSON objects (the scenario seeding in `gcp.py` builds one; so do tests and
+the benchmark). Projects in ``world.denied`` answer 403 to everything; projects in
+``world.analyzer_disabled`` answer Policy Analyzer queries with 403 SERVICE_DISABLED. Every request is
+counted by route and project (``fake.calls``) so tests can assert the calls a collection made.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import logging
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from urllib.parse import parse_qs, unquote, urlsplit
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE = {"accounts": 100, "folders": 100, "projects": 100, "activities": 1000}
+DEFAULT_PAGE = {"accounts": 20, "folders": 50, "projects": 50, "activities": 1000}
+
+
+def predefined_roles() -> dict[str, dict]:
+    """Real GCP predefined roles with permissions (iam-dataset, MIT), by name."""
+    ref = resources.files("muster.sandbox") / "gcp_data" / "gcp_predefined_roles.json.gz"
+    return {r["name"]: r for r in json.loads(gzip.decompress(ref.read_bytes()))}
+
+
+_ROLES: dict[str, dict] | None = None
+_ROLES_LOCK = threading.Lock()
+
+
+def shared_predefined_roles() -> dict[str, dict]:
+    """`predefined_roles()` loaded once per process (0.3 s, 2,461 roles)."""
+    global _ROLES
+    with _ROLES_LOCK:
+        if _ROLES is None:
+            _ROLES = predefined_roles()
+        return _ROLES
+
+
+def etag(obj: object) -> str:
+    """A base64 etag (the field is protobuf bytes: it must decode)."""
+    import hashlib
+
+    digest = hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).digest()[:8]
+    return base64.b64encode(digest).decode()
+
+
+@dataclass
+class World:
+    """What the fake serves. All values are API-shaped JSON dicts."""
+
+    organizations: dict[str, dict] = field(default_factory=dict)  # organizations/N -> organization
+    folders: dict[str, dict] = field(default_factory=dict)  # folders/N -> folder (with parent)
+    projects: dict[str, dict] = field(default_factory=dict)  # project id -> project
+    policies: dict[str, dict] = field(default_factory=dict)  # projects/<id> | folders/N | organizations/N
+    accounts: dict[str, list[dict]] = field(default_factory=dict)  # project id -> service accounts
+    keys: dict[str, list[dict]] = field(default_factory=dict)  # account email -> keys (both types)
+    roles: dict[str, dict] = field(default_factory=dict)  # custom roles by name (predefined: built in)
+    activities: dict[tuple[str, str], list[dict]] = field(default_factory=dict)  # (project, type) -> items
+    denied: set[str] = field(default_factory=set)  # project ids answering 403
+    analyzer_disabled: set[str] = field(default_factory=set)
+    page_cap: int | None = None  # force small pages (tests of paging)
+
+    def account(self, email: str) -> tuple[str, dict] | None:
+        for project, items in self.accounts.items():
+            for sa in items:
+                if sa["email"] == email or sa.get("uniqueId") == email:
+                    return project, sa
+        return None
+
+
+class ApiFault(Exception):
+    def __init__(self, code: int, status: str, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.code, self.status, self.message, self.reason = code, status, message, reason
+
+    def body(self) -> dict:
+        error = {"code": self.code, "message": self.message, "status": self.status}
+        if self.reason:
+            error["details"] = [
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": self.reason,
+                    "domain": "googleapis.com",
+                }
+            ]
+        return {"error": error}
+
+
+def _denied(what: str) -> ApiFault:
+    return ApiFault(
+        403, "PERMISSION_DENIED", f"The caller does not have permission on {what}", "IAM_PERMISSION_DENIED"
+    )
+
+
+def _missing(what: str) -> ApiFault:
+    return ApiFault(404, "NOT_FOUND", f"{what} not found.")
+
+
+class GcpFake:
+    """The fake on 127.0.0.1 at a free port (or `port`); `world` may be replaced at any time."""
+
+    def __init__(self, world: World | None = None, *, port: int = 0):
+        self.world = world or World()
+        self.calls: Counter = Counter()
+        self.faults: list[tuple[str, int]] = []  # (path regex, HTTP status) answered once each, in order
+        self._lock = threading.Lock()
+        self._port = port
+        self._server: ThreadingHTTPServer | None = None
+        self.url: str | None = None
+        self._roles = shared_predefined_roles()
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> str:
+        fake = self
+
+        class Handler(_Handler):
+            pass
+
+        Handler.fake = fake
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name="gcp-fake", daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        log.info("gcp fake serving on %s", self.url)
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> GcpFake:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def fail_next(self, path_regex: str, status: int, times: int = 1) -> None:
+        """Answer the next `times` requests whose path matches with HTTP `status` (429, 503 ...)."""
+        with self._lock:
+            self.faults += [(path_regex, status)] * times
+
+    def calls_for(self, project: str) -> int:
+        return sum(n for (route, p), n in self.calls.items() if p == project)
+
+    # -- dispatch ----------------------------------------------------------------------------------
+    def handle(self, method: str, path: str, query: dict, body: dict) -> dict:
+        w = self.world
+        for verb, pattern, handler, project_arg in _ROUTES:
+            m = re.fullmatch(pattern, path)
+            if not m or verb != method:
+                continue
+            args = [unquote(g) for g in m.groups()]
+            project = args[project_arg] if project_arg is not None else None
+            if handler is GcpFake.post_policy and args[0] == "projects":
+                project = args[1]
+            with self._lock:
+                self.calls[(handler.__name__, project)] += 1
+                fault = next((f for f in self.faults if re.search(f[0], path)), None)
+                if fault:
+                    self.faults.remove(fault)
+            if fault:
+                status = "UNAVAILABLE" if fault[1] >= 500 else "RESOURCE_EXHAUSTED"
+                raise ApiFault(fault[1], status, "injected fault")
+            if project and project in w.denied:
+                raise _denied(f"projects/{project}")
+            return handler(self, w, query, body, *args)
+        raise ApiFault(404, "NOT_FOUND", f"no such method: {method} {path}")
+
+    def page(self, items: list, query: dict, field_name: str) -> dict:
+        size = int(query.get("pageSize", DEFAULT_PAGE[field_name]) or DEFAULT_PAGE[field_name])
+        size = min(size, MAX_PAGE[field_name], self.world.page_cap or 10**9)
+        token = query.get("pageToken") or ""
+        try:
+            start = int(base64.urlsafe_b64decode(token.encode()).decode() or 0) if token else 0
+        except ValueError:
+            raise ApiFault(400, "INVALID_ARGUMENT", "Invalid page token") from None
+        out: dict = {field_name: items[start : start + size]} if items[start : start + size] else {}
+        if start + size < len(items):
+            out["nextPageToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+        return out
+
+    # -- Resource Manager --------------------------------------------------------------------------
+    def get_project(self, w: World, q: dict, b: dict, project: str) -> dict:
+        found = w.projects.get(project) or next(
+            (p for p in w.projects.values() if p["name"] == f"projects/{project}"), None
+        )
+        if found is None:
+            raise _denied(f"projects/{project}")  # GCP answers 403 for projects that do not exist, too
+        return found
+
+    def get_node(self, w: World, q: dict, b: dict, kind: str, ident: str) -> dict:
+        table = w.folders if kind == "folders" else w.organizations
+        if f"{kind}/{ident}" not in table:
+            raise _denied(f"{kind}/{ident}")
+        return table[f"{kind}/{ident}"]
+
+    def get_children(self, w: World, q: dict, b: dict, kind: str) -> dict:
+        parent = q.get("parent", "")
+        if kind == "folders":
+            items = [f for n, f in sorted(w.folders.items()) if f.get("parent") == parent]
+        else:
+            items = [p for _, p in sorted(w.projects.items()) if p.get("parent") == parent]
+        return self.page(items, q, kind)
+
+    def post_policy(self, w: World, q: dict, b: dict, kind: str, ident: str) -> dict:
+        if kind == "projects":
+            self.get_project(w, q, b, ident)
+            if ident in w.denied:
+                raise _denied(f"projects/{ident}")
+        else:
+            self.get_node(w, q, b, kind, ident)
+        policy = w.policies.get(f"{kind}/{ident}", {"bindings": []})
+        requested = ((b or {}).get("options") or {}).get("requestedPolicyVersion") or 1
+        out = {"version": 1, "etag": etag(policy), "bindings": policy.get("bindings") or []}
+        if any("condition" in x for x in out["bindings"]):
+            if requested < 3:
+                raise ApiFault(400, "INVALID_ARGUMENT", "Policy has conditions: request version 3")
+            out["version"] = 3
+        if policy.get("auditConfigs"):
+            out["auditConfigs"] = policy["auditConfigs"]
+        return out
+
+    # -- IAM ---------------------------------------------------------------------------------------
+    def get_sa_list(self, w: World, q: dict, b: dict, project: str) -> dict:
+        if project not in w.projects:
+            raise _missing(f"projects/{project}")
+        return self.page(w.accounts.get(project, []), q, "accounts")
+
+    def get_sa(self, w: World, q: dict, b: dict, project: str, email: str) -> dict:
+        found = w.account(email)
+        if found is None or (project != "-" and found[0] != project):
+            raise _missing(f"Service account projects/{project}/serviceAccounts/{email}")
+        if found[0] in w.denied:
+            raise _denied(f"projects/{found[0]}")
+        return found[1]
+
+    def get_keys(self, w: World, q: dict, b: dict, project: str, email: str) -> dict:
+        sa = self.get_sa(w, q, b, project, email)
+        wanted = set(q.get("keyTypes_all") or [])
+        keys = [k for k in w.keys.get(sa["email"], []) if not wanted or k.get("keyType") in wanted]
+        return {"keys": keys} if keys else {}
+
+    def get_role(self, w: World, q: dict, b: dict, name: str) -> dict:
+        role = self._roles.get(f"roles/{name}")
+        if role is None:
+            raise _missing(f"Role roles/{name}")
+        return role
+
+    def get_project_role(self, w: World, q: dict, b: dict, project: str, name: str) -> dict:
+        role = w.roles.get(f"projects/{project}/roles/{name}")
+        if role is None:
+            raise _missing(f"Role projects/{project}/roles/{name}")
+        return role
+
+    def get_org_role(self, w: World, q: dict, b: dict, org: str, name: str) -> dict:
+        role = w.roles.get(f"organizations/{org}/roles/{name}")
+        if role is None:
+            raise _missing(f"Role organizations/{org}/roles/{name}")
+        return role
+
+    # -- Policy Analyzer ---------------------------------------------------------------------------
+    def get_activities(self, w: World, q: dict, b: dict, project: str, activity_type: str) -> dict:
+        if project not in w.projects:
+            raise _denied(f"projects/{project}")
+        if project in w.analyzer_disabled:
+            number = w.projects[project]["name"].rsplit("/", 1)[-1]
+            raise ApiFault(
+                403,
+                "PERMISSION_DENIED",
+                f"Policy Analyzer API has not been used in project {number} before or it is disabled.",
+                "SERVICE_DISABLED",
+            )
+        return self.page(w.activities.get((project, activity_type), []), q, "activities")
+
+
+_SEG = r"([^/:?]+)"
+#: (HTTP method, path regex, handler, index of the project id among the groups or None)
+_ROUTES = [
+    ("GET", rf"/v3/projects/{_SEG}", GcpFake.get_project, 0),
+    ("GET", rf"/v3/(folders|organizations)/{_SEG}", GcpFake.get_node, None),
+    ("GET", r"/v3/(folders|projects)", GcpFake.get_children, None),
+    ("POST", rf"/v3/(projects|folders|organizations)/{_SEG}:getIamPolicy", GcpFake.post_policy, None),
+    ("GET", rf"/v1/projects/{_SEG}/serviceAccounts", GcpFake.get_sa_list, 0),
+    ("GET", rf"/v1/projects/{_SEG}/serviceAccounts/{_SEG}/keys", GcpFake.get_keys, 0),
+    ("GET", rf"/v1/projects/{_SEG}/serviceAccounts/{_SEG}", GcpFake.get_sa, 0),
+    ("GET", rf"/v1/roles/{_SEG}", GcpFake.get_role, None),
+    ("GET", rf"/v1/projects/{_SEG}/roles/{_SEG}", GcpFake.get_project_role, 0),
+    ("GET", rf"/v1/organizations/{_SEG}/roles/{_SEG}", GcpFake.get_org_role, None),
+    (
+        "GET",
+        rf"/v1/projects/{_SEG}/locations/global/activityTypes/{_SEG}/activities:query",
+        GcpFake.get_activities,
+        0,
+    ),
+]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: the client reuses one connection per thread
+    # Headers and body leave in one segment: with Nagle on and small writes, every request would wait
+    # for the client's delayed ACK (~40 ms).
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16
+    fake: GcpFake
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - BaseHTTPRequestHandler's signature
+        log.debug("gcp fake: %s", format % args)
+
+    def _serve(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        raw_query = parse_qs(parts.query)
+        query = {k: v[-1] for k, v in raw_query.items()}
+        query["keyTypes_all"] = raw_query.get("keyTypes", [])
+        length = int(self.headers.get("Content-Length") or 0)
+        body = {}
+        if length:
+            try:
+                body = json.loads(self.rfile.read(length) or b"{}")
+            except ValueError:
+                body = {}
+        try:
+            payload, code = self.fake.handle(method, unquote(parts.path), query, body), 200
+        except ApiFault as e:
+            payload, code = e.body(), e.code
+        data = json.dumps(payload, separators=(",", ":")).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        self._serve("GET")
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server naming
+        self._serve("POST")

@@ -1,0 +1,113 @@
+"""End to end: the demo scenario (14 days) through the real muster_nightly DAG, diff -> rules -> ledger
+included; every planted problem is found and nothing is invented, and the revocation latency of the
+departed owner's service user is open with the days elapsed."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import pytest
+from muster.ledger.report import read_ledger
+from muster.snapshot import DerivedStore
+
+pytestmark = pytest.mark.e2e
+
+MGMT, PAYMENTS, ANALYTICS = "123456789012", "210987654321", "345678901234"
+FIRST, LAST = dt.date(2026, 11, 2), dt.date(2026, 11, 15)
+_STRIP = ("AWS_", "AIRFLOW", "MUSTER_", "MOTO_")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("findings") / "demo"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_STRIP)}
+    done = subprocess.run(
+        [sys.executable, "-m", "muster.sandbox.demo", "--out", str(out), "--scenario", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"demo failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+    return {"root": str(out / "store"), "stdout": done.stdout}
+
+
+def aws_history(root: str) -> list[dict]:
+    return read_ledger(root, "findings", LAST, provider="aws").to_pylist()
+
+
+def test_every_aws_tenant_day_is_derived(demo):
+    derived = DerivedStore(demo["root"])
+    days = (LAST - FIRST).days + 1
+    for kind in ("changes", "findings", "ledger"):
+        refs = derived.list(kind, "aws")
+        assert len(refs) == 3 * days, kind
+        assert {r.tenant_id for r in refs} == {MGMT, PAYMENTS, ANALYTICS}
+
+
+def test_the_planted_problems_are_open_on_the_last_day(demo):
+    open_now = {(r["rule_id"], r["tenant_id"], r["principal_name"]) for r in aws_history(demo["root"])}
+    planted = {
+        ("credential_unused", PAYMENTS, "svc-legacy-report"),  # forgotten key, never used since 2025-01-20
+        ("nhi_privileged", PAYMENTS, "data-pipeline"),  # gained AdministratorAccess on day 6
+    }
+    assert planted <= open_now
+
+
+def test_the_departed_owners_service_key_is_an_open_revocation(demo):
+    rows = read_ledger(demo["root"], "revocations", LAST, provider="aws").to_pylist()
+    assert [
+        (
+            r["tenant_id"],
+            r["principal_name"],
+            r["kind"],
+            r["owner"],
+            r["owner_principals"],
+            r["offboarded_on"],
+        )
+        + (r["offboarding"], r["revoked_on"], r["days"], r["sla_days"], r["within_sla"], r["state"])
+        for r in rows
+    ] == [
+        (
+            PAYMENTS,
+            "svc-billing-export",
+            "access_key",
+            "dana.kim",
+            [f"{PAYMENTS}/{_principal_id(demo['root'], PAYMENTS, 'dana.kim')}"],
+            dt.date(2026, 11, 10),
+            "disabled",
+            None,
+            5,
+            1,
+            False,
+            "open",
+        )
+    ]
+
+
+def test_the_rotation_shows_in_the_credential_lifecycle(demo):
+    rows = read_ledger(demo["root"], "credentials", LAST, tenant_id=MGMT).to_pylist()
+    deploy = sorted(
+        (r["first_seen"], r["deactivated_on"], r["deleted_on"], r["status"])
+        for r in rows
+        if r["principal_name"] == "ci-deployer"
+    )
+    assert deploy == [
+        (FIRST, dt.date(2026, 11, 8), dt.date(2026, 11, 12), "deleted"),
+        (dt.date(2026, 11, 6), None, None, "active"),
+    ]
+
+
+def test_the_summary_shows_changes_findings_and_the_revocation(demo):
+    out = demo["stdout"]
+    assert "Changes, findings and revocations per tenant" in out
+    assert "revocation: Access key created 2025-04-02 07:00 UTC of svc-billing-export" in out
+    assert "2026-11-08  grants" in out  # data-pipeline's new AdministratorAccess grant
+
+
+def _principal_id(root: str, tenant: str, name: str) -> str:
+    rows = read_ledger(root, "principals", LAST, tenant_id=tenant).to_pylist()
+    [pid] = [r["principal_id"] for r in rows if r["name"] == name]
+    return pid

@@ -1,0 +1,290 @@
+"""NHI rules: owner, dormancy, privilege, new privileged grants, external trust."""
+
+import datetime as dt
+import json
+
+import pyarrow as pa
+from muster.schema import to_table
+from muster.schema.changes import CHANGES
+from rules_build import BASE, DAY, TENANT, ago, grant, human, of, principal, role, row, run, tables, trust
+
+
+def test_nhi_without_owner_fires_for_unowned_enabled_nhis_only():
+    t = tables(
+        [
+            principal("P1", "svc-orphan", owner=None, owner_source=None),
+            principal("P2", "svc-owned"),
+            principal("P3", "svc-off", owner=None, owner_source=None, enabled=False),
+            role("R1", "AWSServiceRoleForSupport", owner=None, owner_source=None, path="/aws-service-role/"),
+            human("H1", "bob"),
+        ]
+    )
+    f = run(t)
+    assert of(f, "nhi_without_owner") == {("fail", "P1")}
+    assert row(f, "nhi_without_owner", "P1")["sentence"].startswith(
+        "Service user svc-orphan in 123456789012 has no owner"
+    )
+
+
+def test_nhi_dormant_by_last_use_by_never_used_credentials_and_by_role_window():
+    from rules_build import credential
+
+    never = "credential_report:N/A (never used)"
+    t = tables(
+        [
+            principal("P1", "svc-idle", last_used_at=ago(120)),
+            principal("P2", "svc-busy", last_used_at=ago(3)),
+            principal("P3", "svc-never", last_used_at=None, last_used_source=None, created_at=ago(200)),
+            role(
+                "R1",
+                "old-role",
+                last_used_at=None,
+                last_used_source="iam:RoleLastUsed: no use in the tracking period",
+                created_at=ago(500),
+            ),
+            role(
+                "R2",
+                "new-role",
+                last_used_at=None,
+                last_used_source="iam:RoleLastUsed: no use in the tracking period",
+                created_at=ago(20),
+            ),
+            role("R3", "blind-role", last_used_at=None, last_used_source=None, created_at=ago(100)),
+        ],
+        [credential("C3", "P3", last_used_at=None, last_used_source=never, created_at=ago(200))],
+    )
+    f = run(t)
+    assert of(f, "nhi_dormant") == {("fail", "P1"), ("fail", "P3"), ("fail", "R1"), ("unknown", "R3")}
+    assert (
+        "was last used 120 days ago (credential report generated 2026-11-26 03:10 UTC)"
+        in row(f, "nhi_dormant", "P1")["sentence"]
+    )
+    assert "has never been used and is 200 days old" in row(f, "nhi_dormant", "P3")["sentence"]
+
+
+def test_nhi_privileged_names_the_grant_and_reason_and_unknown_privilege_is_unknown():
+    t = tables(
+        [
+            role("R1", "data-pipeline"),
+            principal("P1", "svc-read"),
+            principal("P2", "svc-odd"),
+            human("H1", "alice"),
+        ],
+        grants=[
+            grant("R1", "arn:aws:iam::aws:policy/AdministratorAccess", "admin"),
+            grant("R1", "arn:aws:iam::aws:policy/PassIt", "escalation"),
+            grant("P1", "arn:aws:iam::aws:policy/ReadOnly", "read"),
+            grant("P2", "arn:aws:iam::123456789012:policy/broken", "unknown"),
+            grant("H1", "arn:aws:iam::aws:policy/AdministratorAccess", "admin"),
+        ],
+    )
+    f = run(t)
+    assert of(f, "nhi_privileged") == {("fail", "R1"), ("unknown", "P2")}
+    assert row(f, "nhi_privileged", "R1")["sentence"] == (
+        "Role data-pipeline in 123456789012 holds admin-equivalent permissions through AdministratorAccess "
+        "(direct, account/123456789012): policy arn:aws:iam::aws:policy/AdministratorAccess statement 0: verdict "
+        "admin (as observed 2026-11-26 03:30 UTC)."
+    )
+
+
+def _changes(rows):
+    base = {
+        **BASE,
+        "principal_id": None,
+        "changed_columns": None,
+        "before": None,
+        "after": None,
+        "baseline_date": DAY - dt.timedelta(days=1),
+        "reason": None,
+    }
+    return to_table(CHANGES, [{**base, **r} for r in rows])
+
+
+def _key(pid, role_id):
+    return json.dumps(
+        {"principal_id": pid, "role_id": role_id, "scope": f"account/{TENANT}", "via": "direct"},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+
+
+def test_privileged_grant_added_from_changes():
+    admin, read = "arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/ReadOnly"
+    t = tables(
+        [
+            role("R1", "data-pipeline"),
+            principal("P1", "svc-a"),
+            principal("P2", "svc-b"),
+            principal("P3", "svc-c"),
+        ],
+        grants=[
+            grant("R1", admin, "admin"),
+            grant("P1", read, "read"),
+            grant("P2", admin, "admin"),
+            grant("P3", "arn:x/policy/grow", "escalation"),
+        ],
+    )
+    changes = _changes(
+        [
+            {
+                "table_name": "grants",
+                "entity_key": _key("R1", admin),
+                "change": "added",
+                "principal_id": "R1",
+            },
+            {"table_name": "grants", "entity_key": _key("P1", read), "change": "added", "principal_id": "P1"},
+            {
+                "table_name": "grants",
+                "entity_key": _key("P2", admin),
+                "change": "added",
+                "principal_id": "P2",
+                "baseline_date": None,
+                "reason": "first complete observation",
+            },
+            {
+                "table_name": "grants",
+                "entity_key": _key("P3", "arn:x/policy/grow"),
+                "change": "modified",
+                "principal_id": "P3",
+                "changed_columns": ["privilege"],
+                "before": '{"privilege":"write"}',
+                "after": '{"privilege":"escalation"}',
+            },
+        ]
+    )
+    f = run(t, changes=changes)
+    assert of(f, "privileged_grant_added") == {
+        ("fail", _key("R1", admin)),
+        ("fail", _key("P3", "arn:x/policy/grow")),
+    }
+    assert (
+        "data-pipeline in 123456789012 was granted AdministratorAccess (direct, account/123456789012) since "
+        "2026-11-25, which is admin-equivalent"
+        in row(f, "privileged_grant_added", _key("R1", admin))["sentence"]
+    )
+
+
+def test_privileged_grant_added_is_unknown_without_changes_or_with_unknown_grants():
+    t = tables([role("R1", "r")], grants=[grant("R1", "arn:a", "admin")])
+    assert of(run(t), "privileged_grant_added") == {("unknown", "changes:grants")}
+    changes = _changes(
+        [{"table_name": "grants", "entity_key": "{}", "change": "unknown", "reason": "baseline partial"}]
+    )
+    f = run(t, changes=changes)
+    assert of(f, "privileged_grant_added") == {("unknown", "changes:grants")}
+    assert "baseline partial" in row(f, "privileged_grant_added", "changes:grants")["sentence"]
+
+
+def test_external_trust_without_condition():
+    def doc(principal, **extra):
+        return {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": principal, **extra}],
+        }
+
+    t = tables(
+        [
+            role("R1", "auditor"),
+            role("R2", "guarded"),
+            role("R3", "internal"),
+            role("R4", "glue"),
+            role("R5", "open"),
+        ],
+        role_definitions=[
+            trust("auditor", doc({"AWS": "arn:aws:iam::999988887777:root"})),
+            trust(
+                "guarded", doc({"AWS": "999988887777"}, Condition={"StringEquals": {"sts:ExternalId": "x"}})
+            ),
+            trust("internal", doc({"AWS": f"arn:aws:iam::{TENANT}:root"})),
+            trust("glue", doc({"Service": "glue.amazonaws.com"})),
+            trust("open", doc("*")),
+        ],
+    )
+    f = run(t)
+    assert of(f, "external_trust_without_condition") == {("fail", "R1"), ("fail", "R5")}
+    assert row(f, "external_trust_without_condition", "R1")["sentence"] == (
+        "Role auditor in 123456789012 can be assumed by account 999988887777 without any condition "
+        "(as observed 2026-11-26 03:30 UTC)."
+    )
+    # a tenant Muster collects is not external
+    f = run(t, context={"tenants": ["999988887777"]})
+    assert of(f, "external_trust_without_condition") == {("fail", "R5")}
+
+
+def test_owner_disabled_today_fires_and_owner_active_does_not():
+    from rules_build import credential
+
+    t = tables(
+        [
+            principal("S1", "svc-billing", owner="dana.kim"),
+            principal("S2", "svc-ok", owner="alice"),
+            human("H1", "dana.kim", enabled=False),
+            human("H2", "Alice@acme.example"),
+        ],
+        [credential("C1", "S1")],
+    )
+    f = run(t)
+    assert of(f, "nhi_owner_departed") == {("fail", "S1")}
+    assert row(f, "nhi_owner_departed", "S1")["sentence"].startswith(
+        "Service user svc-billing in 123456789012 is still enabled (1 active credential(s)) although its owner "
+        "dana.kim (from tag:owner) has left or been disabled"
+    )
+
+
+def _people(rows):
+    schema = pa.schema(
+        [
+            ("tenant_id", pa.string()),
+            ("snapshot_date", pa.date32()),
+            ("principal_id", pa.string()),
+            ("name", pa.string()),
+            ("enabled", pa.bool_()),
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _observed(rows):
+    schema = pa.schema([("tenant_id", pa.string()), ("snapshot_date", pa.date32()), ("complete", pa.bool_())])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def test_owner_removed_elsewhere_in_a_complete_snapshot_has_left_and_partial_is_unknown():
+    other, d1, d2 = "210987654321", DAY - dt.timedelta(days=2), DAY
+    t = tables([principal("S1", "svc-billing", owner="dana.kim")])
+    people = _people(
+        [{"tenant_id": other, "snapshot_date": d1, "principal_id": "H", "name": "dana.kim", "enabled": True}]
+    )
+    for complete, expected in ((True, "fail"), (False, "unknown")):
+        observed = _observed(
+            [
+                {"tenant_id": other, "snapshot_date": d1, "complete": True},
+                {"tenant_id": other, "snapshot_date": d2, "complete": complete},
+            ]
+        )
+        f = run(t, context={"people": people, "observed": observed})
+        assert of(f, "nhi_owner_departed") == {(expected, "S1")}
+    assert (
+        f"since {d2}"
+        in row(
+            run(
+                t,
+                context={
+                    "people": people,
+                    "observed": _observed(
+                        [
+                            {"tenant_id": other, "snapshot_date": d1, "complete": True},
+                            {"tenant_id": other, "snapshot_date": d2, "complete": True},
+                        ]
+                    ),
+                },
+            ),
+            "nhi_owner_departed",
+            "S1",
+        )["sentence"]
+    )
+
+
+def test_owner_never_seen_gives_no_finding():
+    f = run(tables([principal("S1", "svc", owner="platform-team")]))
+    assert of(f, "nhi_owner_departed") == set()
