@@ -64,27 +64,38 @@ def parquet_bytes(tbl: pa.Table) -> bytes:
 
 
 def table_statuses(collection: pa.Table) -> dict[str, dict]:
-    """Per inventory table: the worst status of the entities feeding it, and the parts not collected.
+    """Per inventory table: how completely the entities feeding it were collected, and the parts not collected.
 
-    An entity whose `feeds` names `table:kind` and that was deliberately not collected leaves the table
+    complete when every feeding entity is; failed when every one failed (nothing usable); partial otherwise
+    (some population is missing: e.g. one subscription's role assignments failed while the directory's were
+    read). An entity whose `feeds` names `table:kind` and that was deliberately not collected leaves the table
     complete for everything else; downstream code must treat rows of that kind as unknown.
     """
-    out = {t: {"status": "complete", "not_collected": []} for t in INVENTORY_TABLES}
+    feeding: dict[str, list[str]] = {t: [] for t in INVENTORY_TABLES}
+    not_collected: dict[str, list[str]] = {t: [] for t in INVENTORY_TABLES}
     for row in collection.to_pylist():
         for feed in row["feeds"].split(","):
             table, _, kind = feed.strip().partition(":")
-            if table not in out:
+            if table not in feeding:
                 continue
-            entry = out[table]
             if row["status"] == "not_collected":
-                part = kind or "*"
-                entry["not_collected"].append(f"{part} ({row['entity']}: {row['error']})")
-                if not kind:
-                    entry["status"] = min(entry["status"], "partial", key=_STATUS_RANK.get)
-                continue
-            entry["status"] = min(entry["status"], row["status"], key=_STATUS_RANK.get)
-    for entry in out.values():
-        entry["not_collected"].sort()
+                not_collected[table].append(f"{kind or '*'} ({row['entity']}: {row['error']})")
+                feeding[table].append("partial" if not kind else "complete")
+            else:
+                feeding[table].append(row["status"])
+    out = {}
+    for table, statuses in feeding.items():
+        # Every collector has an entity that feeds all four tables (the caller check), so an empty list
+        # only happens in hand-made fixtures.
+        if statuses and all(s == "failed" for s in statuses):
+            status = "failed"
+        elif "not_observable" in statuses:
+            status = "not_observable"
+        elif any(s in ("failed", "partial") for s in statuses):
+            status = "partial"
+        else:
+            status = "complete"
+        out[table] = {"status": status, "not_collected": sorted(not_collected[table])}
     return out
 
 
