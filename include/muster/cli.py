@@ -170,24 +170,15 @@ def cmd_show(args) -> int:
         tbl = tbl.filter(pc.equal(pc.cast(tbl.column(col), "string"), value))
     if args.limit:
         tbl = tbl.slice(0, args.limit)
-    rows = tbl.to_pylist()
-    if args.format == "json":
-        for r in rows:
-            print(json.dumps(r, default=str, sort_keys=True))
-    elif args.format == "csv":
-        import csv
-
-        w = csv.writer(sys.stdout)
-        w.writerow(tbl.column_names)
-        for r in rows:
-            w.writerow(["" if r[c] is None else r[c] for c in tbl.column_names])
-    else:
-        cols = (
+    _print_rows(
+        tbl,
+        args.format,
+        (
             args.columns.split(",")
             if args.columns
             else [c for c in tbl.column_names if c not in ("provider", "snapshot_date")]
-        )
-        _print_table(cols, [[_cell(r[c]) for c in cols] for r in rows])
+        ),
+    )
     return 0
 
 
@@ -295,25 +286,7 @@ def cmd_findings(args) -> int:
         import pyarrow.compute as pc
 
         tbl = tbl.filter(pc.equal(tbl.column("result"), args.result))
-    rows = tbl.to_pylist()
-    if args.format == "json":
-        for r in rows:
-            print(json.dumps(r, default=str, sort_keys=True))
-    elif args.format == "csv":
-        import csv
-
-        w = csv.writer(sys.stdout)
-        w.writerow(tbl.column_names)
-        for r in rows:
-            w.writerow(
-                [
-                    "" if r[c] is None else ";".join(r[c]) if isinstance(r[c], list) else r[c]
-                    for c in tbl.column_names
-                ]
-            )
-    else:
-        cols = ["tenant_id", "rule_id", "severity", "result", "sentence"]
-        _print_table(cols, [[_cell(r[c]) for c in cols] for r in rows])
+    _print_rows(tbl, args.format, ["tenant_id", "rule_id", "severity", "result", "sentence"])
     return 0
 
 
@@ -384,25 +357,7 @@ def cmd_ledger(args) -> int:
     from .ledger.report import read_ledger
 
     tbl = read_ledger(args.root, args.table, args.date, args.provider, args.tenant)
-    rows = tbl.to_pylist()
-    if args.format == "json":
-        for r in rows:
-            print(json.dumps(r, default=str, sort_keys=True))
-    elif args.format == "csv":
-        import csv
-
-        w = csv.writer(sys.stdout)
-        w.writerow(tbl.column_names)
-        for r in rows:
-            w.writerow(
-                [
-                    "" if r[c] is None else ";".join(r[c]) if isinstance(r[c], list) else r[c]
-                    for c in tbl.column_names
-                ]
-            )
-    else:
-        cols = _LEDGER_COLUMNS[args.table]
-        _print_table(cols, [[_cell(r[c]) for c in cols] for r in rows])
+    _print_rows(tbl, args.format, _LEDGER_COLUMNS[args.table])
     return 0
 
 
@@ -411,11 +366,21 @@ def cmd_diff(args) -> int:
     from .diff import changes_on
 
     tbl = changes_on(args.root, args.date, args.provider, args.tenant)
+    _print_rows(
+        tbl,
+        args.format,
+        ["tenant_id", "table_name", "change", "entity_key", "changed_columns", "before", "after"],
+    )
+    return 0
+
+
+def _print_rows(tbl, fmt: str, cols: list[str]) -> None:
+    """One table to stdout: JSON lines, CSV (lists joined with ';'), or aligned columns `cols`."""
     rows = tbl.to_pylist()
-    if args.format == "json":
+    if fmt == "json":
         for r in rows:
             print(json.dumps(r, default=str, sort_keys=True))
-    elif args.format == "csv":
+    elif fmt == "csv":
         import csv
 
         w = csv.writer(sys.stdout)
@@ -428,9 +393,7 @@ def cmd_diff(args) -> int:
                 ]
             )
     else:
-        cols = ["tenant_id", "table_name", "change", "entity_key", "changed_columns", "before", "after"]
         _print_table(cols, [[_cell(r[c]) for c in cols] for r in rows])
-    return 0
 
 
 def _cell(v) -> str:
