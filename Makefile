@@ -31,9 +31,16 @@ browser:
 test: lint browser
 	$(BIN)/python -m pytest
 
+# Every benchmark prints medians, a baseline measured in the same command, and peak RSS. Slow: the large
+# synthetic inputs (diff pair, 365-day period) are generated once under var/bench and reused.
 bench: install
-	$(BIN)/python bench/normalise_write.py
 	$(BIN)/python bench/collect_aws.py
+	$(BIN)/python bench/normalise_write.py
+	$(BIN)/python bench/collect_gcp.py
+	$(BIN)/python bench/collect_azure.py
+	$(BIN)/python bench/privilege_peers.py
+	$(BIN)/python bench/diff.py --root var/bench/synth
+	$(BIN)/python bench/rules_ledger.py --root var/bench/rules
 	$(BIN)/python bench/bundle.py
 
 clean:
