@@ -1,6 +1,5 @@
 """extract_account against moto: call efficiency, the per-user fallback, refusals, throttling, bad payloads."""
 
-import time
 from unittest import mock
 
 import boto3
@@ -52,9 +51,7 @@ def test_500_users_with_two_keys_each_cost_four_calls(moto_aws):
     session = boto3.Session()
     log = CallLog(session)
 
-    started = time.perf_counter()
     raw = extract_account(session, tenant(), sleep=pytest.fail)
-    elapsed = time.perf_counter() - started
 
     assert log.operations() == [
         "GetCallerIdentity",
@@ -71,7 +68,6 @@ def test_500_users_with_two_keys_each_cost_four_calls(moto_aws):
         *[entity(n) for n in FALLBACK],
         *disabled_entities(),
     ]
-    assert elapsed < 15
 
 
 def test_users_created_after_the_report_get_fallback_calls_and_only_they(moto_aws):
