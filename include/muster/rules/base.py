@@ -107,6 +107,20 @@ def hits(
     )
 
 
+def credential_hits(result: pa.Array | str, c: pa.Table, sentence: pa.Array, evidence: pa.Array) -> pa.Table:
+    """Rows about credentials: `c` carries credential_id, principal_id and principal_name."""
+    return hits(
+        result,
+        "credential",
+        c.column("credential_id"),
+        sentence,
+        evidence,
+        principal_id=c.column("principal_id"),
+        principal_name=c.column("principal_name"),
+        credential_id=c.column("credential_id"),
+    )
+
+
 def no_hits() -> pa.Table:
     return HIT_SCHEMA.empty_table()
 

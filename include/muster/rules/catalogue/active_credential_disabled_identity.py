@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..base import RuleMeta, hits
+from ..base import RuleMeta, credential_hits
 from ..common import credential_label, holder, masked_key
 from ..inputs import RuleInput
 from ..vector import choose, fmt, json_object
@@ -81,13 +81,4 @@ def evaluate(inp: RuleInput) -> pa.Table:
         principal_id=c.column("principal_id"),
         principal_enabled=c.column("principal_enabled"),
     )
-    return hits(
-        c.column("case"),
-        "credential",
-        c.column("credential_id"),
-        sentence,
-        evidence,
-        principal_id=c.column("principal_id"),
-        principal_name=c.column("principal_name"),
-        credential_id=c.column("credential_id"),
-    )
+    return credential_hits(c.column("case"), c, sentence, evidence)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..base import SECRET_KINDS, RuleMeta, hits
+from ..base import SECRET_KINDS, RuleMeta, credential_hits
 from ..common import active_credentials, credential_label, holder, masked_key
 from ..inputs import RuleInput
 from ..vector import choose, day, days_between, fmt, json_object
@@ -75,13 +75,4 @@ def evaluate(inp: RuleInput) -> pa.Table:
         measured_at=inp.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
         rotation_days=limit,
     )
-    return hits(
-        c.column("case"),
-        "credential",
-        c.column("credential_id"),
-        sentence,
-        evidence,
-        principal_id=c.column("principal_id"),
-        principal_name=c.column("principal_name"),
-        credential_id=c.column("credential_id"),
-    )
+    return credential_hits(c.column("case"), c, sentence, evidence)

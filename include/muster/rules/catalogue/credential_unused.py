@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..base import SECRET_KINDS, RuleMeta, hits
+from ..base import SECRET_KINDS, RuleMeta, credential_hits
 from ..blind_spots import use_state
 from ..common import active_credentials, credential_label, holder, masked_key
 from ..inputs import RuleInput
@@ -60,16 +60,7 @@ def evaluate(inp: RuleInput) -> pa.Table:
     c = c.append_column("case", _case(inp, c, hours_between(ref, c.column("created_at"))))
     c = c.filter(pc.is_valid(c.column("case")))
     result = choose(c.column("case"), {k: pa.scalar(v) for k, v in RESULTS.items()})
-    return hits(
-        result,
-        "credential",
-        c.column("credential_id"),
-        _sentence(inp, c),
-        _evidence(inp, c),
-        principal_id=c.column("principal_id"),
-        principal_name=c.column("principal_name"),
-        credential_id=c.column("credential_id"),
-    )
+    return credential_hits(result, c, _sentence(inp, c), _evidence(inp, c))
 
 
 def _case(inp: RuleInput, c: pa.Table, age_hours: pa.Array) -> pa.Array:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..base import RuleMeta, hits
+from ..base import RuleMeta, credential_hits
 from ..common import active_credentials, credential_label, masked_key
 from ..inputs import RuleInput
 from ..vector import day, fmt, json_object
@@ -51,13 +51,4 @@ def evaluate(inp: RuleInput) -> pa.Table:
         last_used_at=c.column("last_used_at"),
         principal_kind=c.column("principal_kind"),
     )
-    return hits(
-        "fail",
-        "credential",
-        c.column("credential_id"),
-        sentence,
-        evidence,
-        principal_id=c.column("principal_id"),
-        principal_name=c.column("principal_name"),
-        credential_id=c.column("credential_id"),
-    )
+    return credential_hits("fail", c, sentence, evidence)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..base import SECRET_KINDS, RuleMeta, hits
+from ..base import SECRET_KINDS, RuleMeta, credential_hits
 from ..common import active_credentials, credential_label, holder, masked_key
 from ..inputs import RuleInput
 from ..vector import day, days_between, fmt, json_object
@@ -57,13 +57,4 @@ def evaluate(inp: RuleInput) -> pa.Table:
         expiring_within_days=within,
         measured_at=inp.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
-    return hits(
-        "fail",
-        "credential",
-        c.column("credential_id"),
-        sentence,
-        evidence,
-        principal_id=c.column("principal_id"),
-        principal_name=c.column("principal_name"),
-        credential_id=c.column("credential_id"),
-    )
+    return credential_hits("fail", c, sentence, evidence)

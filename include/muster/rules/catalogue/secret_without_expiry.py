@@ -8,7 +8,7 @@ import datetime as dt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..base import RuleMeta, hits
+from ..base import RuleMeta, credential_hits
 from ..common import active_credentials, credential_label, holder, masked_key
 from ..inputs import RuleInput
 from ..vector import fmt, json_object, ts_scalar
@@ -61,13 +61,4 @@ def evaluate(inp: RuleInput) -> pa.Table:
         created_at=c.column("created_at"),
         expires_at=c.column("expires_at"),
     )
-    return hits(
-        "fail",
-        "credential",
-        c.column("credential_id"),
-        sentence,
-        evidence,
-        principal_id=c.column("principal_id"),
-        principal_name=c.column("principal_name"),
-        credential_id=c.column("credential_id"),
-    )
+    return credential_hits("fail", c, sentence, evidence)
