@@ -11,37 +11,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, model_validator
+
+from .model_base import Model as _Model
+from .model_base import ScenarioStateError, TimedEvent, UtcDateTime
+from .model_base import find_named as _find
 
 IAM_NAME = r"[\w+=,.@-]{1,64}"
 LABEL = r"[a-z0-9][a-z0-9-]{0,31}"
 
 
-class ScenarioStateError(ValueError):
-    """An event does not fit the state it is applied to (unknown user, a third key, ...)."""
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC)
-
-
-UtcDateTime = Annotated[AwareDatetime, AfterValidator(_utc)]
 IamName = Annotated[str, Field(pattern=f"^{IAM_NAME}$")]
 Label = Annotated[str, Field(pattern=f"^{LABEL}$")]
 AccountId = Annotated[str, Field(pattern=r"^\d{12}$")]
 IamPath = Annotated[str, Field(pattern=r"^/([\w+=,.@-]+/)*$")]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class KeyUse(_Model):
@@ -178,13 +161,6 @@ class Account(_Model):
         return _find(self.groups, name, f"account {self.id} has no group {name!r}")
 
 
-def _find(items: list, name: str, message: str):
-    for x in items:
-        if x.name == name:
-            return x
-    raise ScenarioStateError(message)
-
-
 class Organization(_Model):
     management_account: AccountId
     member_role_name: IamName = "OrganizationAccountAccessRole"
@@ -236,17 +212,9 @@ def _require_baseline_dates(a: Account) -> None:
 # -- events --------------------------------------------------------------------------------------------
 
 
-class _Event(_Model):
+class _Event(TimedEvent):
     provider: Literal["aws"]
     account: AccountId
-    at: dt.time = Field(dt.time(1, 0), description="Time of day (UTC, quoted 'HH:MM') the event happens.")
-
-    @field_validator("at")
-    @classmethod
-    def _before_snapshot(cls, v: dt.time) -> dt.time:
-        if v.tzinfo is not None or v >= dt.time(3, 0):
-            raise ValueError("must be a UTC time before 03:00, when the day is observed")
-        return v
 
     def apply(self, aws: AwsSpec, at: dt.datetime) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

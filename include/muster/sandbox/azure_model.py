@@ -11,16 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from .aws_model import ScenarioStateError, UtcDateTime
+from .model_base import Model as _Model
+from .model_base import ScenarioStateError, TimedEvent, UtcDateTime
+from .model_base import find_named as _find
 
 GUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 NAME = r"^[a-z0-9][a-z0-9.-]{0,63}$"
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class User(_Model):
@@ -138,13 +136,6 @@ class AzureTenant(_Model):
         return _find(self.applications, name, f"tenant {self.id} has no application {name!r}")
 
 
-def _find(items: list, name: str, message: str):
-    for x in items:
-        if x.name == name:
-            return x
-    raise ScenarioStateError(message)
-
-
 class AzureSpec(_Model):
     #: One tenant: the local fake answers every bearer token alike, so it cannot serve two directories.
     tenants: list[AzureTenant] = Field(min_length=1, max_length=1)
@@ -157,17 +148,9 @@ class AzureSpec(_Model):
 
 
 # -- events --------------------------------------------------------------------------------------------
-class _Event(_Model):
+class _Event(TimedEvent):
     provider: Literal["azure"]
     tenant: str = Field(pattern=GUID)
-    at: dt.time = Field(dt.time(1, 0), description="Time of day (UTC, quoted 'HH:MM') the event happens.")
-
-    @field_validator("at")
-    @classmethod
-    def _before_snapshot(cls, v: dt.time) -> dt.time:
-        if v.tzinfo is not None or v >= dt.time(3, 0):
-            raise ValueError("must be a UTC time before 03:00, when the day is observed")
-        return v
 
     def apply(self, azure: AzureSpec, at: dt.datetime) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

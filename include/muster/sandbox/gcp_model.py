@@ -14,7 +14,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .aws_model import Label, ScenarioStateError, UtcDateTime, _Model
+from .aws_model import Label
+from .model_base import Model as _Model
+from .model_base import ScenarioStateError, TimedEvent, UtcDateTime
 
 ProjectId = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 Number = Field(pattern=r"^\d{1,20}$")
@@ -147,16 +149,8 @@ class GcpSpec(_Model):
 
 
 # -- events ----------------------------------------------------------------------------------------
-class _GcpEvent(_Model):
+class _GcpEvent(TimedEvent):
     provider: Literal["gcp"]
-    at: dt.time = Field(dt.time(1, 0), description="Time of day (UTC, quoted 'HH:MM') the event happens.")
-
-    @field_validator("at")
-    @classmethod
-    def _before_snapshot(cls, v: dt.time) -> dt.time:
-        if v.tzinfo is not None or v >= dt.time(3, 0):
-            raise ValueError("must be a UTC time before 03:00, when the day is observed")
-        return v
 
     def apply(self, gcp: GcpSpec, at: dt.datetime) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
