@@ -161,6 +161,14 @@ def json_object(length: int, **fields: Column | object) -> pa.Array:
     return flat(pc.binary_join_element_wise(*parts, ""))
 
 
+def pick_case(n: int, conditions: dict[str, Column]) -> pa.Array:
+    """Per row, the name of the last condition (in order) that holds; null where none does, null counts as false."""
+    case = pa.nulls(n, pa.string())
+    for name, condition in conditions.items():
+        case = pc.if_else(pc.fill_null(condition, False), name, case)
+    return case
+
+
 def choose(case: Column, options: dict[str, Column]) -> pa.Array:
     """Per row, the option named by `case` (null where the case has no option)."""
     out = pa.nulls(len(case), pa.string())

@@ -10,7 +10,7 @@ from ..base import SECRET_KINDS, RuleMeta, credential_hits
 from ..blind_spots import use_state
 from ..common import active_credentials, credential_label, holder, masked_key
 from ..inputs import RuleInput
-from ..vector import choose, days_between, fmt, hours_between, json_object
+from ..vector import choose, days_between, fmt, hours_between, json_object, pick_case
 
 KINDS = (*SECRET_KINDS, "password")
 #: case -> result. used/never/quiet fail; recent (never used, inside the reporting lag), blind (use not
@@ -86,10 +86,7 @@ def _case(inp: RuleInput, c: pa.Table, age_hours: pa.Array) -> pa.Array:
         "short": pc.and_kleene(quiet, pc.less(c.column("quiet_days"), t.unused_days)),
         "blind": pc.and_kleene(pc.equal(state, "unknown"), old_enough),
     }
-    case = pa.nulls(len(c), pa.string())
-    for name, condition in conditions.items():
-        case = pc.if_else(pc.fill_null(condition, False), name, case)
-    return case
+    return pick_case(len(c), conditions)
 
 
 def _sentence(inp: RuleInput, c: pa.Table) -> pa.Array:

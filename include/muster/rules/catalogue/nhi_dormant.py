@@ -9,7 +9,7 @@ from ..base import RuleMeta, hits
 from ..blind_spots import use_state
 from ..common import nhis, principal_label
 from ..inputs import RuleInput
-from ..vector import choose, days_between, fmt, hours_between, json_object
+from ..vector import choose, days_between, fmt, hours_between, json_object, pick_case
 
 #: case -> result (see credential_unused for the same reading of last-used data).
 RESULTS = {
@@ -105,10 +105,7 @@ def _case(inp: RuleInput, p: pa.Table, age_hours: pa.Array) -> pa.Array:
             pc.equal(state, "unknown"), pc.or_kleene(pc.is_null(age), pc.greater_equal(age, limit))
         ),
     }
-    case = pa.nulls(len(p), pa.string())
-    for name, condition in conditions.items():
-        case = pc.if_else(pc.fill_null(condition, False), name, case)
-    return case
+    return pick_case(len(p), conditions)
 
 
 def _sentence(inp: RuleInput, p: pa.Table) -> pa.Array:
