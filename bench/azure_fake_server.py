@@ -8,10 +8,9 @@ Each service principal and application carries two client secrets and one certif
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 
+from loopback import announce_and_serve
 from muster.sandbox.azure_fake import AzureFake, World
 
 TENANT = "7f3e2a10-4b5c-4d6e-8f90-a1b2c3d4e5f6"
@@ -104,13 +103,7 @@ def main() -> int:
     args = p.parse_args()
     fake = AzureFake(synthetic(args.users, args.sps, args.apps))
     url = fake.start()
-    sys.stdout.write(f"PORT {url.rsplit(':', 1)[1]}\n")
-    sys.stdout.flush()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    stop.wait()
-    fake.stop()
-    return 0
+    return announce_and_serve(url.rsplit(":", 1)[1], fake.stop)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,11 @@ import os
 import resource
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import boto3
+import loopback  # noqa: I001 - bench/ helper, on sys.path as the script's folder
 from muster.config import Tenant
 from muster.providers.aws.collect import collect_account
 from muster.snapshot import SnapshotStore, seal_collected
@@ -29,23 +28,7 @@ ACCOUNT = "123456789012"  # moto's default account
 
 
 def start_server(users: int, roles: int) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(Path(__file__).parent / "seeded_moto.py"),
-            "--users",
-            str(users),
-            "--roles",
-            str(roles),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    line = proc.stdout.readline()
-    if not line.startswith("PORT "):
-        proc.kill()
-        raise SystemExit(f"moto server did not start: {line!r}")
-    return proc, f"http://127.0.0.1:{line.split()[1]}"
+    return loopback.start("seeded_moto.py", "--users", str(users), "--roles", str(roles))
 
 
 def api_floor(session: boto3.Session) -> float:

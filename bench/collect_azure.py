@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import loopback  # noqa: I001 - bench/ helper, on sys.path as the script's folder
+
 HERE = Path(__file__).parent
 TENANT = "7f3e2a10-4b5c-4d6e-8f90-a1b2c3d4e5f6"
 NOW = dt.datetime(2026, 11, 2, 3, tzinfo=dt.UTC)
@@ -33,14 +35,7 @@ NOW = dt.datetime(2026, 11, 2, 3, tzinfo=dt.UTC)
 
 def start_fake(**sizes: int) -> tuple[subprocess.Popen, str]:
     args = [f"--{k}={v}" for k, v in sizes.items()]
-    proc = subprocess.Popen(
-        [sys.executable, str(HERE / "azure_fake_server.py"), *args], stdout=subprocess.PIPE, text=True
-    )
-    line = proc.stdout.readline().split()
-    if not line or line[0] != "PORT":
-        proc.kill()
-        raise RuntimeError("azure fake did not start")
-    return proc, f"http://127.0.0.1:{line[1]}"
+    return loopback.start("azure_fake_server.py", *args)
 
 
 def _rss_mb() -> float:

@@ -23,22 +23,16 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httplib2
+import loopback  # noqa: I001 - bench/ helper, on sys.path as the script's folder
 
 DAY = dt.date(2026, 11, 10)
 
 
 def start_fake(projects: int, accounts: int, keys: int) -> tuple[subprocess.Popen, str]:
-    cmd = [sys.executable, str(Path(__file__).parent / "gcp_fake_server.py"), "--projects", str(projects)]
-    cmd += ["--accounts", str(accounts), "--keys", str(keys)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline().strip()
-    if not line.startswith("PORT "):
-        proc.kill()
-        raise SystemExit(f"fake did not start: {line!r}")
-    return proc, f"http://127.0.0.1:{line.split()[1]}"
+    sizes = ["--projects", str(projects), "--accounts", str(accounts), "--keys", str(keys)]
+    return loopback.start("gcp_fake_server.py", *sizes)
 
 
 def floor(url: str, projects: list[str], workers: int) -> tuple[float, int]:

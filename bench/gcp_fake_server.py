@@ -6,10 +6,9 @@ python bench/gcp_fake_server.py --projects 500 --accounts 20 --keys 2
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 
+from loopback import announce_and_serve
 from muster.sandbox.gcp_fake import GcpFake, World
 
 
@@ -94,13 +93,7 @@ def main() -> int:
     args = p.parse_args()
     fake = GcpFake(synthetic_world(args.projects, args.accounts, args.keys))
     url = fake.start()
-    sys.stdout.write(f"PORT {url.rsplit(':', 1)[1]}\n")
-    sys.stdout.flush()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    stop.wait()
-    fake.stop()
-    return 0
+    return announce_and_serve(url.rsplit(":", 1)[1], fake.stop)
 
 
 if __name__ == "__main__":

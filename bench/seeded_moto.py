@@ -12,12 +12,11 @@ import argparse
 import json
 import logging
 import os
-import sys
-import threading
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
+from loopback import announce_and_serve
 from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 from moto.iam.models import iam_backends  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
@@ -61,9 +60,7 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    sys.stdout.write(f"PORT {server.get_host_and_port()[1]}\n")
-    sys.stdout.flush()
-    threading.Event().wait()  # serve until the parent terminates us
+    announce_and_serve(server.get_host_and_port()[1], server.stop)
 
 
 if __name__ == "__main__":
