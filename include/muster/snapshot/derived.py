@@ -8,7 +8,6 @@ the parameters and the versions, and the replaced manifest's hash, so any change
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 
@@ -18,7 +17,16 @@ import pyarrow.parquet as pq
 
 from ..schema import TableSpec, validate_table
 from ..schema.validate import sort_table
-from .store import MANIFEST, SnapshotError, SnapshotRef, SnapshotStore, _sha256, parquet_bytes, versions
+from .store import (
+    MANIFEST,
+    SnapshotError,
+    SnapshotRef,
+    SnapshotStore,
+    _sha256,
+    parquet_bytes,
+    sealed_partitions,
+    versions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -92,20 +100,8 @@ class DerivedStore:
         return manifest
 
     def list(self, kind: str, provider: str | None = None, tenant_id: str | None = None) -> list[SnapshotRef]:
-        top = f"{self.base}/{kind}"
-        if self.fs.get_file_info(top).type != pafs.FileType.Directory:
-            return []
-        refs = []
-        for info in self.fs.get_file_info(pafs.FileSelector(top, recursive=True)):
-            if info.base_name != MANIFEST:
-                continue
-            parts = dict(p.split("=", 1) for p in info.path[len(top) + 1 :].split("/")[:-1] if "=" in p)
-            ref = SnapshotRef(parts["provider"], parts["tenant"], dt.date.fromisoformat(parts["date"]))
-            if (provider is None or ref.provider == provider) and (
-                tenant_id is None or ref.tenant_id == tenant_id
-            ):
-                refs.append(ref)
-        return sorted(refs)
+        """Sealed partitions of one kind, sorted by provider, tenant, date."""
+        return sealed_partitions(self.fs, f"{self.base}/{kind}", provider, tenant_id)
 
     def manifest(self, kind: str, ref: SnapshotRef) -> dict:
         path = f"{self.partition(kind, ref)}/{MANIFEST}"

@@ -103,6 +103,29 @@ def overall_status(statuses: dict[str, dict]) -> str:
     return min((s["status"] for s in statuses.values()), key=_STATUS_RANK.get)
 
 
+def sealed_partitions(
+    fs: pafs.FileSystem, top: str, provider: str | None = None, tenant_id: str | None = None
+) -> list[SnapshotRef]:
+    """The provider=/tenant=/date= partitions under `top` that carry a manifest, sorted."""
+    if fs.get_file_info(top).type != pafs.FileType.Directory:
+        return []
+    refs = []
+    for info in fs.get_file_info(pafs.FileSelector(top, recursive=True)):
+        if info.base_name != MANIFEST:
+            continue
+        parts = dict(p.split("=", 1) for p in info.path[len(top) + 1 :].split("/")[:-1] if "=" in p)
+        try:
+            ref = SnapshotRef(parts["provider"], parts["tenant"], dt.date.fromisoformat(parts["date"]))
+        except (KeyError, ValueError):
+            log.warning("ignoring manifest outside the partition layout: %s", info.path)
+            continue
+        if (provider is None or ref.provider == provider) and (
+            tenant_id is None or ref.tenant_id == tenant_id
+        ):
+            refs.append(ref)
+    return sorted(refs)
+
+
 class SnapshotStore:
     """The evidence store under one root; all paths are derived from (provider, tenant, date, table)."""
 
@@ -131,24 +154,7 @@ class SnapshotStore:
     # -- reading ---------------------------------------------------------------------------------
     def list_snapshots(self, provider: str | None = None, tenant_id: str | None = None) -> list[SnapshotRef]:
         """Sealed snapshots only, sorted by provider, tenant, date."""
-        top = f"{self.base}/snapshots"
-        if self.fs.get_file_info(top).type != pafs.FileType.Directory:
-            return []
-        refs = []
-        for info in self.fs.get_file_info(pafs.FileSelector(top, recursive=True)):
-            if info.base_name != MANIFEST:
-                continue
-            parts = dict(p.split("=", 1) for p in info.path[len(top) + 1 :].split("/")[:-1] if "=" in p)
-            try:
-                ref = SnapshotRef(parts["provider"], parts["tenant"], dt.date.fromisoformat(parts["date"]))
-            except (KeyError, ValueError):
-                log.warning("ignoring manifest outside the partition layout: %s", info.path)
-                continue
-            if (provider is None or ref.provider == provider) and (
-                tenant_id is None or ref.tenant_id == tenant_id
-            ):
-                refs.append(ref)
-        return sorted(refs)
+        return sealed_partitions(self.fs, f"{self.base}/snapshots", provider, tenant_id)
 
     def manifest_bytes(self, ref: SnapshotRef) -> bytes:
         path = f"{self.partition(ref)}/{MANIFEST}"
