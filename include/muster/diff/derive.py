@@ -22,7 +22,9 @@ import pyarrow.parquet as pq
 from ..schema import SCHEMA_VERSION, SNAPSHOT_TABLES, TableSpec, to_table
 from ..schema.changes import CHANGES, DIFFED_TABLES
 from ..snapshot import DerivedStore, SnapshotError, SnapshotRef, SnapshotStore
+from .columns import plain_type
 from .compare import PROVENANCE
+from .source import ParquetColumns
 from .table import Side, diff_table
 
 log = logging.getLogger(__name__)
@@ -58,17 +60,19 @@ def _version_problem(manifest: dict, meta: dict[bytes, bytes] | None, name: str)
 
 
 def dictionary_columns(meta: pq.FileMetaData, spec: TableSpec) -> list[str]:
-    """String columns stored dictionary-encoded (under 4 bytes a value, i.e. indices): read as Arrow
-    dictionaries they are compared by code, without materialising millions of equal strings."""
-    strings = {c.name for c in spec.columns if pa.types.is_string(c.type) and c.name not in PROVENANCE}
+    """String leaves (top-level, list elements, map keys and values) stored dictionary-encoded (under 4 bytes
+    a value, i.e. indices): read as Arrow dictionaries they are compared by code, without materialising
+    millions of equal strings. Named by Parquet path, as `read_dictionary` takes them."""
+    wanted = {c.name for c in spec.columns if c.name not in PROVENANCE}
     out = []
     for i in range(meta.num_columns):
-        chunks = [meta.row_group(r).column(i) for r in range(meta.num_row_groups)]
-        if not chunks or chunks[0].path_in_schema not in strings:
+        leaf = meta.schema.column(i)
+        if leaf.path.split(".", 1)[0] not in wanted or str(leaf.logical_type) != "String":
             continue
+        chunks = [meta.row_group(r).column(i) for r in range(meta.num_row_groups)]
         values = sum(c.num_values for c in chunks)
         if values and sum(c.total_uncompressed_size for c in chunks) < 4 * values:
-            out.append(chunks[0].path_in_schema)
+            out.append(leaf.path)
     return out
 
 
@@ -81,8 +85,10 @@ def read_side(
     read: bool = True,
     dictionary: list[str] | None = None,
 ) -> tuple[Side, list[str]]:
-    """One side of a table's diff, checked against its manifest. Returns it and the dictionary columns
-    used (to read the other side alike). Raises DiffError for a missing or tampered table."""
+    """One side of a table's diff, checked against its manifest (hash, schema version, column types); its
+    rows stay the verified Parquet bytes, decoded a column at a time as the diff asks (`ParquetColumns`).
+    Returns it and the dictionary leaves used (to read the other side alike). Raises DiffError for a
+    missing or tampered table or a column missing or of another type."""
     entry = manifest.get("tables", {}).get(spec.name)
     if entry is None:
         raise DiffError(f"{_label(ref)}: the sealed snapshot has no table {spec.name}")
@@ -98,25 +104,27 @@ def read_side(
         raise DiffError(f"{_label(ref)}: table {spec.name}: {entry['file']} cannot be read ({e})") from None
     if hashlib.sha256(data).hexdigest() != entry["sha256"]:
         raise DiffError(f"{_label(ref)}: table {spec.name}: {entry['file']} does not match its manifest hash")
-    buf = pa.BufferReader(data)
-    meta = pq.read_metadata(buf)
+    meta = pq.read_metadata(pa.BufferReader(data))
     problem = _version_problem(manifest, meta.schema.to_arrow_schema().metadata, spec.name)
     if problem:
         return Side(ref.snapshot_date, status=side.status, not_collected=kinds, problem=problem), []
     if dictionary is None:
         dictionary = dictionary_columns(meta, spec)
-    columns = [c for c in spec.column_names if c not in PROVENANCE]
-    tbl = pq.read_table(buf, columns=columns, read_dictionary=dictionary, pre_buffer=False)
-    _check_types(ref, spec, tbl)
+    tbl = ParquetColumns(data, dictionary)
+    _check_types(ref, spec, tbl.schema)
     return Side(ref.snapshot_date, tbl, side.status, kinds), dictionary
 
 
-def _check_types(ref: SnapshotRef, spec: TableSpec, tbl: pa.Table) -> None:
-    for f in tbl.schema:
-        typ = f.type.value_type if pa.types.is_dictionary(f.type) else f.type
-        if typ != spec.column(f.name).type:
+def _check_types(ref: SnapshotRef, spec: TableSpec, schema: pa.Schema) -> None:
+    """Every column the diff reads is in the file, with its declared type."""
+    for name in spec.column_names:
+        if name in PROVENANCE:
+            continue
+        typ = plain_type(schema.field(name).type) if name in schema.names else None
+        if typ != spec.column(name).type:
             raise DiffError(
-                f"{_label(ref)}: table {spec.name}: column {f.name} is {typ}, declared {spec.column(f.name).type}"
+                f"{_label(ref)}: table {spec.name}: column {name} is {typ or 'missing'}, "
+                f"declared {spec.column(name).type}"
             )
 
 

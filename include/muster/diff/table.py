@@ -11,15 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..schema import TableSpec
-from .compare import Delta, diff_aligned
-from .rows import canonical, change_rows
-
-EMPTY = np.zeros(0, dtype=np.int64)
+from .compare import diff_aligned, everything_added
+from .encode import canonical
+from .rows import change_rows
+from .source import ParquetColumns
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,8 @@ class Side:
     """One side of a table's diff: its rows, date, and how completely the table was observed."""
 
     date: dt.date
-    table: pa.Table | None = None
+    #: The rows: a `pa.Table`, or a sealed file's `ParquetColumns` (decoded column by column).
+    table: pa.Table | ParquetColumns | None = None
     status: str = "complete"
     #: Values of the table's `kind` column that were not collected ("*": the whole table) -> why.
     not_collected: dict[str, str] = field(default_factory=dict)
@@ -64,7 +64,7 @@ def _unknown(spec: TableSpec, base: dict, scope: dict, reason: str, baseline: dt
     }
 
 
-def _without_kinds(tbl: pa.Table, kinds: set[str]) -> pa.Table:
+def _without_kinds(tbl: pa.Table | ParquetColumns, kinds: set[str]) -> pa.Table | ParquetColumns:
     if not kinds:
         return tbl
     col = tbl.column("kind")
@@ -97,9 +97,9 @@ def diff_table(spec: TableSpec, before: Side | None, after: Side, base: dict) ->
     rows = [_unknown(spec, base, {"kind": k}, reason, baseline) for k, reason in kinds.items()]
     new = _without_kinds(after.table, set(kinds))
     if before is None:
-        delta = Delta(np.arange(new.num_rows), EMPTY, EMPTY, EMPTY, {})
         first = f"first complete observation of {spec.name}: no earlier snapshot in which it was complete"
-        return rows + change_rows(spec, None, new, delta, base=base, baseline_date=None, reason=first)
-    old = _without_kinds(before.table, set(kinds))
-    delta = diff_aligned(spec, old, new)
-    return rows + change_rows(spec, old, new, delta, base=base, baseline_date=baseline)
+        return rows + change_rows(
+            spec, everything_added(spec, new), base=base, baseline_date=None, reason=first
+        )
+    delta = diff_aligned(spec, _without_kinds(before.table, set(kinds)), new)
+    return rows + change_rows(spec, delta, base=base, baseline_date=baseline)

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import re
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from helpers_diff import ACCOUNT, credential, grant, principal
@@ -203,3 +204,39 @@ def test_kind_not_collected_in_manifest_is_unknown(tmp_path):
         ("unknown", '{"kind":"ssh_key"}'),
         ("added", '{"credential_id":"A/k"}'),
     }
+
+
+def _rewrite(part, table, change):
+    """Replace a sealed table by `change(table)`, resealing its hash (a file written by something else)."""
+    import hashlib
+
+    path = part / f"{table}.parquet"
+    pq.write_table(change(pq.read_table(path)), path)
+    manifest = json.loads((part / MANIFEST).read_text())
+    manifest["tables"][table]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (part / MANIFEST).write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    ("table", "change", "message"),
+    [
+        (
+            "principals",
+            lambda t: t.drop_columns(["name"]),
+            "table principals: column name is missing, declared string",
+        ),
+        (
+            "grants",
+            lambda t: t.set_column(
+                t.schema.get_field_index("privilege"), "privilege", pa.array([1], pa.int64())
+            ),
+            "table grants: column privilege is int64, declared string",
+        ),
+    ],
+)
+def test_a_column_missing_or_of_another_type_is_an_error_naming_it(tmp_path, table, change, message):
+    seal(tmp_path, D[0], ["A"])
+    seal(tmp_path, D[1], ["A"])
+    _rewrite(tmp_path / SnapshotStore(str(tmp_path)).partition(ref(D[1])), table, change)
+    with pytest.raises(DiffError, match=rf"aws/123456789012 2026-11-03: {message}"):
+        derive_changes(str(tmp_path), ref(D[1]))
