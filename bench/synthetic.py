@@ -8,6 +8,7 @@ trust policies, a handful of managed policies. Deterministic for a given size an
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 
 from muster.collected import EntityResult
@@ -254,3 +255,210 @@ def quirky_account(n_users: int, n_roles: int, account: str = "123456789012") ->
     raw.service_specific_credentials = {}
     raw.credential_report = report
     return raw
+
+
+def _doc(*statements: dict) -> dict:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def _trust(*aws: str, service: str | None = None) -> dict:
+    principal = {"AWS": list(aws)} if aws else {"Service": service or "lambda.amazonaws.com"}
+    return _doc({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"})
+
+
+#: Documents of every privilege level and shape the transform meets: admin, escalation methods (passing a
+#: role, keys of other users), Deny and Condition, NotAction, read-only, as a JSON or URL-encoded string.
+_DOCUMENTS = [
+    _doc({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+    _doc({"Effect": "Allow", "Action": ["iam:PassRole", "ec2:RunInstances"], "Resource": "*"}),
+    _doc({"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": "arn:aws:iam::{acct}:user/*"}),
+    _doc(
+        {"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": "arn:aws:iam::{acct}:user/u-000003"}
+    ),
+    _doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}),
+    _doc({"Effect": "Deny", "Action": "iam:*", "Resource": "*"}),
+    _doc({"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*", "Condition": {"Bool": {"x": "true"}}}),
+    _doc({"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}),
+    _doc({"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"}),
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "*"}]}',
+    "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22sqs%3A%2A%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D",
+    "{not json",
+]
+
+
+def varied_account(n_users: int, n_roles: int, account: str = "123456789012", seed: int = 11) -> RawAccount:
+    """An account whose principals hold policies in many different ways, for equivalence tests.
+
+    Unlike ``raw_account`` (one shape repeated), users and roles draw their attached, inline and group
+    policies, boundaries, tags, paths, dates and report rows at random from small pools, so that many
+    layouts, privilege verdicts (admin, escalation, role chains, trust policies that name users) and most
+    of the row path's messages occur. Deterministic for a given size and seed.
+    """
+    rnd = random.Random(seed)
+    docs = [d.replace("{acct}", account) if isinstance(d, str) else _fill(d, account) for d in _DOCUMENTS]
+    policies = [_managed(account, i, docs[i % len(docs)]) for i in range(24)]
+    del policies[5]["PolicyVersionList"][0]["Document"]  # default version without a document
+    arns = [p["Arn"] for p in policies] + [f"arn:aws:iam::{account}:policy/not-collected"]
+    groups = [_varied_group(rnd, account, i, arns, docs) for i in range(8)]
+    users = [_varied_user(rnd, account, i, arns, docs) for i in range(n_users)]
+    users[min(7, n_users - 1)]["UserId"] = users[0]["UserId"]  # an id listed twice
+    roles = [_varied_role(rnd, account, i, arns, docs, n_users) for i in range(n_roles)]
+    if n_roles > 3:
+        roles[3].update(
+            Arn=roles[2]["Arn"], AssumeRolePolicyDocument=None, RolePolicyList=[]
+        )  # one ARN, two roles
+        roles[1]["RoleId"] = users[1]["UserId"]  # a role with a user's id
+    gaad = {"UserDetailList": users, "GroupDetailList": groups, "RoleDetailList": roles, "Policies": policies}
+    lines = [HEADER] + [_varied_report_row(rnd, account, u) for u in users if rnd.random() < 0.95]
+    raw = raw_account(0, 0, account)
+    raw.authorization_details = gaad
+    raw.credential_report = "\n".join(lines) + "\n"
+    return raw
+
+
+def _fill(doc: dict, account: str) -> dict:
+    return json.loads(json.dumps(doc).replace("{acct}", account))
+
+
+def _managed(account: str, i: int, document: object) -> dict:
+    arn = f"arn:aws:iam::{account}:policy/p{i:02d}" if i % 7 else f"arn:aws:iam::aws:policy/Aws{i:02d}"
+    version = {"VersionId": "v2", "IsDefaultVersion": True, "CreateDate": T0, "Document": document}
+    return {
+        "PolicyName": f"p{i:02d}",
+        "Arn": arn,
+        "DefaultVersionId": "v2",
+        "CreateDate": T0,
+        "UpdateDate": T0,
+        "PolicyVersionList": [version],
+    }
+
+
+def _pick(rnd: random.Random, pool: list, most: int) -> list:
+    """Up to ``most`` distinct items (IAM lists a policy once per principal)."""
+    return rnd.sample(pool, rnd.randint(0, most))
+
+
+def _inline(rnd: random.Random, docs: list, most: int) -> list[dict]:
+    names = rnd.sample(["inline-0", "inline-1", "inline-2"], rnd.randint(0, most))
+    return [{"PolicyName": name, "PolicyDocument": rnd.choice(docs[:10])} for name in names]
+
+
+def _attached(rnd: random.Random, arns: list, most: int) -> list:
+    items = [{"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in _pick(rnd, arns, most)]
+    if rnd.random() < 0.01:
+        items.append({"PolicyName": "broken"})  # no PolicyArn
+    if rnd.random() < 0.01:
+        items.append(None)  # not an object: skipped
+    return items
+
+
+def _varied_group(rnd: random.Random, account: str, i: int, arns: list, docs: list) -> dict:
+    inline = _inline(rnd, docs, 1) if i != 5 else [{"PolicyName": "bad", "PolicyDocument": "{not json"}]
+    return {
+        "GroupName": f"g{i}",
+        "GroupId": f"AGPAVARIED{i:011d}",
+        "Arn": f"arn:aws:iam::{account}:group/g{i}",
+        "AttachedManagedPolicies": _attached(rnd, arns[:-1], 2),
+        "GroupPolicyList": inline,
+    }
+
+
+_TAGS = [
+    ("owner", "team-a"),
+    ("owner", "team-b"),
+    ("Owner", ""),
+    ("type", "Service"),
+    ("muster:identity", " NHI "),
+    ("muster:identity", "human"),
+    ("identity-type", "machine"),
+    ("env", "prod"),
+    ("owner", "team-c"),
+]
+
+
+def _tags(rnd: random.Random) -> object:
+    roll = rnd.random()
+    if roll < 0.01:
+        return [{"Value": "no key"}]
+    if roll < 0.02:
+        return "not a list"
+    return [{"Key": k, "Value": v} for k, v in _pick(rnd, _TAGS, 4)]
+
+
+def _created(rnd: random.Random, i: int) -> object:
+    when = T0 + dt.timedelta(hours=i)
+    roll = rnd.random()
+    if roll < 0.05:
+        return _iso(when)
+    if roll < 0.07:
+        return when.replace(tzinfo=None)
+    if roll < 0.08:
+        return "yesterday"
+    if roll < 0.09:
+        return when.astimezone(dt.timezone(dt.timedelta(hours=2)))
+    return when
+
+
+def _varied_user(rnd: random.Random, account: str, i: int, arns: list, docs: list) -> dict:
+    name = rnd.choice(["u", "svc", "ci", "person", "app"]) + f"-{i:06d}"
+    name = f"u-{i:06d}" if i < 10 else name
+    user = {
+        "UserName": name,
+        "UserId": f"AIDAV{rnd.randrange(16**15):015X}{i:06d}",
+        "Arn": f"arn:aws:iam::{account}:user/{name}",
+        "Path": rnd.choice(["/", "/", "/", "/service/", "/people/", "/x/", ""]),
+        "CreateDate": _created(rnd, i),
+        "GroupList": [f"g{rnd.randint(0, 8)}" for _ in range(rnd.randint(0, 3))],
+        "AttachedManagedPolicies": _attached(rnd, arns, 2),
+        "UserPolicyList": _inline(rnd, docs, 1) if rnd.random() < 0.2 else [],
+        "Tags": _tags(rnd),
+    }
+    if rnd.random() < 0.1:
+        user["PermissionsBoundary"] = {"PermissionsBoundaryArn": rnd.choice(arns)}
+    if rnd.random() < 0.005:
+        del user["UserId"]
+    return user
+
+
+def _varied_role(rnd: random.Random, account: str, i: int, arns: list, docs: list, n_users: int) -> dict:
+    name = f"r-{i:05d}"
+    trusts = [
+        _trust(service="ec2.amazonaws.com"),
+        _trust(f"arn:aws:iam::{account}:root"),
+        _trust(f"arn:aws:iam::{account}:user/u-{rnd.randrange(max(n_users, 1)):06d}"),
+        _trust("*"),
+        _trust(f"arn:aws:iam::{account}:role/r-{rnd.randint(0, 9):05d}"),
+    ]
+    role = {
+        "RoleName": name,
+        "RoleId": f"AROAV{rnd.randrange(16**15):015X}{i:05d}",
+        "Arn": f"arn:aws:iam::{account}:role/{name}",
+        "Path": rnd.choice(["/", "/", "/aws-service-role/", "/app/"]),
+        "CreateDate": _created(rnd, i),
+        "Tags": _tags(rnd),
+        "AssumeRolePolicyDocument": rnd.choice(trusts) if rnd.random() < 0.97 else None,
+        "RolePolicyList": _inline(rnd, docs, 2),
+        "AttachedManagedPolicies": _attached(rnd, arns, 2),
+        "RoleLastUsed": rnd.choice(
+            [{"LastUsedDate": T0, "Region": "us-east-1"}, {}, None, {"LastUsedDate": "?"}]
+        ),
+    }
+    if rnd.random() < 0.1:
+        role["PermissionsBoundary"] = {"PermissionsBoundaryArn": rnd.choice(arns)}
+    return role
+
+
+def _varied_report_row(rnd: random.Random, account: str, user: dict) -> str:
+    name = user["UserName"]
+    when = _iso(T0 + dt.timedelta(days=rnd.randint(0, 900)))
+    console = rnd.random() < 0.4
+
+    def maybe(value: str) -> str:
+        return value if rnd.random() < 0.6 else rnd.choice(["N/A", "no_information", "not_supported"])
+
+    key = [rnd.choice(["true", "false", "TRUE"]), maybe(when), maybe(when), maybe("us-east-1"), maybe("s3")]
+    key2 = [rnd.choice(["true", "false"]), maybe(when), maybe(when), maybe("eu-west-1"), maybe("ec2")]
+    cert = [rnd.choice(["true", "false"]), maybe(when), "false", "N/A"]
+    password = ["true" if console else "false", maybe(when) if console else "N/A", maybe(when), "N/A"]
+    cells = [name, f"arn:aws:iam::{account}:user/{name}", when, *password, rnd.choice(["true", "false"])]
+    return ",".join(cells + key + key2 + cert)

@@ -5,6 +5,7 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 from muster.schema import CREDENTIALS, GRANTS, PRINCIPALS, SchemaViolation, to_table, validate_table
+from muster.schema.validate import _constant, sort_table
 
 DAY = dt.date(2026, 11, 26)
 T0 = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
@@ -96,3 +97,42 @@ def test_non_utc_aware_datetimes_are_converted_to_utc():
     cet = dt.timezone(dt.timedelta(hours=1))
     tbl = to_table(PRINCIPALS, [principal(created_at=dt.datetime(2026, 1, 1, 1, 0, tzinfo=cet))])
     assert tbl.column("created_at")[0].as_py() == dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC)
+
+
+def grant(principal_id, role_id, via="direct", scope="account/1", tenant_id="1"):
+    return dict(
+        provider="aws",
+        tenant_id=tenant_id,
+        snapshot_date=DAY,
+        principal_id=principal_id,
+        role_id=role_id,
+        role_name="r",
+        scope=scope,
+        via=via,
+        privilege="read",
+        privilege_reasons=["r"],
+    )
+
+
+KEYS = [("principal_id", "ascending"), ("role_id", "ascending"), ("scope", "ascending"), ("via", "ascending")]
+
+
+@pytest.mark.parametrize("scope", [["account/1"], ["account/1", "account/2"]], ids=["constant", "varied"])
+def test_sort_order_is_the_full_key_order_whichever_keys_are_constant(scope):
+    rows = [
+        grant(p, r, via, scope[(i + j) % len(scope)])
+        for i, p in enumerate(["P2", "P10", "P1"])
+        for j, (r, via) in enumerate([("b", "group:G"), ("a", "inline"), ("b", "direct"), ("a", "direct")])
+    ]
+    unsorted = pa.Table.from_pylist(rows, schema=GRANTS.schema)
+    want = unsorted.sort_by([("provider", "ascending"), ("tenant_id", "ascending"), *KEYS])
+    assert sort_table(GRANTS, unsorted).equals(want)
+    assert to_table(GRANTS, rows).equals(want)
+
+
+def test_constant_means_one_non_null_value_throughout():
+    assert _constant(pa.chunked_array([["x", "x"], ["x"]]))
+    assert not _constant(pa.chunked_array([["x", "x"], ["y"]]))
+    assert not _constant(pa.chunked_array([["x", None]]))
+    assert not _constant(pa.chunked_array([[None, None]], pa.string()))
+    assert not _constant(pa.chunked_array([], pa.string()))

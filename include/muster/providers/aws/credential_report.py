@@ -102,11 +102,22 @@ class CredentialReport:
     index: dict[str, int] = field(default_factory=dict)
     typed: pa.Table | None = None
     raw: pa.Table | None = None
-    #: user name -> ARN (the ARN of the name's first row).
-    arn_by_name: dict[str, str] = field(default_factory=dict)
+    #: Per row of ``typed``: read by the columnar reader, so each date cell in ``raw`` is exactly
+    #: ``YYYY-MM-DDTHH:MM:SS`` (+ ``+00:00`` or ``Z``) and its value that UTC time (or a null marker).
+    #: None when no row is.
+    exact: pa.Array | None = None
+    _arn_by_name: dict[str, str] | None = field(default=None, repr=False)
     _rows: dict[str, dict] | None = field(default=None, repr=False)
     _cells: dict[str, list[str]] | None = field(default=None, repr=False)
     _at: dict[str, int] | None = field(default=None, repr=False)
+
+    @property
+    def arn_by_name(self) -> dict[str, str]:
+        """user name -> ARN (of the name's last distinct ARN); built from ``typed`` on first use."""
+        if self._arn_by_name is None:
+            names = self.typed.column("user").to_pylist() if self.typed else []
+            self._arn_by_name = dict(zip(names, self.arns, strict=True))
+        return self._arn_by_name
 
     @property
     def rows(self) -> dict[str, dict]:
@@ -153,7 +164,11 @@ class CredentialReport:
     @property
     def root(self) -> dict | None:
         """The ``<root_account>`` row, or None (moto, or a report filtered by hand)."""
-        arn = self.arn_by_name.get(ROOT_USER)
+        if self._arn_by_name is None and self.typed:  # one lookup, without building the whole mapping
+            at = pc.indices_nonzero(pc.fill_null(pc.equal(self.typed.column("user"), ROOT_USER), False))
+            arn = self.typed.column("arn")[at[-1].as_py()].as_py() if len(at) else None
+        else:
+            arn = self.arn_by_name.get(ROOT_USER)
         return self.row(arn) if arn else None
 
     def row_for(self, name: str, arn: str | None = None) -> dict | None:
@@ -314,6 +329,8 @@ _TRUE, _FALSE = pa.array(["true", "TRUE"]), pa.array(["false", "FALSE"])
 #: fractions, single-digit fields) takes the line-by-line conversion.
 _UTC_SUFFIXES = pa.array(["", "+00:00", "Z"])
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+#: That shape as a whole cell (RE2: ``\d`` is an ASCII digit).
+_TIME_SHAPE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\+00:00|Z)?$"
 #: Characters ``str.splitlines`` treats as line breaks but a CSV reader does not.
 _ODD_BREAKS = "\x0b\x0c\x1c\x1d\x1e"
 
@@ -349,6 +366,9 @@ def _typed_column(kind: str, cells: pa.Array) -> tuple[pa.Array, pa.Array | None
         true = pc.is_in(cells, value_set=_TRUE)
         bad = pc.invert(pc.or_(pc.or_(true, pc.is_in(cells, value_set=_FALSE)), null))
         return pc.if_else(null, pa.scalar(None, pa.bool_()), true), bad
+    strict = _strict_times(cells, null)
+    if strict is not None:
+        return strict, None
     text = pc.utf8_slice_codeunits(cells, 0, 19)
     parsed = pc.strptime(text, format=_TIME_FORMAT, unit="us", error_is_null=True)
     # strptime rolls 30 February over to 1 March: a value must print back as it was read.
@@ -359,6 +379,30 @@ def _typed_column(kind: str, cells: pa.Array) -> tuple[pa.Array, pa.Array | None
     bad = pc.invert(pc.or_(plain, null))
     values = pc.if_else(pc.or_(null, bad), pa.scalar(None, parsed.type), parsed)
     return values.cast(UTC_TS), bad
+
+
+def _strict_times(cells: pa.Array, null: pa.Array) -> pa.Array | None:
+    """The usual column, fast: every cell a null marker or exactly the one date shape, every date valid.
+
+    Arrow's ISO-8601 cast rejects what ``strptime`` would roll over (30 February, second 60), so when it
+    accepts the whole column every value is what the checks in ``_typed_column`` would have let through;
+    otherwise (None) the column takes those checks.
+    """
+    dated = pc.invert(null)
+    given = cells.filter(dated)
+    if not len(given):
+        return pa.nulls(len(cells), UTC_TS)
+    if not pc.all(pc.match_substring_regex(given, _TIME_SHAPE)).as_py():
+        return None
+    try:
+        parsed = pc.cast(pc.utf8_slice_codeunits(given, 0, 19), pa.timestamp("us")).cast(UTC_TS)
+    except pa.ArrowInvalid:
+        return None
+    return (
+        parsed
+        if len(given) == len(cells)
+        else pc.replace_with_mask(pa.nulls(len(cells), UTC_TS), dated, parsed)
+    )
 
 
 def _duplicated(values: pa.Array) -> pa.Array:
@@ -382,11 +426,11 @@ def _parse_columnar(text: str, names: list[str]) -> CredentialReport:
     odd = pc.or_(odd, pc.or_(pc.equal(user, ""), pc.equal(arn, "")))
     clean = pc.invert(odd)
     schema = pa.schema([(n, _ARROW_TYPES[k]) for n, k in zip(names, kinds, strict=True)])
-    report.typed = pa.Table.from_arrays(typed, schema=schema).filter(clean)
-    report.raw = strings.filter(clean)
-    users, arns = report.typed.column("user").to_pylist(), report.typed.column("arn").to_pylist()
-    report.arn_by_name = dict(zip(users, arns, strict=True))
+    report.typed = pa.Table.from_arrays(typed, schema=schema)
+    report.raw = strings
+    report.exact = pa.repeat(pa.scalar(True), len(strings))
     if pc.any(odd).as_py():
+        report.typed, report.raw = report.typed.filter(clean), strings.filter(clean)
         _add_odd_rows(report, text, names, strings.filter(odd), pc.indices_nonzero(odd), clean)
     return report
 
@@ -407,6 +451,8 @@ def _add_odd_rows(
     order = pc.sort_indices(pa.concat_arrays([clean_lines, pa.array(list(first_line.values()), pa.int64())]))
     report.typed = pa.concat_tables([report.typed, typed]).take(order)
     report.raw = pa.concat_tables([report.raw, raw]).take(order)
+    exact = pa.repeat(pa.scalar(True), len(clean_lines)), pa.repeat(pa.scalar(False), len(typed))
+    report.exact = pa.concat_arrays(exact).take(order)
 
 
 def _tables(names: list[str], rows: dict[str, dict], cells: dict[str, list]) -> tuple[pa.Table, pa.Table]:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -161,40 +162,67 @@ _ACTIVE, _INACTIVE = pa.scalar("active"), pa.scalar("inactive")
 class ReportBatch:
     """Credential-report rows of several principals (``pids[i]`` owns report row ``positions[i]``)."""
 
-    def __init__(self, run: Run, report: CredentialReport, pids: list[str], positions: list[int]) -> None:
-        at = pa.array(positions, pa.int64())
-        self.run, self.size = run, len(positions)
-        self.pid = pa.array(pids, _STR)
-        self.typed = report.typed.take(at)
-        names = [c for c in _MARKED if c in report.raw.schema.names]
-        self.raw = report.raw.select(names).take(at) if names else None
+    def __init__(
+        self, run: Run, report: CredentialReport, pids: list[str] | pa.Array, positions: list[int] | pa.Array
+    ) -> None:
+        self.at = positions if isinstance(positions, pa.Array) else pa.array(positions, pa.int64())
+        self.run, self.report, self.size = run, report, len(positions)
+        self.pid = pids if isinstance(pids, pa.Array) else pa.array(pids, _STR)
+        self.exact = (
+            report.exact.take(self.at) if report.exact is not None else pa.repeat(pa.scalar(False), self.size)
+        )
+        #: Columns taken so far (only the ones asked for are taken).
+        self._taken: dict[tuple[str, str], pa.Array] = {}
+
+    def _take(self, table: str, name: str) -> pa.Array | None:
+        """The batch's rows of one report column (typed or raw), or None when the report lacks it."""
+        found = self._taken.get((table, name))
+        if found is None:
+            source = getattr(self.report, table)
+            if source is None or name not in source.schema.names:
+                return None
+            found = self._taken[(table, name)] = source.column(name).take(self.at).combine_chunks()
+        return found
 
     def column(self, name: str, kind: pa.DataType) -> pa.Array:
         """A typed report column (all null when the report lacks it)."""
-        if name in self.typed.schema.names:
-            return self.typed.column(name).combine_chunks()
-        return pa.nulls(self.size, kind)
+        found = self._take("typed", name)
+        return pa.nulls(self.size, kind) if found is None else found
 
-    def marker(self, name: str) -> pa.Array:
-        """Why the report gives no date, from the cell's original text (see ``_marker``)."""
-        raw = self.raw.column(name).combine_chunks() if self.raw and name in self.raw.schema.names else None
+    def stamp(self, name: str, created: pa.Array) -> pa.Array:
+        """``stamp`` of the column's dates (null where none): the report's own text where it is exact."""
+        raw = self._take("raw", name)
+        if raw is None or not pc.all(self.exact).as_py():
+            return _stamp(created)
+        text = pc.binary_join_element_wise(pc.utf8_slice_codeunits(raw, 0, 19), "Z", "")
+        return pc.if_else(pc.is_valid(created), text, pa.scalar(None, _STR))
+
+    def marker(self, name: str, where: pa.Array | None = None) -> pa.Array:
+        """Why the report gives no date, from the cell's original text (see ``_marker``).
+
+        With ``where``, only those rows are worked out (the others are null): the marker is wanted only
+        where the date is missing.
+        """
+        raw = self._take("raw", name)
         if raw is None:
-            return pa.array([_marker(None)] * self.size, _STR)
-        never, empty = pc.equal(raw, "N/A"), pc.fill_null(pc.equal(raw, ""), True)
-        other = pc.binary_join_element_wise(f"{REPORT}:", raw, "")
-        return pc.if_else(empty, _marker(None), pc.if_else(never, _marker("N/A"), other))
+            return _repeat(_marker(None), _STR, self.size)
+        if where is not None:
+            if not pc.any(where).as_py():
+                return pa.nulls(self.size, _STR)
+            return pc.replace_with_mask(pa.nulls(self.size, _STR), where, _markers(raw.filter(where)))
+        return _markers(raw)
 
     def table(self, cids: pa.Array, kind: str, status: pa.Array, **columns: pa.Array) -> pa.Table:
         """Credential rows in the declared schema; columns not given are null."""
         n, base = len(cids), self.run.base
         fixed = {
-            "provider": pa.array([base["provider"]] * n, _STR),
-            "tenant_id": pa.array([base["tenant_id"]] * n, _STR),
-            "snapshot_date": pa.array([base["snapshot_date"]] * n, pa.date32()),
+            "provider": _repeat(base["provider"], _STR, n),
+            "tenant_id": _repeat(base["tenant_id"], _STR, n),
+            "snapshot_date": _repeat(base["snapshot_date"], pa.date32(), n),
             "credential_id": cids,
-            "kind": pa.array([kind] * n, _STR),
+            "kind": _repeat(kind, _STR, n),
             "status": status,
-            "managed_by": pa.array(["user"] * n, _STR),
+            "managed_by": _repeat("user", _STR, n),
         }
         arrays = [
             fixed.get(c.name, columns.get(c.name))
@@ -205,24 +233,45 @@ class ReportBatch:
         return pa.Table.from_arrays(arrays, schema=CREDENTIALS.schema)
 
 
-#: Report columns whose original text is kept for ``last_used_source``.
-_MARKED = ("password_last_used", "access_key_1_last_used_date", "access_key_2_last_used_date")
+def _repeat(value: object, kind: pa.DataType, size: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, kind), size)
+
+
+def _markers(raw: pa.Array) -> pa.Array:
+    never, empty = pc.equal(raw, "N/A"), pc.fill_null(pc.equal(raw, ""), True)
+    other = pc.binary_join_element_wise(f"{REPORT}:", raw, "")
+    return pc.if_else(empty, _marker(None), pc.if_else(never, _marker("N/A"), other))
 
 
 def _stamp(created: pa.Array) -> pa.Array:
-    """``stamp`` for a column: ``YYYY-MM-DDTHH:MM:SSZ``."""
-    text = created.cast(pa.timestamp("s", "UTC"), safe=False).cast(_STR)
-    return pc.replace_substring(text, " ", "T", max_replacements=1)
+    """``stamp`` for a column: ``YYYY-MM-DDTHH:MM:SSZ``.
+
+    Whole seconds as Arrow's cast makes them (toward zero), printed by numpy's ISO formatter, which is
+    several times faster than Arrow's timestamp-to-string cast and prints the same digits (years 1-9999).
+    """
+    seconds = created.cast(pa.timestamp("s", "UTC"), safe=False)
+    valid = seconds.is_valid()
+    given = seconds.filter(valid).cast(pa.int64()).to_numpy()
+    text = pa.array(np.datetime_as_string(given.astype("datetime64[s]")), _STR)
+    stamped = pc.binary_join_element_wise(text, "Z", "")
+    if len(stamped) == len(created):
+        return stamped
+    at = pc.subtract(pc.cumulative_sum(pc.cast(valid, pa.int64())), 1)
+    return stamped.take(pc.if_else(valid, at, pa.scalar(None, pa.int64())))
 
 
-def _cids(batch: ReportBatch, kind: str, created: pa.Array, slot: int, previous: pa.Array | None) -> pa.Array:
+def _cids(batch: ReportBatch, kind: str, rotated: str, slot: int, previous: pa.Array | None) -> pa.Array:
     """``_cid`` for a column; ``previous`` is the id of the slot before (null where it holds nothing)."""
-    dated = pc.binary_join_element_wise(batch.pid, f"/{kind}/", _stamp(created), "")
-    undated = pc.binary_join_element_wise(batch.pid, f"/{kind}/slot{slot}", "")
-    cid = pc.if_else(pc.is_valid(created), dated, undated)
+    created = batch.column(rotated, UTC_TS)
+    cid = pc.binary_join_element_wise(batch.pid, f"/{kind}/", batch.stamp(rotated, created), "")
+    if created.null_count:
+        undated = pc.binary_join_element_wise(batch.pid, f"/{kind}/slot{slot}", "")
+        cid = pc.if_else(pc.is_valid(created), cid, undated)
     if previous is None:
         return cid
     clash = pc.fill_null(pc.equal(cid, previous), False)
+    if not pc.any(clash).as_py():
+        return cid
     return pc.if_else(clash, pc.binary_join_element_wise(cid, f"#{slot}", ""), cid)
 
 
@@ -235,14 +284,17 @@ def later(when: pa.Array, source: pa.Array, used: pa.Array, used_source: pa.Arra
 def key_columns(batch: ReportBatch) -> tuple[pa.Table, tuple]:
     """``report_keys`` for many rows: (credential rows, (active, last_used_at, last_used_source))."""
     parts, previous = [], None
-    active = pa.array([False] * batch.size, type=pa.bool_())
+    active = _repeat(False, pa.bool_(), batch.size)
     when, source = pa.nulls(batch.size, UTC_TS), pa.nulls(batch.size, _STR)
     for n, c_active, c_rotated, c_used, c_region, c_service in _KEY_SLOTS:
         is_active = pc.fill_null(batch.column(c_active, pa.bool_()), False)
         created, used = batch.column(c_rotated, UTC_TS), batch.column(c_used, UTC_TS)
         present = pc.or_(is_active, pc.is_valid(created))
-        cid = _cids(batch, "access_key", created, n, previous)
-        used_source = pc.if_else(pc.is_valid(used), f"{REPORT}:{c_used}", batch.marker(c_used))
+        if not pc.any(present).as_py():
+            continue  # no key in this slot: no rows, no use, nothing for the next slot's id to clash with
+        cid = _cids(batch, "access_key", c_rotated, n, previous)
+        undated = pc.is_null(used)
+        used_source = pc.if_else(undated, batch.marker(c_used, undated), f"{REPORT}:{c_used}")
         row = batch.table(
             cid,
             "access_key",
@@ -254,46 +306,58 @@ def key_columns(batch: ReportBatch) -> tuple[pa.Table, tuple]:
             last_used_service=batch.column(c_service, _STR),
             last_used_region=batch.column(c_region, _STR),
         )
-        parts.append(row.filter(present))
+        parts.append(_present(row, present))
         previous = pc.if_else(present, cid, pa.scalar(None, _STR))
         active = pc.or_(active, is_active)
         none = pa.scalar(None, UTC_TS)
         when, source = later(when, source, pc.if_else(present, used, none), used_source)
-    return pa.concat_tables(parts), (active, when, source)
+    return _concat(parts), (active, when, source)
 
 
 def cert_columns(batch: ReportBatch) -> tuple[pa.Table, tuple]:
     """``report_certs`` for many rows: (credential rows, (active, no use date, no source))."""
     parts, previous = [], None
-    active = pa.array([False] * batch.size, type=pa.bool_())
+    active = _repeat(False, pa.bool_(), batch.size)
     for n, c_active, c_rotated in _CERT_SLOTS:
         is_active = pc.fill_null(batch.column(c_active, pa.bool_()), False)
         created = batch.column(c_rotated, UTC_TS)
         present = pc.or_(is_active, pc.is_valid(created))
-        cid = _cids(batch, "signing_certificate", created, n, previous)
+        if not pc.any(present).as_py():
+            continue  # no certificate in this slot (the usual case)
+        cid = _cids(batch, "signing_certificate", c_rotated, n, previous)
         row = batch.table(
             cid,
             "signing_certificate",
             pc.if_else(is_active, _ACTIVE, _INACTIVE),
             principal_id=batch.pid,
             created_at=created,
-            last_used_source=pa.array([_NOT_REPORTED] * batch.size, _STR),
+            last_used_source=_repeat(_NOT_REPORTED, _STR, batch.size),
         )
-        parts.append(row.filter(present))
+        parts.append(_present(row, present))
         previous = pc.if_else(present, cid, pa.scalar(None, _STR))
         active = pc.or_(active, is_active)
-    return pa.concat_tables(parts), (active, pa.nulls(batch.size, UTC_TS), pa.nulls(batch.size, _STR))
+    return _concat(parts), (active, pa.nulls(batch.size, UTC_TS), pa.nulls(batch.size, _STR))
+
+
+def _present(rows: pa.Table, present: pa.Array) -> pa.Table:
+    """The rows of the slots that hold a credential (no copy when all do)."""
+    return rows if pc.all(present).as_py() else rows.filter(present)
+
+
+def _concat(parts: list[pa.Table]) -> pa.Table:
+    return pa.concat_tables(parts) if parts else CREDENTIALS.schema.empty_table()
 
 
 def password_columns(batch: ReportBatch) -> tuple[pa.Table, tuple]:
     """``report_password`` for many rows: (credential rows, (enabled or unknown, last use, source))."""
     enabled = batch.column("password_enabled", pa.bool_())
     used = batch.column("password_last_used", UTC_TS)
-    source = pc.if_else(pc.is_valid(used), f"{REPORT}:password_last_used", batch.marker("password_last_used"))
+    undated = pc.is_null(used)
+    source = pc.if_else(undated, batch.marker("password_last_used", undated), f"{REPORT}:password_last_used")
     row = batch.table(
         pc.binary_join_element_wise(batch.pid, "/password", ""),
         "password",
-        pa.array(["active"] * batch.size, _STR),
+        _repeat("active", _STR, batch.size),
         principal_id=batch.pid,
         created_at=batch.column("password_last_changed", UTC_TS),
         expires_at=batch.column("password_next_rotation", UTC_TS),

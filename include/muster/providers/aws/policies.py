@@ -8,16 +8,23 @@ get privilege ``unknown`` and it gets no role_definitions row, because ``documen
 Privilege is judged per principal, not per document: a Deny in another policy, a permissions boundary, or an
 escalation that needs actions from two policies change a grant's verdict. ``PolicyBook.grants`` therefore
 emits rows with the verdict pending and ``finish`` fills ``privilege`` and ``privilege_reasons`` once every
-principal, policy and trust policy of the account has been seen (``privilege.AccountEvaluator``).
+principal, policy and trust policy of the account has been seen (``privilege.AccountEvaluator``). Principals
+built column-wise hand over their grants as layouts instead (``add_batch``, ``grant_columns``): they are
+judged in the same evaluation, and their rows are made with Arrow.
 """
 
 from __future__ import annotations
 
 import json
+import marshal
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+import numpy as np
+import pyarrow.compute as pc
+
 from . import privilege
+from .grant_columns import LayoutBatch
 
 if TYPE_CHECKING:
     from .transform import Run
@@ -71,6 +78,11 @@ class PolicyBook:
         self._trust_texts: dict[str, privilege.Trust] = {}
         #: (group of principals, their results) as judged by finish(); see principal_verdicts().
         self.judged: list[tuple[privilege.Group, list[privilege.Result]]] = []
+        #: Principals whose grant rows are built column-wise (see ``grant_columns``), and their judgements.
+        self.batches: list[LayoutBatch] = []
+        self.judged_batches: list[tuple[LayoutBatch, np.ndarray, privilege.BatchResult]] = []
+        #: Document (a JSON string, or a dict's marshal bytes) -> (decoded, canonical text); see ``document``.
+        self._documents: dict[str | bytes, tuple[dict, str]] = {}
 
     def add_managed(self, index: int, policy: object) -> None:
         """Index one entry of GAAD ``Policies`` and emit its role_definitions row."""
@@ -136,11 +148,11 @@ class PolicyBook:
                 self.run.fail(GAAD, f"{owner} field {field} has an entry without PolicyName")
                 continue
             role_id = f"{owner_arn}/inline/{name}"
-            doc = self._decode(item.get("PolicyDocument"), f"policy {role_id}", "PolicyDocument")
-            if doc is None:
+            decoded = self._document(item.get("PolicyDocument"), f"policy {role_id}", "PolicyDocument")
+            if decoded is None:
                 held.append((role_id, name, self._compile(None, None, name)))
                 continue
-            text = canonical(doc)
+            doc, text = decoded
             held.append((role_id, name, self._compile(doc, text, name)))
             self.run.out.role_definitions.append(_definition(self.run.base, role_id, name, "inline", text))
         return held
@@ -150,13 +162,12 @@ class PolicyBook:
         if role.get("AssumeRolePolicyDocument") is None:
             return
         role_id = f"{role_arn}/trust"
-        doc = self._decode(role["AssumeRolePolicyDocument"], f"role {role_arn}", "AssumeRolePolicyDocument")
-        if doc is not None:
-            text = canonical(doc)
-            trust = self._trust_texts.get(text)
-            if trust is None:
-                trust = self._trust_texts[text] = privilege.parse_trust(doc, self.run.account_id)
-            self.trusts[role_arn] = trust
+        decoded = self._document(
+            role["AssumeRolePolicyDocument"], f"role {role_arn}", "AssumeRolePolicyDocument"
+        )
+        if decoded is not None:
+            text = decoded[1]
+            self.trusts[role_arn] = self.parsed_trust(*decoded)
             name = f"{role_name} trust policy"
             row = _definition(self.run.base, role_id, name, "trust_policy", text)
             self.run.out.role_definitions.append(row)
@@ -181,9 +192,44 @@ class PolicyBook:
             rows.append(row)
             policies.append(policy)
 
+    def add_batch(self, batch: LayoutBatch) -> None:
+        """Principals whose grant rows ``finish`` builds column-wise (into ``run.columnar``)."""
+        self.batches.append(batch)
+
+    def parsed_trust(self, doc: dict, text: str) -> privilege.Trust:
+        """Who a trust policy admits; roles made from one template share one parsed trust."""
+        trust = self._trust_texts.get(text)
+        if trust is None:
+            trust = self._trust_texts[text] = privilege.parse_trust(doc, self.run.account_id)
+        return trust
+
+    def document(self, value: object) -> tuple[dict, str]:
+        """(decoded document, canonical text); raises ValueError as ``decode_document`` does.
+
+        Cached: accounts repeat a few templates thousands of times. A dict is keyed by its ``marshal`` bytes,
+        which are equal only for equal content of the same exact types (so the canonical text is the same) and
+        cost a fraction of the JSON encoding; a value marshal cannot encode is decoded every time.
+        """
+        if isinstance(value, str):
+            key: str | bytes | None = value
+        else:
+            try:
+                key = marshal.dumps(value) if isinstance(value, dict) else None
+            except ValueError:
+                key = None
+        found = self._documents.get(key) if key is not None else None
+        if found is None:
+            doc = decode_document(value)
+            found = (doc, canonical(doc))
+            if key is not None:
+                self._documents[key] = found
+        return found
+
     def finish(self) -> None:
         """Judge every principal's grants (privilege analysis), then report missing policies."""
         self._judge()
+        for batch in self.batches:
+            self.run.columnar.setdefault("grants", []).append(batch.table(self.run.base, self.run.scope))
         if self.missing:
             self.run.fail(
                 GAAD,
@@ -194,6 +240,14 @@ class PolicyBook:
     def _decode(self, value: object, what: str, field: str) -> dict | None:
         try:
             return decode_document(value)
+        except ValueError as e:
+            self.run.fail(GAAD, f"{what} field {field} is not valid JSON: {e}")
+            return None
+
+    def _document(self, value: object, what: str, field: str) -> tuple[dict, str] | None:
+        """``document``, or None with the problem recorded (as ``_decode``)."""
+        try:
+            return self.document(value)
         except ValueError as e:
             self.run.fail(GAAD, f"{what} field {field} is not valid JSON: {e}")
             return None
@@ -216,8 +270,25 @@ class PolicyBook:
         Runs once per account over every principal, so it is kept lean: principals holding the same policies
         and boundary form one group, judged once, and share one list of reasons per verdict.
         """
-        if not self.pending:
+        groups = self._row_groups() + self._batch_groups()
+        if not groups:
             return
+        evaluator = privilege.AccountEvaluator(self.run.account_id, self.trusts)
+        results = evaluator.evaluate_batches([g for g, _, _ in groups])
+        for (group, note, target), found in zip(groups, results, strict=True):
+            if isinstance(target, privilege.Group):
+                members = [found.of(i) for i in range(len(target.members))]
+                self.judged.append((target, members))
+                self._fill(target, members, note)
+            else:
+                batch, k, at = target
+                self.judged_batches.append((batch, at, found))
+                batch.fill(k, at, found, group, note)
+
+    def _row_groups(self) -> list[tuple[privilege.Batch, list[str], privilege.Group]]:
+        """Principals of the row path grouped by policies and boundary, with the boundary's note."""
+        if not self.pending:
+            return []
         principals = self.run.out.principals
         arns = {p["principal_id"]: p["arn_or_resource"] for p in principals}
         bounds = {p["principal_id"]: p["boundary_role_id"] for p in principals if p["boundary_role_id"]}
@@ -232,12 +303,23 @@ class PolicyBook:
         for (held, barn), pids in members.items():
             boundary, note = self._boundary(barn)
             group = privilege.Group(held, boundary, [(pid, arns.get(pid)) for pid in pids])
-            groups.append((group, note))
-        evaluator = privilege.AccountEvaluator(self.run.account_id, self.trusts)
-        results = evaluator.evaluate_groups([g for g, _ in groups])
-        for (group, note), found in zip(groups, results, strict=True):
-            self.judged.append((group, found))
-            self._fill(group, found, note)
+            groups.append((privilege.Batch(held, boundary, [a for _, a in group.members]), note, group))
+        return groups
+
+    def _batch_groups(self) -> list[tuple[privilege.Batch, list[str], tuple]]:
+        """One group per layout of each column-wise batch, and where its verdicts go."""
+        groups = []
+        for batch in self.batches:
+            arns = np.array(batch.arns.to_pylist(), dtype=object)
+            is_role = np.asarray(pc.fill_null(pc.match_substring(batch.arns, ":role/"), False))
+            batch.cell_start = np.zeros(len(arns), np.int64)
+            for k, (layout, at) in enumerate(zip(batch.layouts, batch.members(), strict=True)):
+                boundary, note = self._boundary(layout.boundary)
+                policies = tuple(r.policy for r in layout.rows)
+                roles = np.flatnonzero(is_role[at]).tolist()
+                group = privilege.Batch(policies, boundary, arns[at].tolist(), roles)
+                groups.append((group, note, (batch, k, at)))
+        return groups
 
     def _fill(self, group: privilege.Group, results: list[privilege.Result], note: list[str]) -> None:
         """Write verdicts into the rows of one group's members (cells computed once per distinct result)."""
@@ -252,11 +334,15 @@ class PolicyBook:
 
     def principal_verdicts(self) -> dict[str, privilege.Verdict]:
         """principal id -> the principal's own verdict (strongest grant, or a privileged role it may assume)."""
-        return {
+        verdicts = {
             pid: result.principal
             for group, results in self.judged
             for (pid, _), result in zip(group.members, results, strict=True)
         }
+        for batch, at, found in self.judged_batches:
+            pids = batch.pids.take(at).to_pylist()
+            verdicts.update((pid, found.of(j).principal) for j, pid in enumerate(pids))
+        return verdicts
 
     def _boundary(self, arn: str | None) -> tuple[privilege.Policy | None, list[str]]:
         """The compiled permissions boundary, or None with a note when its document was not collected."""

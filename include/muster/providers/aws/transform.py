@@ -6,6 +6,13 @@ a user the credential report does not cover) never raise; they downgrade the ent
 
 Sources, in order of preference per user: the per-user fallback calls in ``RawAccount`` when the extract made
 them (fresher, and they carry key ids), else the credential report row, else unknown (never "none").
+
+Two paths give the same rows. The row path (``_Users.add_row``, ``_role``) takes any item and describes every
+problem. The column-wise path (``batch_users``, ``batch_roles``, ``grant_columns``) takes the bulk of an
+account, every user and role the row path would take without a message, and builds their rows with Arrow
+kernels, judging privilege once per distinct way of holding policies; the others go the row way, in order,
+so messages and their order are those of the row path alone (tests compare the two on real and synthetic
+accounts).
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ import pyarrow.compute as pc
 from ...collected import Collected, EntityResult
 from ...config import Tenant
 from . import credential_rows as cr
+from .batch_roles import RoleBatch
+from .batch_users import UserBatch
 from .classify import Classifier
 from .credential_report import CredentialReport, CredentialReportError, parse_credential_report, parse_time
 from .policies import GAAD, PolicyBook
@@ -42,6 +51,9 @@ ENTITY_FEEDS: dict[str, str] = {
 REPORT = "credential_report"
 #: At most this many names are listed in one error message; the rest are counted.
 MAX_NAMES = 20
+#: Build the users and roles that need no message column-wise (``batch_users``, ``batch_roles``); tests turn
+#: it off to prove that the row path, which takes every item, gives the same tables and messages.
+COLUMNAR = True
 
 
 def listing(names: set[str] | list[str]) -> str:
@@ -65,7 +77,10 @@ class Run:
         self.classifier = Classifier(tenant)
         self.principal_ids: dict[str, str] = {}
         #: Rows built column-wise, handed to ``out`` when the transform is done (row code appends until then).
-        self.columnar: dict[str, pa.Table] = {}
+        self.columnar: dict[str, list[pa.Table]] = {}
+
+    def add_columnar(self, table: str, rows: pa.Table) -> None:
+        self.columnar.setdefault(table, []).append(rows)
 
     def entity(self, name: str) -> EntityResult:
         """The named entity, added (as complete) when the raw account did not list it."""
@@ -140,15 +155,43 @@ def _transform(raw: RawAccount, tenant: Tenant, snapshot_date: dt.date) -> Colle
         book.add_managed(i, policy)
     groups = _groups(run, book, _list(run, gaad, "GroupDetailList"))
     users = _Users(run, book, groups, report)
-    for i, user in enumerate(_list(run, gaad, "UserDetailList")):
-        users.add(i, user)
+    user_items = _list(run, gaad, "UserDetailList")
+    user_batch, role_batch = _batches(users, user_items, _items(gaad, "RoleDetailList"))
+    for i in user_batch.rest() if user_batch else range(len(user_items)):
+        users.add_row(i, user_items[i])
+    if user_batch:
+        user_batch.build()
     users.finish()
-    for i, role in enumerate(_list(run, gaad, "RoleDetailList")):
-        _role(run, book, i, role)
+    role_items = _list(run, gaad, "RoleDetailList")  # its messages come after the users'
+    for i in role_batch.rest() if role_batch else range(len(role_items)):
+        _role(run, book, i, role_items[i])
+    if role_batch:
+        role_batch.build()
     book.finish()
-    for name, tbl in run.columnar.items():
-        run.out.add_columnar(name, tbl)
+    for name, parts in run.columnar.items():
+        for tbl in parts:
+            run.out.add_columnar(name, tbl)
     return run.out
+
+
+def _items(gaad: dict, field: str) -> list:
+    """A GAAD list, or nothing (silently: ``_list`` describes the problem when its turn comes)."""
+    value = gaad.get(field)
+    return value if isinstance(value, list) else []
+
+
+def _batches(users: _Users, user_items: list, role_items: list) -> tuple[UserBatch | None, RoleBatch | None]:
+    """The users and roles that go column-wise; an id that two principals claim sends both the row way."""
+    if not COLUMNAR:
+        return None, None
+    user_batch = UserBatch(users, user_items)
+    role_batch = RoleBatch(users.run, users.book, role_items)
+    ids = pa.concat_arrays([user_batch.ids(), role_batch.ids()])
+    counts = pc.value_counts(ids)
+    duplicated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    user_batch.check(duplicated)
+    role_batch.check(duplicated)
+    return user_batch, role_batch
 
 
 def _parse_report(run: Run) -> CredentialReport | None:
@@ -161,7 +204,8 @@ def _parse_report(run: Run) -> CredentialReport | None:
         run.fail(REPORT, f"credential report is unusable: {e}", "failed")
         return None
     marker = f":iam::{run.account_id}:"
-    foreign = sorted(arn for arn in report.arns if marker not in arn)
+    arns = report.typed.column("arn") if report.typed else pa.array([], pa.string())
+    foreign = sorted(arns.filter(pc.invert(pc.match_substring(arns, marker))).to_pylist())
     if foreign:
         run.fail(
             REPORT, f"credential report lists ARNs of another account (e.g. {foreign[0]}): not used", "failed"
@@ -279,14 +323,8 @@ class _Users:
         self.unknown_keys: set[str] = set()
         self.ambiguous_unresolved: set[str] = set()
         self.missing_groups: set[str] = set()
-        #: Users whose credentials come from one unambiguous report row, built column-wise in ``finish``.
-        self.batch = _ReportUsers(self)
-
-    def add(self, index: int, user: object) -> None:
-        if self.batch.takes(user):
-            self.batch.add(user)
-        else:
-            self.add_row(index, user)
+        #: ARNs of the users built column-wise (``batch_users``), matched to report rows.
+        self.matched_batch: pa.Array = pa.array([], pa.string())
 
     def add_row(self, index: int, user: object) -> None:
         """One user the row way (any source, any quirk)."""
@@ -386,9 +424,8 @@ class _Users:
         return [u for u in uses if u.active]
 
     def finish(self) -> None:
-        """The batched users and root, then one message per kind of gap (not one per user)."""
+        """Root, then one message per kind of gap (not one per user)."""
         run = self.run
-        self.batch.finish()
         self._root()
         if self.unknown_keys:
             run.fail(
@@ -408,8 +445,10 @@ class _Users:
                 f"group(s) named in GroupList but not in GroupDetailList: {listing(self.missing_groups)}",
             )
         if self.report:
-            names = self.report.typed.column("user").to_pylist()
-            extra = {n for n, a in zip(names, self.report.arns, strict=True) if a not in self.matched}
+            arns = self.report.typed.column("arn")
+            matched = pa.concat_arrays([pa.array(list(self.matched), pa.string()), self.matched_batch])
+            unmatched = pc.invert(pc.is_in(arns, value_set=matched))
+            extra = set(self.report.typed.column("user").filter(unmatched).to_pylist())
             extra.discard("<root_account>")
             if extra:
                 run.note(
@@ -452,101 +491,3 @@ class _Users:
                 "tags": {},
             }
         )
-
-
-class _ReportUsers:
-    """Users whose credentials all come from one unambiguous credential-report row (the bulk of an account).
-
-    Everything per user that the row path does (id claim, tags, SSH / service-specific credentials, dates,
-    grants) is done here in the same order, so messages come out the same; the credential rows and the
-    principal columns derived from them are computed column-wise in ``finish`` by the same columnar code
-    the row path uses for single report rows. Users with any fallback data, a report row found only by
-    name, or an ambiguous row go the row way.
-    """
-
-    def __init__(self, users: _Users) -> None:
-        self.users, self.run, self.report = users, users.run, users.report
-        raw = users.raw
-        #: Users with per-user fallback data.
-        self.fallback = set().union(
-            raw.access_keys, raw.signing_certificates, raw.login_profiles, raw.mfa_devices
-        )
-        self.optional = raw.ssh_public_keys is not None or raw.service_specific_credentials is not None
-        #: Per user: (principal_id, name, ARN, path, created_at, boundary, tags).
-        self.found: list[tuple] = []
-        self.positions: list[int] = []
-        self.extra_active: list[bool] = []
-
-    def takes(self, user: object) -> bool:
-        report = self.report
-        if report is None or not isinstance(user, dict):
-            return False
-        name, pid, arn = user.get("UserName"), user.get("UserId"), user.get("Arn")
-        if not (
-            name and pid and arn and isinstance(name, str) and isinstance(pid, str) and isinstance(arn, str)
-        ):
-            return False
-        if name in report.ambiguous or name in self.fallback:
-            return False
-        return report.position(arn) is not None
-
-    def add(self, user: dict) -> None:
-        run, users = self.run, self.users
-        name, pid, arn = user["UserName"], user["UserId"], user["Arn"]
-        what = f"user {name}"
-        if not run.claim(pid, what):
-            return
-        tags = tags_of(run, user.get("Tags"), what)
-        users.matched.add(arn)
-        self.extra_active.append(bool(users._optional(pid, name)) if self.optional else False)
-        created = run.time(user.get("CreateDate"), GAAD, what, "CreateDate")
-        self.found.append((pid, name, arn, user.get("Path") or None, created, _boundary(user), tags))
-        self.positions.append(self.report.position(arn))
-        users._grants(user, pid, arn, what)
-
-    def finish(self) -> None:
-        if not self.found:
-            return
-        run = self.run
-        batch = cr.ReportBatch(run, self.report, [f[0] for f in self.found], self.positions)
-        keys, (key_active, key_when, key_source) = cr.key_columns(batch)
-        certs, (cert_active, _, _) = cr.cert_columns(batch)
-        password, (console, when, source) = cr.password_columns(batch)
-        run.columnar["credentials"] = pa.concat_tables([keys, certs, password])
-        when, source = cr.later(when, source, key_when, key_source)
-        source = pc.if_else(
-            pc.is_valid(when), source, pa.scalar(None, pa.string())
-        )  # a source only with a date
-        other = pc.or_(pc.or_(key_active, cert_active), pa.array(self.extra_active, pa.bool_()))
-        enabled = pc.or_kleene(console, other)
-        columns = [console, batch.column("mfa_active", pa.bool_()), enabled, when.cast(cr.UTC_PY), source]
-        derived = zip(*(c.to_pylist() for c in columns), strict=True)
-        for found, values in zip(self.found, derived, strict=True):
-            run.out.principals.append(self._row(*found, *values))
-
-    def _row(
-        self, pid, name, arn, path, created, boundary, tags, console, mfa, enabled, when, source
-    ) -> dict:
-        classifier = self.run.classifier
-        is_nhi, reason = classifier.user(name, pid, path, tags, console, mfa)
-        owner, owner_source = classifier.owner(name, pid, tags)
-        return {
-            **self.run.base,
-            "principal_id": pid,
-            "name": name,
-            "arn_or_resource": arn,
-            "kind": "service_user" if is_nhi else "human_user",
-            "is_nhi": is_nhi,
-            "nhi_reason": reason,
-            "enabled": enabled,
-            "console_access": console,
-            "mfa_enabled": mfa,
-            "path": path,
-            "created_at": created,
-            "last_used_at": when,
-            "last_used_source": source,
-            "owner": owner,
-            "owner_source": owner_source,
-            "boundary_role_id": boundary,
-            "tags": tags,
-        }

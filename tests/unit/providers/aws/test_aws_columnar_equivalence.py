@@ -1,9 +1,12 @@
 """The column-wise AWS path gives exactly the tables of the row path it replaces for the bulk of users.
 
-The reference is the row path itself (``_Users.add_row``), which still handles every user the columnar path
-does not take: forcing every user through it must give identical Arrow tables (schema metadata included)
-and identical collection messages, on every AWS fixture and on a synthetic account full of quirks. The
-credential report's columnar reader is compared with its line-by-line reader the same way.
+The reference is the row path itself (``_Users.add_row``, ``_role``), which still handles every user and role
+the columnar path does not take: forcing every item through it (``transform.COLUMNAR = False``) must give
+identical Arrow tables (schema metadata included) and identical collection messages, on every AWS fixture,
+on a synthetic account full of quirks and on synthetic accounts whose principals hold policies in many ways
+(``varied_account``: every privilege verdict, trust policies naming users, bad documents, duplicate ids),
+under the default rules and a scope file that uses every rule. The credential report's columnar reader is
+compared with its line-by-line reader the same way.
 """
 
 import datetime as dt
@@ -23,7 +26,7 @@ from muster.providers.aws import credential_report as cr
 from muster.providers.aws import transform
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "bench"))
-from synthetic import quirky_account  # noqa: E402
+from synthetic import quirky_account, varied_account  # noqa: E402
 
 DAY = dt.date(2026, 11, 26)
 AT = dt.datetime(2026, 11, 26, 3, tzinfo=dt.UTC)
@@ -54,21 +57,30 @@ ACCOUNTS = {
     "cloudmapper": lambda: raw_account(cloudmapper_gaad(), cloudmapper_report()),
     **{f"custodian/{r}": (lambda r=r: _custodian(r)) for r in REPORTS},
     "quirky": lambda: quirky_account(400, 40),
+    **{f"varied/{seed}": (lambda seed=seed: varied_account(300, 60, seed=seed)) for seed in (1, 2, 3)},
+}
+#: A scope file that uses every classification and ownership rule.
+RULES = {
+    "identity_overrides": {"u-000005": "nhi", "svc-000012": "human"},
+    "owners": {"u-000004": "carol"},
+    "owner_tag_keys": ("Owner", "owner"),
+    "classification": {"service_name_patterns": [r"^app-", r"-0000[1-3]\d$"]},
 }
 
 
-def _both(raw):
+def _both(raw, **scope):
     """(columnar result, row-only result) of one raw account."""
-    columnar = transform.transform_account(raw, tenant(raw.account_id), DAY)
+    columnar = transform.transform_account(raw, tenant(raw.account_id, **scope), DAY)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(transform._ReportUsers, "takes", lambda self, user: False)
-        rows = transform.transform_account(raw, tenant(raw.account_id), DAY)
+        mp.setattr(transform, "COLUMNAR", False)
+        rows = transform.transform_account(raw, tenant(raw.account_id, **scope), DAY)
     return columnar, rows
 
 
+@pytest.mark.parametrize("scope", [{}, RULES], ids=["default", "rules"])
 @pytest.mark.parametrize("name", sorted(ACCOUNTS))
-def test_columnar_and_row_paths_give_identical_tables(name):
-    columnar, rows = _both(ACCOUNTS[name]())
+def test_columnar_and_row_paths_give_identical_tables(name, scope):
+    columnar, rows = _both(ACCOUNTS[name](), **scope)
     got, want = columnar.tables("run", AT), rows.tables("run", AT)
     assert list(got) == list(want)
     for table in want:
@@ -79,17 +91,36 @@ def test_columnar_and_row_paths_give_identical_tables(name):
 
 def test_the_quirky_account_really_takes_both_paths():
     raw = quirky_account(400, 40)
-    taken = []
-    original = transform._ReportUsers.add
+    rows = []
+    original = transform._Users.add_row
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(
-            transform._ReportUsers, "add", lambda self, user: taken.append(user) or original(self, user)
+            transform._Users, "add_row", lambda self, i, user: rows.append(i) or original(self, i, user)
         )
         collected = transform.transform_account(raw, tenant(raw.account_id), DAY)
     users = raw.authorization_details["UserDetailList"]
-    assert 0 < len(taken) < len(users)
+    assert 0 < len(rows) < len(users)
     statuses = {e.entity: e.status for e in collected.entities}
     assert statuses["credential_report"] == statuses["authorization_details"] == "partial"
+
+
+def test_the_varied_account_takes_both_paths_for_users_and_roles():
+    raw = varied_account(300, 60, seed=1)
+    taken = {"user": [], "role": []}
+    add_row, role = transform._Users.add_row, transform._role
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(
+            transform._Users, "add_row", lambda self, i, u: taken["user"].append(i) or add_row(self, i, u)
+        )
+        mp.setattr(
+            transform, "_role", lambda run, book, i, r: taken["role"].append(i) or role(run, book, i, r)
+        )
+        collected = transform.transform_account(raw, tenant(raw.account_id), DAY)
+    details = raw.authorization_details
+    assert 0 < len(taken["user"]) < len(details["UserDetailList"]) / 2
+    assert 0 < len(taken["role"]) < len(details["RoleDetailList"]) / 2
+    grants = {g["privilege"] for g in collected.grants}
+    assert grants == {"admin", "escalation", "write", "read", "unknown"}
 
 
 def test_columnar_rows_read_back_as_the_row_path_wrote_them():

@@ -13,7 +13,7 @@ policy confers by itself, for tools and tests that have no account around it.
 
 from __future__ import annotations
 
-from .account import AccountEvaluator, Group
+from .account import AccountEvaluator, Batch, BatchResult, Group
 from .evaluate import ADMIN, ESCALATION, RANK, READ, UNKNOWN, WRITE, Holder, Result, Verdict
 from .statements import Policy, compile_policy, unknown_policy
 from .trust import Trust, parse_trust
@@ -26,6 +26,8 @@ __all__ = [
     "UNKNOWN",
     "WRITE",
     "AccountEvaluator",
+    "Batch",
+    "BatchResult",
     "Group",
     "Holder",
     "Policy",

@@ -28,6 +28,28 @@ class Group:
     members: list[tuple[str, str | None]]
 
 
+@dataclass
+class Batch:
+    """Principals that hold the same policies and boundary, given by their ARNs (a Group without ids)."""
+
+    policies: tuple[Policy, ...]
+    boundary: Policy | None
+    arns: list[str | None]
+    #: Indexes of the members that are roles (ARN with ":role/"), when the caller knows them already.
+    roles: list[int] | None = None
+
+
+@dataclass
+class BatchResult:
+    """The Result of each member of a Batch: ``own[i]`` where member ``i`` has its own, else ``common``."""
+
+    common: Result | None
+    own: dict[int, Result]
+
+    def of(self, i: int) -> Result:
+        return self.own.get(i, self.common)
+
+
 class AccountEvaluator:
     """Judge the principals of one account; ``trusts`` maps role ARN -> trust policy (document or parsed)."""
 
@@ -88,6 +110,65 @@ class AccountEvaluator:
                 results.append(common)
             out.append(results)
         return out
+
+    def evaluate_batches(self, batches: list[Batch]) -> list[BatchResult]:
+        """``evaluate_groups`` for batches: the same fixpoint, judgements and sharing of Results.
+
+        Members whose facts are the common ones (the usual case: not a privileged role, not named by a trust
+        policy, a policy set that does not refer to its holder) share one Result, found without building a
+        list with one entry per member; for large accounts that is most of the cost of a judgement.
+        """
+        keys = [self._policy_set(b.policies, b.boundary) for b in batches]
+        roles = [
+            b.roles if b.roles is not None else [i for i, arn in enumerate(b.arns) if arn and ":role/" in arn]
+            for b in batches
+        ]
+        privileged: tuple[str, ...] = ()
+        for version in range(sum(map(len, roles)) + 1):
+            shared = self._shared(privileged)
+            found: list[str] = []
+            for b, key, at in zip(batches, keys, roles, strict=True):
+                found += self._privileged_roles(b, key, at, privileged, shared, version)
+            if tuple(sorted(found)) == privileged:
+                break
+            privileged = tuple(sorted(found))
+        shared = self._shared(privileged)
+        return [
+            self._batch_result(b, key, privileged, shared, version)
+            for b, key in zip(batches, keys, strict=True)
+        ]
+
+    def _privileged_roles(
+        self, b: Batch, key: tuple, at: list[int], privileged: tuple, shared: dict, version: int
+    ) -> list[str]:
+        """ARNs of the batch's roles that are admin or escalation, given the roles privileged so far."""
+        ps, common, out = self._sets[key], None, []
+        for i in at:
+            arn = b.arns[i]
+            if arn in privileged or arn in self._special or ps.needs_self:
+                result = self._judge(arn, key, privileged, shared, version)
+            else:
+                if common is None:
+                    common = self._judge(arn, key, privileged, shared, version)
+                result = common
+            if result.principal.privilege in PRIVILEGED:
+                out.append(arn)
+        return out
+
+    def _batch_result(
+        self, b: Batch, key: tuple, privileged: tuple, shared: dict, version: int
+    ) -> BatchResult:
+        candidates = set(privileged) | self._special
+        special = candidates.intersection(b.arns) if candidates else candidates
+        if self._sets[key].needs_self:
+            own = range(len(b.arns))
+        else:
+            own = [i for i, arn in enumerate(b.arns) if arn in special] if special else []
+        result = BatchResult(None, {i: self._judge(b.arns[i], key, privileged, shared, version) for i in own})
+        if len(result.own) < len(b.arns):
+            arn = next(a for i, a in enumerate(b.arns) if i not in result.own)
+            result.common = self._judge(arn, key, privileged, shared, version)
+        return result
 
     def _policy_set(self, policies: tuple, boundary) -> tuple:
         """The cache key of (deduplicated policies, boundary); policies hash by identity."""

@@ -1,0 +1,192 @@
+"""What the column-wise user and role paths share: policy checks, layouts, and the row tables they emit.
+
+A principal goes column-wise only when the row path would handle it without a message; every check here
+answers "would the row path say something about this item?" without saying it (the row path does, in order).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ...schema import PRINCIPALS, ROLE_DEFINITIONS
+from . import gaad_columns as gc
+from .grant_columns import LayoutRow
+
+if TYPE_CHECKING:
+    from .policies import PolicyBook
+    from .transform import Run
+
+#: One decoded inline policy: (name, document, canonical text).
+Inline = tuple[str, dict, str]
+
+
+class Attached:
+    """``AttachedManagedPolicies`` of many items: which the row path would complain about, and their codes."""
+
+    def __init__(self, book: PolicyBook, lists: pa.ListArray) -> None:
+        parents, entries = gc.flat(lists)
+        arns = gc.field(entries, "PolicyArn")
+        entry = np.asarray(entries.is_valid())  # null entries are not objects: skipped, as _objects does
+        known = pa.array(list(book.managed), gc.STR)
+        codes = pc.index_in(arns, value_set=known)
+        #: No PolicyArn (a message) or a policy not in Policies (first seen by the row path, in order).
+        self.bad = gc.owners_of(parents, entry & ~np.asarray(codes.is_valid()), len(lists))
+        self.parents, self.codes = parents[entry], pc.fill_null(codes, -1).filter(pa.array(entry))
+
+
+def inline_entries(book: PolicyBook, items: object) -> list[Inline] | None:
+    """The inline policies of one item, or None when the row path would report one (no name, not JSON)."""
+    found = []
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, dict):
+            continue
+        name = item.get("PolicyName")
+        if not name or not isinstance(name, str):
+            return None
+        try:
+            doc, text = book.document(item.get("PolicyDocument"))
+        except ValueError:
+            return None
+        found.append((name, doc, text))
+    return found
+
+
+def python_ids(items: list, key: str) -> pa.Array:
+    """A string field of items read one by one (null where absent or not a string)."""
+    ids = [i.get(key) if isinstance(i, dict) else None for i in items]
+    return pa.array([v if isinstance(v, str) else None for v in ids], gc.STR)
+
+
+def read_field(values: pa.Array, converted: np.ndarray, items: list, key: str) -> pa.Array:
+    """``values`` of converted items, completed by ``python_ids`` for the items that did not convert."""
+    if converted.all():
+        return values
+    return pc.coalesce(values, python_ids(items, key))
+
+
+def joined(parents: np.ndarray, codes: pa.Array, size: int) -> pa.Array:
+    """Per item, its integer codes as one string ("3,7"): a list the hash kernels can group by."""
+    lists = pa.ListArray.from_arrays(gc.offsets(parents, size), codes.cast(gc.STR))
+    return pc.binary_join(lists, ",")
+
+
+def layouts_of(parts: list[pa.Array]) -> tuple[np.ndarray, list[int]]:
+    """(layout id per item, the first item of each layout) for items keyed by string parts.
+
+    The parts are integer codes rendered as text, so joining them with "|" cannot make two keys collide.
+    """
+    key = pc.binary_join_element_wise(*parts, "|")
+    encoded = key.dictionary_encode()
+    first = pc.index_in(encoded.dictionary, value_set=key).to_pylist()
+    return np.asarray(encoded.indices), first
+
+
+def inline_codes(where: np.ndarray, size: int, inline: dict[int, list[Inline]]) -> pa.Array:
+    """Per batch item, a code (as text) of its inline policies' names and texts; 0 for none.
+
+    ``where`` maps an item's index to its position in the batch (-1: not in the batch).
+    """
+    out = np.zeros(size, np.int64)
+    table: dict[tuple, int] = {(): 0}
+    seen: dict[int, int] = {}  # id of an entries list -> its code (decoded templates share one list)
+    for i, entries in inline.items():
+        if where[i] < 0 or not entries:
+            continue
+        code = seen.get(id(entries))
+        if code is None:
+            code = seen[id(entries)] = table.setdefault(tuple((n, t) for n, _, t in entries), len(table))
+        out[where[i]] = code
+    return pa.array(out).cast(gc.STR)
+
+
+def boundary_codes(boundary: pa.Array) -> pa.Array:
+    """A code per distinct boundary ARN (null: none), as text."""
+    return pc.fill_null(boundary.dictionary_encode().indices.cast(gc.STR), "-")
+
+
+def layout_rows(book: PolicyBook, attached: object, what: str, inline: list[Inline]) -> list[LayoutRow]:
+    """Direct then inline grants of one item, as the row path emits them (no message: checked before)."""
+    rows = [LayoutRow(rid, name, "direct", policy) for rid, name, policy in book.attached(attached, what)]
+    for name, doc, text in inline:
+        rows.append(LayoutRow(f"/inline/{name}", name, "inline", book._compile(doc, text, name), own=True))
+    return rows
+
+
+def shared_codes(at: np.ndarray, values: dict[int, object]) -> tuple[np.ndarray, list]:
+    """Per batch item ``at[j]``, the index of its value in the returned list of distinct values (-1: none).
+
+    Distinct by identity: decoded documents are shared objects (see ``RoleBatch._documents``), and equal
+    values that are distinct objects merely repeat in the list.
+    """
+    out = np.full(len(at), -1, np.int64)
+    distinct: list = []
+    seen: dict[int, int] = {}
+    where = _positions(at, values)
+    for i, value in values.items():
+        j = where.get(i)
+        if j is not None and value:
+            code = seen.get(id(value))
+            if code is None:
+                code = seen[id(value)] = len(distinct)
+                distinct.append(value)
+            out[j] = code
+    return out, distinct
+
+
+def _positions(at: np.ndarray, values: dict[int, object]) -> dict[int, int]:
+    """Item index -> position in the batch, for the items that have a value."""
+    if not values:
+        return {}
+    return {i: j for j, i in enumerate(at.tolist()) if i in values}
+
+
+def expand(codes: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, template row) of each output row: item ``i`` gets the ``sizes[codes[i]]`` rows of template
+    ``codes[i]`` (templates numbered in order, their rows laid end to end)."""
+    per = sizes[codes]
+    owner = np.repeat(np.arange(len(codes)), per)
+    position = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    return owner, np.repeat((np.cumsum(sizes) - sizes)[codes], per) + position
+
+
+def inline_definitions(run: Run, at: np.ndarray, arn: pa.Array, inline: dict[int, list[Inline]]) -> None:
+    """role_definitions rows of the batch items' own inline policies: ``<owner ARN>/inline/<name>``."""
+    codes, lists = shared_codes(at, inline)
+    has = codes >= 0
+    if not has.any():
+        return
+    sizes = np.array([len(e) for e in lists], np.int64)
+    owner, row = expand(codes[has], sizes)
+    names = pa.array([n for e in lists for n, _, _ in e], gc.STR).take(row)
+    texts = pa.array([t for e in lists for _, _, t in e], gc.STR).take(row)
+    owners = arn.filter(pa.array(has)).take(owner)
+    role_id = pc.binary_join_element_wise(owners, pc.binary_join_element_wise("/inline/", names, ""), "")
+    run.add_columnar("role_definitions", definitions_table(run, role_id, names, "inline", texts))
+
+
+def principal_table(run: Run, size: int, columns: dict[str, pa.Array]) -> pa.Table:
+    """Principals rows in the declared schema; provenance filled in, columns not given are null."""
+    return _table(run, PRINCIPALS, size, columns)
+
+
+def definitions_table(run: Run, role_id: pa.Array, name: pa.Array, kind: str, text: pa.Array) -> pa.Table:
+    """role_definitions rows of inline or trust policies (no description, version or dates)."""
+    size = len(role_id)
+    columns = {"role_id": role_id, "role_name": name, "role_type": gc.constant(kind, gc.STR, size)}
+    return _table(run, ROLE_DEFINITIONS, size, columns | {"document": text})
+
+
+def _table(run: Run, spec, size: int, columns: dict[str, pa.Array]) -> pa.Table:
+    base = run.base
+    fixed = {
+        "provider": gc.constant(base["provider"], gc.STR, size),
+        "tenant_id": gc.constant(base["tenant_id"], gc.STR, size),
+        "snapshot_date": gc.constant(base["snapshot_date"], pa.date32(), size),
+    }
+    given = fixed | columns
+    arrays = [given[c.name] if c.name in given else pa.nulls(size, c.type) for c in spec.columns]
+    return pa.Table.from_arrays(arrays, schema=spec.schema)

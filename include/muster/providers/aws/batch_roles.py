@@ -1,0 +1,222 @@
+"""IAM roles built column-wise (see ``batch_users``): principals, grants, inline and trust role_definitions.
+
+A role goes this way when ``_role`` in transform.py would take it without a message and no other role shares
+its ARN (the last role of an ARN names its trust policy); the others go the row way, in order.
+"""
+
+from __future__ import annotations
+
+import marshal
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import gaad_columns as gc
+from .batch_common import (
+    Attached,
+    boundary_codes,
+    definitions_table,
+    inline_codes,
+    inline_definitions,
+    inline_entries,
+    joined,
+    layout_rows,
+    layouts_of,
+    principal_table,
+    shared_codes,
+)
+from .batch_common import read_field as _read
+from .classify_columns import ColumnClassifier
+from .grant_columns import Layout, LayoutBatch
+
+if TYPE_CHECKING:
+    from .policies import PolicyBook
+    from .transform import Run
+
+ROLE = pa.struct(
+    [
+        ("RoleName", gc.STR),
+        ("RoleId", gc.STR),
+        ("Arn", gc.STR),
+        ("Path", gc.STR),
+        ("AttachedManagedPolicies", gc.ATTACHED),
+        ("RolePolicyList", gc.INLINE),
+    ]
+)
+#: Fields that GAAD leaves out when empty.
+ROLE_OPTIONAL = {"Tags": gc.TAG_LIST, "PermissionsBoundary": gc.BOUNDARY}
+_USED = "iam:RoleLastUsed"
+_NOT_USED = "iam:RoleLastUsed: no use in the tracking period"
+
+
+def read_roles(items: list) -> gc.Items:
+    """``RoleDetailList`` read column-wise."""
+    return gc.read_items(items, ROLE, ROLE_OPTIONAL)
+
+
+class RoleBatch:
+    """The roles of one account that go column-wise; ``rest()`` lists the others for the row path."""
+
+    def __init__(self, run: Run, book: PolicyBook, items: list) -> None:
+        self.run, self.book, self.items = run, book, items
+        self.size = len(items)
+        read = read_roles(items)
+        self.s, self.converted, ok = read.values, read.converted, read.ok.copy()
+        self.tag_lists, self.boundary = read.field("Tags"), read.field("PermissionsBoundary")
+        self.name, self.pid, self.arn = (gc.field(self.s, f) for f in ("RoleName", "RoleId", "Arn"))
+        self.ok = ok & gc.present(self.name) & gc.present(self.pid) & gc.present(self.arn)
+        self.inline: dict[int, list] = {}
+        self.trust: dict[int, tuple[dict, str]] = {}
+
+    def ids(self) -> pa.Array:
+        """Every role's id (null where unreadable), to find ids that two principals claim."""
+        return _read(self.pid, self.converted, self.items, "RoleId")
+
+    def check(self, duplicated: pa.Array) -> None:
+        """Send to the row path every role it would describe, or that shares an id or ARN with another."""
+        if not self.ok.any():
+            return
+        s, ok = self.s, self.ok
+        ok &= ~np.asarray(pc.fill_null(pc.is_in(self.pid, value_set=duplicated), False))
+        ok &= ~_repeated(_read(self.arn, self.converted, self.items, "Arn"))
+        self.tags, bad_tags = gc.tag_maps(self.tag_lists)
+        self.attached = Attached(self.book, gc.field(s, "AttachedManagedPolicies"))
+        ok &= ~bad_tags & ~self.attached.bad
+        self._documents(ok)
+        at = np.flatnonzero(ok)
+        self.created, bad = gc.times(gc.pick(self.items, at, "CreateDate"))
+        last = gc.pick(self.items, at, "RoleLastUsed")
+        self.used, bad_used = gc.times([u.get("LastUsedDate") if isinstance(u, dict) else None for u in last])
+        self.tracked = np.array([isinstance(u, dict) for u in last], bool)
+        bad |= bad_used
+        ok[at[bad]] = False
+        keep = pa.array(~bad)
+        self.created, self.used, self.tracked = (
+            self.created.filter(keep),
+            self.used.filter(keep),
+            self.tracked[~bad],
+        )
+
+    def _documents(self, ok: np.ndarray) -> None:
+        """Decode each role's inline and trust policies; a role the row path would report goes that way.
+
+        Roles are made from templates: the pair of fields is decoded once per distinct content (keyed by
+        its ``marshal`` bytes, equal only for equal content of the same types; see ``PolicyBook.document``).
+        """
+        decoded: dict[bytes, tuple | None] = {}
+        for i in np.flatnonzero(ok).tolist():
+            item = self.items[i]
+            fields = (item.get("RolePolicyList"), item.get("AssumeRolePolicyDocument"))
+            try:
+                key = marshal.dumps(fields)
+            except ValueError:
+                key = None
+            found = decoded[key] if key in decoded else self._decode(*fields)
+            if key is not None:
+                decoded[key] = found
+            if found is None:
+                ok[i] = False
+            else:
+                self.inline[i], trust = found
+                if trust is not None:
+                    self.trust[i] = trust
+
+    def _decode(self, inline: object, trust: object) -> tuple | None:
+        """(inline entries, (trust document, text) or None), or None when the row path would report one."""
+        entries = inline_entries(self.book, inline)
+        if entries is None:
+            return None
+        if trust is None:
+            return entries, None
+        try:
+            return entries, self.book.document(trust)
+        except ValueError:
+            return None
+
+    def rest(self) -> list[int]:
+        """Indexes of the roles the row path takes, in order."""
+        return np.flatnonzero(~self.ok).tolist()
+
+    def build(self) -> None:
+        """Principal, grant and role_definitions rows of the batch."""
+        at = np.flatnonzero(self.ok)
+        if not len(at):
+            return
+        take = gc.rows_of(at, self.size)
+        pid, name, arn = take(self.pid), take(self.name), take(self.arn)
+        path = gc.or_none(take(gc.field(self.s, "Path")))
+        tags = take(self.tags)
+        classifier = ColumnClassifier(self.run.classifier)
+        is_nhi, reason = classifier.roles(name, pid, path, tags)
+        owner, owner_source = classifier.owners(name, pid, tags)
+        boundary = take(gc.or_none(gc.field(self.boundary, "PermissionsBoundaryArn")))
+        tracked = pa.array(self.tracked)
+        unused = pc.if_else(tracked, _NOT_USED, pa.scalar(None, gc.STR))
+        source = pc.if_else(pc.is_valid(self.used), _USED, unused)
+        n = len(at)
+        columns = {
+            "principal_id": pid,
+            "name": name,
+            "arn_or_resource": arn,
+            "kind": gc.constant("role", gc.STR, n),
+            "is_nhi": is_nhi,
+            "nhi_reason": reason,
+            "enabled": gc.constant(True, pa.bool_(), n),
+            "path": path,
+            "created_at": self.created,
+            "last_used_at": self.used,
+            "last_used_source": source,
+            "owner": owner,
+            "owner_source": owner_source,
+            "boundary_role_id": boundary,
+            "tags": tags,
+        }
+        self.run.add_columnar("principals", principal_table(self.run, n, columns))
+        self._grants(at, pid, arn, boundary)
+        self._definitions(at, name, arn)
+
+    def _grants(self, at: np.ndarray, pid: pa.Array, arn: pa.Array, boundary: pa.Array) -> None:
+        """One layout per distinct (attached policies, inline policies, boundary)."""
+        where = np.full(self.size, -1)
+        where[at] = np.arange(len(at))
+        parents = self.attached.parents
+        keep = self.ok[parents]
+        att = joined(where[parents[keep]], self.attached.codes.filter(pa.array(keep)), len(at))
+        inline = inline_codes(where, len(at), self.inline)
+        ids, first = layouts_of([att, inline, boundary_codes(boundary)])
+        layouts = []
+        for r in first:
+            i = int(at[r])
+            item = self.items[i]
+            rows = layout_rows(
+                self.book, item.get("AttachedManagedPolicies"), f"role {item['RoleName']}", self.inline[i]
+            )
+            layouts.append(Layout(rows, boundary[r].as_py()))
+        self.book.add_batch(LayoutBatch(pid, arn, ids, layouts))
+
+    def _definitions(self, at: np.ndarray, name: pa.Array, arn: pa.Array) -> None:
+        """Inline and trust role_definitions rows; trusts recorded for the privilege analysis."""
+        inline_definitions(self.run, at, arn, self.inline)
+        codes, trusts = shared_codes(at, self.trust)
+        has = codes >= 0
+        if not has.any():
+            return
+        parsed = [self.book.parsed_trust(doc, text) for doc, text in trusts]
+        with_trust = pa.array(has)
+        arns = arn.filter(with_trust)
+        self.book.trusts.update(zip(arns.to_pylist(), (parsed[c] for c in codes[has].tolist()), strict=True))
+        texts = pa.array([text for _, text in trusts], gc.STR).take(pa.array(codes[has]))
+        role_id = pc.binary_join_element_wise(arns, "/trust", "")
+        names = pc.binary_join_element_wise(name.filter(with_trust), " trust policy", "")
+        self.run.add_columnar(
+            "role_definitions", definitions_table(self.run, role_id, names, "trust_policy", texts)
+        )
+
+
+def _repeated(values: pa.Array) -> np.ndarray:
+    """Mask of the values that occur more than once."""
+    counts = pc.value_counts(values)
+    twice = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    return np.asarray(pc.fill_null(pc.is_in(values, value_set=twice), False))

@@ -1,0 +1,198 @@
+"""IAM users built column-wise: the bulk of an account, with every row of theirs made by Arrow kernels.
+
+A user goes this way when the row path (``_Users.add_row`` in transform.py) would take all its fields as they
+are, without a message, and its credentials come from one unambiguous credential-report row; every other
+user goes the row way, in order, so that messages and their order stay as they were. ``build`` then makes the
+principal, credential, grant and inline role_definitions rows of the batch with the same values.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import credential_rows as cr
+from . import gaad_columns as gc
+from .batch_common import (
+    Attached,
+    boundary_codes,
+    inline_codes,
+    inline_definitions,
+    inline_entries,
+    joined,
+    layout_rows,
+    layouts_of,
+    principal_table,
+    python_ids,
+)
+from .batch_common import read_field as _read
+from .classify_columns import ColumnClassifier
+from .grant_columns import Layout, LayoutBatch, LayoutRow
+
+if TYPE_CHECKING:
+    from .transform import _Users
+
+USER = pa.struct(
+    [
+        ("UserName", gc.STR),
+        ("UserId", gc.STR),
+        ("Arn", gc.STR),
+        ("Path", gc.STR),
+        ("AttachedManagedPolicies", gc.ATTACHED),
+        ("GroupList", pa.list_(gc.STR)),
+    ]
+)
+#: Fields that GAAD leaves out when empty (no tags, no boundary, no inline policy).
+USER_OPTIONAL = {"Tags": gc.TAG_LIST, "PermissionsBoundary": gc.BOUNDARY, "UserPolicyList": gc.INLINE}
+
+
+def read_users(items: list) -> gc.Items:
+    """``UserDetailList`` read column-wise."""
+    return gc.read_items(items, USER, USER_OPTIONAL)
+
+
+class UserBatch:
+    """The users of one account that go column-wise; ``rest()`` lists the others for the row path."""
+
+    def __init__(self, users: _Users, items: list) -> None:
+        self.users, self.run, self.book, self.report = users, users.run, users.book, users.report
+        self.items = items
+        self.size = n = len(items)
+        self.inline: dict[int, list] = {}
+        if self.report is None:  # credentials from fallbacks or unknown: the row path says which
+            self.ok, self.pid = np.zeros(n, bool), python_ids(items, "UserId")
+            return
+        read = read_users(items)
+        self.s, self.converted, ok = read.values, read.converted, read.ok.copy()
+        self.tag_lists, self.boundary = read.field("Tags"), read.field("PermissionsBoundary")
+        self.inline_lists = read.field("UserPolicyList")
+        self.name, self.pid, self.arn = (gc.field(self.s, f) for f in ("UserName", "UserId", "Arn"))
+        ok &= gc.present(self.name) & gc.present(self.pid) & gc.present(self.arn)
+        excluded = pa.array(sorted(self._excluded()), gc.STR)
+        ok &= ~np.asarray(pc.fill_null(pc.is_in(self.name, value_set=excluded), False))
+        self.position = pc.index_in(self.arn, value_set=self.report.typed.column("arn").combine_chunks())
+        self.ok = ok & np.asarray(self.position.is_valid())
+
+    def _excluded(self) -> set[str]:
+        """Users the report does not settle: listed twice, with per-user fallback data, or SSH / service
+        credentials to read (those may carry messages)."""
+        raw = self.users.raw
+        names = set(self.report.ambiguous).union(
+            raw.access_keys, raw.signing_certificates, raw.login_profiles, raw.mfa_devices
+        )
+        for optional in (raw.ssh_public_keys, raw.service_specific_credentials):
+            names.update(k for k, v in (optional or {}).items() if v)
+        return {n for n in names if isinstance(n, str)}
+
+    def ids(self) -> pa.Array:
+        """Every user's id (null where unreadable), to find ids that two principals claim."""
+        if self.report is None:
+            return self.pid
+        return _read(self.pid, self.converted, self.items, "UserId")
+
+    def check(self, duplicated: pa.Array) -> None:
+        """Send to the row path every user it would describe or that shares an id with another principal."""
+        if not self.ok.any():
+            return
+        s, n, ok = self.s, self.size, self.ok
+        ok &= ~np.asarray(pc.fill_null(pc.is_in(self.pid, value_set=duplicated), False))
+        self.tags, bad_tags = gc.tag_maps(self.tag_lists)
+        self.attached = Attached(self.book, gc.field(s, "AttachedManagedPolicies"))
+        self.group_parents, groups = gc.flat(gc.field(s, "GroupList"))
+        known = pa.array([g for g in self.users.groups if isinstance(g, str)], gc.STR)
+        self.group_codes = pc.index_in(groups, value_set=known)
+        missing = gc.owners_of(self.group_parents, ~np.asarray(self.group_codes.is_valid()), n)
+        ok &= ~bad_tags & ~self.attached.bad & ~missing
+        lengths = pc.list_value_length(self.inline_lists)
+        for i in np.flatnonzero(ok & np.asarray(pc.fill_null(pc.greater(lengths, 0), False))):
+            entries = inline_entries(self.book, self.items[i].get("UserPolicyList"))
+            if entries is None:
+                ok[i] = False
+            else:
+                self.inline[int(i)] = entries
+        at = np.flatnonzero(ok)
+        self.created, bad = gc.times(gc.pick(self.items, at, "CreateDate"))
+        ok[at[bad]] = False
+        self.created = self.created.filter(pa.array(~bad))
+
+    def rest(self) -> list[int]:
+        """Indexes of the users the row path takes, in order."""
+        return np.flatnonzero(~self.ok).tolist()
+
+    def build(self) -> None:
+        """Principal, credential, grant and inline role_definitions rows of the batch."""
+        at = np.flatnonzero(self.ok)
+        if not len(at):
+            return
+        take = gc.rows_of(at, self.size)
+        pid, name, arn = take(self.pid), take(self.name), take(self.arn)
+        self.users.matched_batch = arn
+        console, mfa, enabled, when, source = self._credentials(pid, take(self.position))
+        path = gc.or_none(take(gc.field(self.s, "Path")))
+        tags = take(self.tags)
+        classifier = ColumnClassifier(self.run.classifier)
+        is_nhi, reason = classifier.users(name, pid, path, tags, console, mfa)
+        owner, owner_source = classifier.owners(name, pid, tags)
+        boundary = take(gc.or_none(gc.field(self.boundary, "PermissionsBoundaryArn")))
+        columns = {
+            "principal_id": pid,
+            "name": name,
+            "arn_or_resource": arn,
+            "kind": pc.if_else(is_nhi, "service_user", "human_user"),
+            "is_nhi": is_nhi,
+            "nhi_reason": reason,
+            "enabled": enabled,
+            "console_access": console,
+            "mfa_enabled": mfa,
+            "path": path,
+            "created_at": self.created,
+            "last_used_at": when,
+            "last_used_source": source,
+            "owner": owner,
+            "owner_source": owner_source,
+            "boundary_role_id": boundary,
+            "tags": tags,
+        }
+        self.run.add_columnar("principals", principal_table(self.run, len(at), columns))
+        self._grants(at, pid, arn, boundary)
+        inline_definitions(self.run, at, arn, self.inline)
+
+    def _credentials(self, pid: pa.Array, position: pa.Array) -> tuple:
+        """Credential rows from the report, and (console, mfa, enabled, last use, its source) per user."""
+        batch = cr.ReportBatch(self.run, self.report, pid, position)
+        keys, (key_active, key_when, key_source) = cr.key_columns(batch)
+        certs, (cert_active, _, _) = cr.cert_columns(batch)
+        password, (console, when, source) = cr.password_columns(batch)
+        self.run.add_columnar("credentials", pa.concat_tables([keys, certs, password]))
+        when, source = cr.later(when, source, key_when, key_source)
+        source = pc.if_else(pc.is_valid(when), source, pa.scalar(None, gc.STR))  # a source only with a date
+        enabled = pc.or_kleene(console, pc.or_(key_active, cert_active))
+        return console, batch.column("mfa_active", pa.bool_()), enabled, when, source
+
+    def _grants(self, at: np.ndarray, pid: pa.Array, arn: pa.Array, boundary: pa.Array) -> None:
+        """One layout per distinct (attached policies, inline policies, groups, boundary)."""
+        where = np.full(self.size, -1)
+        where[at] = np.arange(len(at))
+        attached, parents = self.attached, self.attached.parents
+        keep = self.ok[parents]
+        att = joined(where[parents[keep]], attached.codes.filter(pa.array(keep)), len(at))
+        keep = self.ok[self.group_parents]
+        group_codes = self.group_codes.filter(pa.array(keep))
+        grp = joined(where[self.group_parents[keep]], group_codes, len(at))
+        inline = inline_codes(where, len(at), self.inline)
+        ids, first = layouts_of([att, grp, inline, boundary_codes(boundary)])
+        layouts = [self._layout(int(at[r]), boundary[r].as_py()) for r in first]
+        self.book.add_batch(LayoutBatch(pid, arn, ids, layouts))
+
+    def _layout(self, i: int, boundary: str | None) -> Layout:
+        """The grant rows of user ``i`` as the row path emits them: direct, inline, then each group's."""
+        item = self.items[i]
+        what = f"user {item['UserName']}"
+        rows = layout_rows(self.book, item.get("AttachedManagedPolicies"), what, self.inline.get(i, []))
+        for group in dict.fromkeys(item.get("GroupList") or ()):
+            via, held = self.users.groups[group]
+            rows += [LayoutRow(rid, name, via, policy) for rid, name, policy in held]
+        return Layout(rows, boundary)

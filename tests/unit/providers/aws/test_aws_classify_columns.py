@@ -1,0 +1,73 @@
+"""``ColumnClassifier`` against ``Classifier``, row by row (hypothesis): the same verdicts, reasons and owners
+for generated principals, under the default rules and under a scope file that uses every rule."""
+
+import pyarrow as pa
+from aws_transform_helpers import tenant
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from muster.providers.aws.classify import Classifier
+from muster.providers.aws.classify_columns import ColumnClassifier
+from muster.schema._base import TAGS
+
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+TENANTS = {
+    "default": tenant(),
+    "rules": tenant(
+        identity_overrides={"alice": "nhi", "AIDA2": "human", "ci-bot": "human"},
+        owners={"svc-x": "team-x", "AIDA3": "team-3"},
+        owner_tag_keys=("Owner", "owner", "team"),
+        classification={
+            "override_tag_key": "kind",
+            "service_paths": ["/svc/", "/s"],
+            "human_paths": ["/people/", "/s"],
+            "service_name_patterns": [r"^ci-", r"(bot|robot)$", r"x{2,}"],
+            "service_tag_values": {"type": ["service", "Machine"], "role": ["automation"]},
+        },
+    ),
+    "no patterns": tenant(classification={"service_name_patterns": []}),
+}
+name = st.sampled_from(["alice", "svc-x", "ci-bot", "robot", "app.svc", "xx", "svc-deploy", "bob", "sys-y"])
+pid = st.sampled_from(["AIDA1", "AIDA2", "AIDA3", "AROA1", "alice"])
+path = st.none() | st.sampled_from(["/", "/svc/", "/service/", "/people/", "/s", "/aws-service-role/", "/x/"])
+value = st.sampled_from(["", "human", " NHI ", "nhi", "maybe", "service", "SERVICE", "machine", "team-a"])
+key = st.sampled_from(["muster:identity", "kind", "type", "role", "identity-type", "owner", "Owner", "team"])
+tags = st.dictionaries(key, value, max_size=4).map(lambda d: dict(sorted(d.items())))
+flag = st.none() | st.booleans()
+principal = st.tuples(name, pid, path, tags, flag, flag)
+
+
+def columns(rows):
+    names, pids, paths, tag_maps, consoles, mfas = zip(*rows, strict=True) if rows else ([],) * 6
+    return (
+        pa.array(names, pa.string()),
+        pa.array(pids, pa.string()),
+        pa.array(paths, pa.string()),
+        pa.array([list(t.items()) for t in tag_maps], TAGS),
+        pa.array(consoles, pa.bool_()),
+        pa.array(mfas, pa.bool_()),
+    )
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(TENANTS)), st.lists(principal, max_size=12))
+def test_users_are_classified_as_the_row_classifier_does(which, rows):
+    row = Classifier(TENANTS[which])
+    name, pid, path, tag_maps, console, mfa = columns(rows)
+    is_nhi, reason = ColumnClassifier(row).users(name, pid, path, tag_maps, console, mfa)
+    want = [row.user(*r) for r in rows]
+    assert list(zip(is_nhi.to_pylist(), reason.to_pylist(), strict=True)) == want
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(TENANTS)), st.lists(principal, max_size=12))
+def test_roles_and_owners_are_what_the_row_classifier_gives(which, rows):
+    row = Classifier(TENANTS[which])
+    name, pid, path, tag_maps, _, _ = columns(rows)
+    column = ColumnClassifier(row)
+    is_nhi, reason = column.roles(name, pid, path, tag_maps)
+    owner, source = column.owners(name, pid, tag_maps)
+    assert list(zip(is_nhi.to_pylist(), reason.to_pylist(), strict=True)) == [row.role(*r[:4]) for r in rows]
+    assert list(zip(owner.to_pylist(), source.to_pylist(), strict=True)) == [
+        row.owner(r[0], r[1], r[3]) for r in rows
+    ]
