@@ -146,10 +146,34 @@ def world_of(t: AzureTenant) -> World:
             w.sp_sign_in.append(_activity(oid(t.id, "appid", mi.name), mi.last_sign_in))
     if not t.sign_in_report:
         w.sp_sign_in = None
-    principals = {**users, **sps}
+    groups = {g.name: oid(t.id, "group", g.name) for g in t.groups}
+    principals = {**users, **sps, **groups}
+    _groups(w, t, principals)
     _directory(w, t, principals)
     _arm(w, t, principals)
     return w
+
+
+def _groups(w: World, t: AzureTenant, principals: dict[str, str]) -> None:
+    """Security groups as Graph lists them, with their direct members."""
+    for g in t.groups:
+        gid = principals[g.name]
+        w.groups.append(
+            {
+                "id": gid,
+                "displayName": g.name,
+                "description": g.description or None,
+                "mail": None,
+                "mailEnabled": False,
+                "mailNickname": g.name,
+                "securityEnabled": True,
+                "groupTypes": [],
+                "isAssignableToRole": g.role_assignable,
+                "createdDateTime": _ts(g.created),
+                "visibility": "Private",
+            }
+        )
+        w.group_members[gid] = [principals[m] for m in g.members]
 
 
 def _first_party(w: World, tenant: str) -> None:
@@ -283,6 +307,12 @@ def _directory(w: World, t: AzureTenant, principals: dict[str, str]) -> None:
         )
 
 
+def _principal_type(t: AzureTenant, name: str) -> str:
+    if name in {u.name for u in t.users}:
+        return "User"
+    return "Group" if name in {g.name for g in t.groups} else "ServicePrincipal"
+
+
 def _scope(scope: str) -> str:
     if scope == "/":
         return "/"
@@ -364,9 +394,7 @@ def _arm(w: World, t: AzureTenant, principals: dict[str, str]) -> None:
                 "properties": {
                     "roleDefinitionId": f"/subscriptions/{first_sub}{AUTH}/roleDefinitions/{roles[a.role]}",
                     "principalId": principals[a.principal],
-                    "principalType": "User"
-                    if a.principal in {u.name for u in t.users}
-                    else "ServicePrincipal",
+                    "principalType": _principal_type(t, a.principal),
                     "scope": scope,
                     "condition": None,
                     "conditionVersion": None,

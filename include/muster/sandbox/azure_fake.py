@@ -7,6 +7,8 @@ Faithful where the collector depends on it (API-NOTES.md §3):
 * queries are **URL-decoded** (requests sends ``%24select=a%2Cb``, msgraph-sdk sends ``$select=a,b``);
   ``$select`` projects (``id`` always comes back), ``$expand=owners`` / ``federatedIdentityCredentials``,
   ``$filter=appId in (...)`` and ARM's ``$filter=type eq 'CustomRole'`` are applied;
+* groups and their ``members`` / ``transitiveMembers`` (directory objects typed by ``@odata.type``; nested
+  groups are members like any other object);
 * ``signInActivity`` on an unlicensed tenant and the beta sign-in report answer 403 with Graph's error body;
 * ARM role assignments of a subscription include those inherited from its management groups and the root;
   role definitions are those assignable there, with subscription-prefixed ids;
@@ -75,6 +77,9 @@ class World:
     owners: dict[str, list[str]] = field(default_factory=dict)
     #: application object id -> federatedIdentityCredentials.
     federated: dict[str, list[dict]] = field(default_factory=dict)
+    groups: list[dict] = field(default_factory=list)
+    #: group id -> the object ids of its direct members (users, service principals, groups).
+    group_members: dict[str, list[str]] = field(default_factory=dict)
     directory_role_definitions: list[dict] = field(default_factory=list)
     directory_role_assignments: list[dict] = field(default_factory=list)
     app_role_assignments: list[dict] = field(default_factory=list)
@@ -94,8 +99,11 @@ class World:
     faults: list[Fault] = field(default_factory=list)
     #: Largest page served whatever $top asks (the real services may return fewer items than asked).
     page_size: int | None = None
-    #: Cache of user object ids (owners are typed by it); rebuilt when the user list changes size.
-    user_ids: set[str] | None = field(default=None, repr=False)
+    #: Cache: (numbers of users, service principals, groups) and object id -> (@odata.type, object), which
+    #: types members and owners; rebuilt when one of the numbers changes.
+    directory: tuple[tuple[int, int, int], dict[str, tuple[str, dict]]] | None = field(
+        default=None, repr=False
+    )
 
 
 class GraphError(Exception):
@@ -175,6 +183,12 @@ class Api:
         per page, after slicing, so that paging through N objects costs O(N))."""
         select = [s for s in query.get("$select", "").split(",") if s]
         expand = query.get("$expand", "")
+        m = re.fullmatch(r"/groups/([^/]+)/(members|transitiveMembers)", rest)
+        if m:
+            if not any(g["id"] == m.group(1) for g in world.groups):
+                raise GraphError(404, "Request_ResourceNotFound", f"Resource '{m.group(1)}' does not exist.")
+            ids = _members(world, m.group(1), m.group(2) == "transitiveMembers")
+            return ids, "directoryObjects", lambda i: _project(_directory_object(world, i, full=True), select)
         m = re.fullmatch(r"/servicePrincipals/([^/]+)/appRoleAssignedTo", rest)
         if m:
             if not any(sp["id"] == m.group(1) for sp in world.service_principals):
@@ -186,6 +200,7 @@ class Api:
             "/users": world.users,
             "/servicePrincipals": world.service_principals,
             "/applications": world.applications,
+            "/groups": world.groups,
             "/roleManagement/directory/roleDefinitions": world.directory_role_definitions,
             "/roleManagement/directory/roleAssignments": world.directory_role_assignments,
         }
@@ -291,7 +306,7 @@ def _int(value: str | None, default: int) -> int:
 def _project(obj: dict, select: list[str]) -> dict:
     if not select:
         return dict(obj)
-    return {k: obj[k] for k in ("id", *select) if k in obj}
+    return {k: obj[k] for k in ("@odata.type", "id", *select) if k in obj}
 
 
 def _filter_app_ids(items: list[dict], expr: str | None) -> list[dict]:
@@ -304,11 +319,35 @@ def _filter_app_ids(items: list[dict], expr: str | None) -> list[dict]:
     return [i for i in items if i.get("appId") in wanted]
 
 
-def _directory_object(world: World, oid: str) -> dict:
-    if world.user_ids is None or len(world.user_ids) != len(world.users):
-        world.user_ids = {u["id"] for u in world.users}
-    kind = "#microsoft.graph.user" if oid in world.user_ids else "#microsoft.graph.servicePrincipal"
-    return {"@odata.type": kind, "id": oid}
+def _directory_object(world: World, oid: str, full: bool = False) -> dict:
+    """``{"@odata.type", "id"}`` of a user, service principal or group (the object's fields with ``full``)."""
+    sizes = (len(world.users), len(world.service_principals), len(world.groups))
+    if world.directory is None or world.directory[0] != sizes:
+        objects: dict[str, tuple[str, dict]] = {}
+        for kind, items in (
+            ("#microsoft.graph.group", world.groups),
+            ("#microsoft.graph.servicePrincipal", world.service_principals),
+            ("#microsoft.graph.user", world.users),
+        ):
+            objects.update((o["id"], (kind, o)) for o in items)
+        world.directory = (sizes, objects)
+    kind, obj = world.directory[1].get(oid, ("#microsoft.graph.servicePrincipal", {}))
+    return {"@odata.type": kind, **(obj if full else {}), "id": oid}
+
+
+def _members(world: World, group: str, transitive: bool) -> list[str]:
+    """Direct members of a group, or (transitive) every object reachable through nested groups, once each."""
+    out: list[str] = []
+    seen, queue = {group}, [group]
+    while queue:
+        for m in world.group_members.get(queue.pop(0), []):
+            if m in seen:
+                continue
+            seen.add(m)
+            out.append(m)
+            if transitive and _directory_object(world, m)["@odata.type"] == "#microsoft.graph.group":
+                queue.append(m)
+    return out
 
 
 def _ancestors(world: World, sub: str) -> set[str]:

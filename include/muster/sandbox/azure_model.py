@@ -1,4 +1,4 @@
-"""The Azure part of a scenario: Entra tenants with users, applications, managed identities, role
+"""The Azure part of a scenario: Entra tenants with users, applications, managed identities, groups, role
 assignments and subscriptions, and the events that change them.
 
 Plain data, no HTTP: `sandbox/azure.py` turns a state into the Graph/ARM objects the fake serves. Identities
@@ -68,6 +68,19 @@ class ManagedIdentity(_Model):
     last_sign_in: UtcDateTime | None = None
 
 
+class Group(_Model):
+    """An Entra security group. Directory roles can be assigned only to a role-assignable group, which in
+    turn cannot contain groups (Entra's rules)."""
+
+    name: str = Field(pattern=NAME)
+    description: str = ""
+    role_assignable: bool = False
+    created: UtcDateTime | None = None
+    members: list[str] = Field(
+        default_factory=list, description="User, application, managed identity or group names."
+    )
+
+
 class ManagementGroup(_Model):
     id: str = Field(pattern=NAME)
     parent: str | None = None
@@ -90,11 +103,11 @@ class CustomRole(_Model):
 
 class DirectoryRole(_Model):
     role: str = Field(description="Built-in directory role display name, e.g. Global Administrator.")
-    principal: str = Field(description="User, application or managed identity name.")
+    principal: str = Field(description="User, application, managed identity or role-assignable group name.")
 
 
 class RoleAssignment(_Model):
-    principal: str = Field(description="User, application or managed identity name.")
+    principal: str = Field(description="User, application, managed identity or group name.")
     role: str = Field(description="Built-in or custom role name.")
     scope: str = Field(description="Subscription id, mg:<management group>, or / (the tenant root).")
 
@@ -108,6 +121,7 @@ class AzureTenant(_Model):
     users: list[User] = Field(default_factory=list)
     applications: list[Application] = Field(default_factory=list)
     managed_identities: list[ManagedIdentity] = Field(default_factory=list)
+    groups: list[Group] = Field(default_factory=list)
     directory_roles: list[DirectoryRole] = Field(default_factory=list)
     management_groups: list[ManagementGroup] = Field(default_factory=list)
     subscriptions: list[Subscription] = Field(default_factory=list)
@@ -116,7 +130,7 @@ class AzureTenant(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> AzureTenant:
-        names = [x.name for x in (*self.users, *self.applications, *self.managed_identities)]
+        names = [x.name for x in (*self.users, *self.applications, *self.managed_identities, *self.groups)]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"tenant {self.id}: names used twice: {dupes}")
@@ -127,13 +141,34 @@ class AzureTenant(_Model):
         for a in self.applications:
             if set(a.owners) - users:
                 raise ValueError(f"tenant {self.id}: application {a.name} has unknown owner(s)")
+        self._groups_consistent(set(names))
         return self
+
+    def _groups_consistent(self, names: set[str]) -> None:
+        groups = {g.name: g for g in self.groups}
+        for g in self.groups:
+            unknown = sorted(set(g.members) - names)
+            if unknown or g.name in g.members:
+                raise ValueError(
+                    f"tenant {self.id}: group {g.name} has unknown member(s) {unknown or [g.name]}"
+                )
+            if g.role_assignable and set(g.members) & groups.keys():
+                raise ValueError(f"tenant {self.id}: role-assignable group {g.name} cannot contain groups")
+        for r in self.directory_roles:
+            if r.principal in groups and not groups[r.principal].role_assignable:
+                raise ValueError(
+                    f"tenant {self.id}: directory role {r.role} needs a role-assignable group, "
+                    f"{r.principal} is not"
+                )
 
     def user(self, name: str) -> User:
         return _find(self.users, name, f"tenant {self.id} has no user {name!r}")
 
     def application(self, name: str) -> Application:
         return _find(self.applications, name, f"tenant {self.id} has no application {name!r}")
+
+    def group(self, name: str) -> Group:
+        return _find(self.groups, name, f"tenant {self.id} has no group {name!r}")
 
 
 class AzureSpec(_Model):
@@ -238,6 +273,38 @@ class RemoveRole(_Event):
         t.role_assignments.remove(self.assignment)
 
 
+class AddGroupMember(_Event):
+    action: Literal["add_group_member"]
+    group: str
+    member: str = Field(description="User, application, managed identity or group name.")
+
+    def apply(self, azure: AzureSpec, at: dt.datetime) -> None:
+        t = azure.tenant(self.tenant)
+        group = t.group(self.group)
+        if self.member in group.members:
+            raise ScenarioStateError(f"{self.member} is already a member of group {self.group}")
+        names = {x.name for x in (*t.users, *t.applications, *t.managed_identities, *t.groups)}
+        if self.member not in names or self.member == self.group:
+            raise ScenarioStateError(
+                f"tenant {self.tenant} has no user, application or group {self.member!r}"
+            )
+        if group.role_assignable and self.member in {g.name for g in t.groups}:
+            raise ScenarioStateError(f"role-assignable group {self.group} cannot contain groups")
+        group.members.append(self.member)
+
+
+class RemoveGroupMember(_Event):
+    action: Literal["remove_group_member"]
+    group: str
+    member: str
+
+    def apply(self, azure: AzureSpec, at: dt.datetime) -> None:
+        group = azure.tenant(self.tenant).group(self.group)
+        if self.member not in group.members:
+            raise ScenarioStateError(f"{self.member} is not a member of group {self.group}")
+        group.members.remove(self.member)
+
+
 class SignIn(_Event):
     action: Literal["sign_in"]
     principal: str = Field(description="User or application name.")
@@ -262,5 +329,7 @@ AZURE_EVENTS = (
     GrantPermission,
     AssignRole,
     RemoveRole,
+    AddGroupMember,
+    RemoveGroupMember,
     SignIn,
 )

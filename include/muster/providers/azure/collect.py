@@ -27,7 +27,7 @@ from .extract import FEEDS, extract_tenant
 from .http import Client
 from .raw import RawTenant
 from .tokens import ARM_SCOPE, GRAPH_SCOPE, TokenError, Tokens, caller_of, tokens_for
-from .transform import transform_tenant
+from .transform import TenantTransform
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,9 @@ def collect_tenant(
     except TokenError as e:
         log.error("%s", e)
         return access_failed(tenant, snapshot_date, str(e))
-    extract_tenant(clients(tokens, session=session, sleep=sleep), tenant, raw)
-    return transform_tenant(raw, tenant, snapshot_date)
+    transform = TenantTransform(raw, tenant, snapshot_date)
+    extract_tenant(clients(tokens, session=session, sleep=sleep), tenant, raw, transform)
+    return transform.finish()
 
 
 def access_failed(tenant: Tenant, snapshot_date: dt.date, message: str) -> Collected:

@@ -1,20 +1,24 @@
-"""Read one Entra tenant and its subscriptions into a RawTenant: I/O only, no normalisation.
+"""Read one Entra tenant and its subscriptions: I/O only, no normalisation.
 
 Each population is one collection entity (see FEEDS) with its own calls, pages, retries and errors. Calls do
 not grow with the number of objects: every population is one paged listing (up to 999 objects a page), owners
 and federated credentials come through ``$expand``, and app role assignments are listed per *resource* API,
-not per client. Steps:
+not per client. The big listings are streamed page by page to a ``Sink`` (the transform) and never held
+whole; the small ones are kept in the RawTenant. Steps:
 
 1. Graph ``/organization``: refuse to collect unless the token belongs to the tenant the scope file names.
-2. Graph users (``signInActivity`` when licensed, else without it), service principals and applications
-   (credentials' dates and key ids, owners), federated identity credentials.
+2. Graph users (``signInActivity`` when licensed, else without it); service-principal sign-in activity
+   (Graph **beta**; unavailable means unknown, never "unused"), then service principals and applications
+   (credentials' dates and key ids, owners), federated identity credentials, groups. Streamed.
 3. Directory role definitions (rolePermissions) and assignments.
 4. App role assignments granted on the first-party APIs of the risk catalogue (Microsoft Graph, Exchange
    Online, SharePoint, ...): ``/servicePrincipals/{resource}/appRoleAssignedTo``. Assignments on a
    tenant's own APIs are not listed (they would cost one call per application).
-5. Service-principal sign-in activity (Graph **beta**); unavailable means unknown, never "unused".
-6. ARM: subscriptions (those the scope file names, or every visible one), then per subscription its role
+5. ARM: subscriptions (those the scope file names, or every visible one), then per subscription its role
    assignments (including those inherited from management groups and the root) and role definitions.
+6. Members of the groups that hold a grant (``/groups/{id}/members``), and of the groups nested in them,
+   each group once: one listing per granted or nested group, not per group of the tenant. Direct members
+   are kept per group; the transform expands nesting where the grant honours it.
 
 An HTTP error or malformed answer on one population becomes that entity's status; connection errors and
 anything unexpected propagate so that Airflow retries the task.
@@ -29,7 +33,7 @@ from dataclasses import dataclass
 from ...collected import EntityResult
 from ...config import Tenant
 from .http import ApiError, Client, MalformedResponse
-from .raw import RawTenant
+from .raw import RawTenant, Sink
 from .risky_permissions import RESOURCES
 
 log = logging.getLogger(__name__)
@@ -49,6 +53,8 @@ FEEDS = {
     "subscriptions": "grants,role_definitions",
     "role_assignments": "grants",
     "role_definitions": "grants,role_definitions",
+    "groups": "principals",
+    "group_members": "grants",
 }
 ARM_VERSION_SUBSCRIPTIONS = "2022-12-01"
 ARM_VERSION_AUTHORIZATION = "2022-04-01"
@@ -60,6 +66,8 @@ SP_FIELDS = (
 )
 APP_FIELDS = "id,appId,displayName,createdDateTime,signInAudience,passwordCredentials,keyCredentials"
 OWNERS = "owners($select=id)"
+GROUP_FIELDS = "id,displayName,description,mail,securityEnabled,mailEnabled,groupTypes,isAssignableToRole,createdDateTime"
+GROUP_TYPE = "#microsoft.graph.group"
 ROLE_DEF_FIELDS = "id,displayName,description,isBuiltIn,isEnabled,templateId,rolePermissions"
 ROLE_ASSIGNMENT_FIELDS = "id,principalId,roleDefinitionId,directoryScopeId,appScopeId"
 ASSIGNED_TO_FIELDS = "id,appRoleId,principalId,principalType,principalDisplayName,resourceId,createdDateTime"
@@ -74,6 +82,7 @@ class _Ctx:
     beta: Client
     arm: Client
     raw: RawTenant
+    sink: Sink
 
     def start(self, entity: str, feeds_key: str | None = None) -> EntityResult:
         result = EntityResult(entity=entity, feeds=FEEDS[feeds_key or entity])
@@ -89,19 +98,13 @@ def describe(error: Exception) -> str:
     return str(error).splitlines()[0][:300] if str(error) else type(error).__name__
 
 
-def extract_tenant(ctx_clients: dict[str, Client], tenant: Tenant, raw: RawTenant) -> RawTenant:
-    """Collect ``tenant``'s Graph and ARM populations through the ``graph``, ``beta`` and ``arm`` clients."""
-    ctx = _Ctx(tenant, ctx_clients["graph"], ctx_clients["beta"], ctx_clients["arm"], raw)
+def extract_tenant(ctx_clients: dict[str, Client], tenant: Tenant, raw: RawTenant, sink: Sink) -> RawTenant:
+    """Collect ``tenant``'s Graph and ARM populations through the ``graph``, ``beta`` and ``arm`` clients;
+    the big listings go to ``sink`` page by page."""
+    ctx = _Ctx(tenant, ctx_clients["graph"], ctx_clients["beta"], ctx_clients["arm"], raw, sink)
     if not _check_organization(ctx):
         return raw
-    _users(ctx)
-    raw.service_principals = _listing(
-        ctx, "service_principals", "/servicePrincipals", {"$select": SP_FIELDS, "$expand": OWNERS}
-    )
-    raw.applications = _listing(
-        ctx, "applications", "/applications", {"$select": APP_FIELDS, "$expand": OWNERS}
-    )
-    _federated(ctx)
+    first_party, group_ids = _identities(ctx)
     raw.directory_role_definitions = _listing(
         ctx,
         "directory_role_definitions",
@@ -114,12 +117,47 @@ def extract_tenant(ctx_clients: dict[str, Client], tenant: Tenant, raw: RawTenan
         "/roleManagement/directory/roleAssignments",
         {"$select": ROLE_ASSIGNMENT_FIELDS},
     )
-    _app_role_assignments(ctx)
-    _sp_sign_in(ctx)
+    _app_role_assignments(ctx, first_party)
     _arm(ctx)
+    _group_members(ctx, group_ids)
     for e in raw.entities:
         log.info("tenant %s: %s %s (%d calls, %d items)", tenant.id, e.entity, e.status, e.api_calls, e.items)
     return raw
+
+
+def _identities(ctx: _Ctx) -> tuple[list[str] | None, set[str] | None]:
+    """Stream the identity listings to the sink (sign-in activity before the service principals that use
+    it). Returns the first-party resource appIds among the service principals and the group ids (None when
+    that listing failed)."""
+    _users(ctx)
+    result = ctx.start("sp_sign_in_activity")
+    path = "/reports/servicePrincipalSignInActivities"
+    _guarded(ctx, result, lambda: _stream(ctx, result, ctx.beta, path, None), "not_collected")
+    first_party: set[str] = set()
+    sps = _streamed(
+        ctx,
+        "service_principals",
+        "/servicePrincipals",
+        {"$select": SP_FIELDS, "$expand": OWNERS},
+        lambda page: first_party.update(_first_party(page)),
+    )
+    _streamed(ctx, "applications", "/applications", {"$select": APP_FIELDS, "$expand": OWNERS})
+    fics = {"$select": "id", "$expand": "federatedIdentityCredentials"}
+    _streamed(ctx, "federated_credentials", "/applications", fics)
+    group_ids: set[str] = set()
+    groups = _streamed(
+        ctx, "groups", "/groups", {"$select": GROUP_FIELDS}, lambda p: group_ids.update(_ids(p))
+    )
+    return (sorted(first_party) if sps else None), (group_ids if groups else None)
+
+
+def _ids(page: list) -> set[str]:
+    return {o["id"] for o in page if isinstance(o, dict) and isinstance(o.get("id"), str)}
+
+
+def _first_party(page: list) -> set:
+    """appIds of the risk catalogue's first-party APIs among a page of service principals."""
+    return {sp.get("appId") for sp in page if isinstance(sp, dict)} & RESOURCES.keys()
 
 
 def _guarded(ctx: _Ctx, result: EntityResult, call: Callable[[], object], status: str = "failed") -> object:
@@ -136,6 +174,30 @@ def _listing(ctx: _Ctx, entity: str, path: str, params: dict, client: Client | N
     result = ctx.start(entity)
     client = client or ctx.graph
     return _guarded(ctx, result, lambda: client.list(path, {**params, "$top": PAGE}, result))
+
+
+def _stream(
+    ctx: _Ctx, result: EntityResult, client: Client, path: str, params: dict | None, on_page=None
+) -> bool:
+    """Hand every page of a listing to the sink; the sink hears whether the listing was read to the end."""
+    ctx.sink.begin(result.entity)
+    complete = False
+    try:
+        for page in client.pages(path, params, result):
+            if on_page is not None:
+                on_page(page)
+            ctx.sink.page(result.entity, page)
+        complete = True
+    finally:
+        ctx.sink.end(result.entity, complete)
+    return complete
+
+
+def _streamed(ctx: _Ctx, entity: str, path: str, params: dict, on_page=None) -> bool:
+    """A streamed Graph listing as one entity; False when it failed (the entity says why)."""
+    result = ctx.start(entity)
+    call = lambda: _stream(ctx, result, ctx.graph, path, {**params, "$top": PAGE}, on_page)  # noqa: E731
+    return _guarded(ctx, result, call) is not None
 
 
 def _check_organization(ctx: _Ctx) -> bool:
@@ -161,9 +223,9 @@ def _users(ctx: _Ctx) -> None:
     """Users with signInActivity; without it when the tenant is not licensed for it (Graph answers 403)."""
     result = ctx.start("users")
     params = {"$select": f"{USER_FIELDS},signInActivity", "$top": PAGE}
+    ctx.raw.users_sign_in = True
     try:
-        ctx.raw.users = ctx.graph.list("/users", params, result)
-        ctx.raw.users_sign_in = True
+        _stream(ctx, result, ctx.graph, "/users", params)
         return
     except ApiError as e:
         if e.status != 403:
@@ -178,32 +240,18 @@ def _users(ctx: _Ctx) -> None:
         result.fail(ctx.message("users", describe(e)))
         return
     result.pages = result.items = 0
-    ctx.raw.users = _guarded(
-        ctx, result, lambda: ctx.graph.list("/users", {"$select": USER_FIELDS, "$top": PAGE}, result)
-    )
+    ctx.raw.users_sign_in = False
+    params = {"$select": USER_FIELDS, "$top": PAGE}
+    _guarded(ctx, result, lambda: _stream(ctx, result, ctx.graph, "/users", params))
 
 
-def _federated(ctx: _Ctx) -> None:
-    result = ctx.start("federated_credentials")
-    params = {"$select": "id", "$expand": "federatedIdentityCredentials", "$top": PAGE}
-    apps = _guarded(ctx, result, lambda: ctx.graph.list("/applications", params, result))
-    if apps is not None:
-        ctx.raw.federated = {
-            a["id"]: a.get("federatedIdentityCredentials") or []
-            for a in apps
-            if isinstance(a, dict) and "id" in a
-        }
-
-
-def _app_role_assignments(ctx: _Ctx) -> None:
-    """Application permissions granted on the catalogue's first-party APIs present in the tenant."""
+def _app_role_assignments(ctx: _Ctx, present: list[str] | None) -> None:
+    """Application permissions granted on the catalogue's first-party APIs present in the tenant
+    (``present``: their appIds among the service principals; None when those could not be listed)."""
     result = ctx.start("app_role_assignments")
-    if ctx.raw.service_principals is None:
+    if present is None:
         result.fail(ctx.message("app_role_assignments", "service principals not listed: resources unknown"))
         return
-    present = sorted(
-        {sp.get("appId") for sp in ctx.raw.service_principals if isinstance(sp, dict)} & RESOURCES.keys()
-    )
 
     def collect() -> tuple[list, list]:
         resources: list = []
@@ -220,13 +268,6 @@ def _app_role_assignments(ctx: _Ctx) -> None:
     got = _guarded(ctx, result, collect)
     if got is not None:
         ctx.raw.app_role_resources, ctx.raw.app_role_assignments = got
-
-
-def _sp_sign_in(ctx: _Ctx) -> None:
-    """Beta endpoint: an error means the activity is unknown (not collected), not that nothing signed in."""
-    result = ctx.start("sp_sign_in_activity")
-    path = "/reports/servicePrincipalSignInActivities"
-    ctx.raw.sp_sign_in = _guarded(ctx, result, lambda: ctx.beta.list(path, None, result), "not_collected")
 
 
 def _arm(ctx: _Ctx) -> None:
@@ -273,3 +314,52 @@ def _in_scope(ctx: _Ctx, result: EntityResult, listed: list[dict]) -> list[dict]
             "partial",
         )
     return sorted((s for s in own if s["subscriptionId"] in wanted), key=lambda s: s["subscriptionId"])
+
+
+def _group_members(ctx: _Ctx, group_ids: set[str] | None) -> None:
+    """Direct members of every group that holds a grant and of every group nested in one (each listed once).
+    A group whose members cannot be listed is recorded as None (its grants reach no member: partial)."""
+    result = ctx.start("group_members")
+    if group_ids is None:
+        result.fail(ctx.message("group_members", "groups not listed: grants held through groups unknown"))
+        return
+    members: dict[str, list | None] = {}
+    queue = sorted(_granted(ctx.raw, group_ids))
+    while queue:
+        gid = queue.pop(0)
+        if gid in members:
+            continue
+        path = f"/groups/{gid}/members"
+        try:
+            listed = ctx.graph.list(path, {"$select": "id", "$top": PAGE}, result)
+        except (ApiError, MalformedResponse) as e:
+            members[gid] = None
+            result.fail(ctx.message("group_members", f"group {gid}: {describe(e)}"), "partial")
+            log.warning("%s", result.error)
+            continue
+        members[gid] = listed
+        nested = {m["id"] for m in listed if isinstance(m, dict) and m.get("@odata.type") == GROUP_TYPE}
+        queue += sorted(i for i in nested - members.keys() if isinstance(i, str))
+    if members and all(v is None for v in members.values()):
+        result.fail(ctx.message("group_members", "no group's members could be listed"))
+    ctx.raw.group_members = members
+
+
+def _granted(raw: RawTenant, group_ids: set[str]) -> set[str]:
+    """Grantees that are groups: listed as groups, or said to be by an assignment's principalType."""
+    found: set[str] = set()
+    for a in (raw.directory_role_assignments or []) + (raw.app_role_assignments or []):
+        if isinstance(a, dict):
+            found |= _group_id(a.get("principalId"), a.get("principalType"), group_ids)
+    for items in raw.arm_assignments.values():
+        for a in items:
+            props = a.get("properties") if isinstance(a, dict) else None
+            if isinstance(props, dict):
+                found |= _group_id(props.get("principalId"), props.get("principalType"), group_ids)
+    return found
+
+
+def _group_id(principal: object, principal_type: object, group_ids: set[str]) -> set[str]:
+    if isinstance(principal, str) and principal and (principal in group_ids or principal_type == "Group"):
+        return {principal}
+    return set()

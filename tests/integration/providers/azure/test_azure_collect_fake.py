@@ -38,6 +38,8 @@ def test_demo_tenant_is_collected_completely_with_the_planted_problems(fake, now
         "subscriptions": "complete",
         f"role_assignments/{SUB}": "complete",
         f"role_definitions/{SUB}": "complete",
+        "groups": "complete",
+        "group_members": "complete",
     }
     names = {p["principal_id"]: p["name"] for p in c.principals}
     secrets = {
@@ -59,6 +61,9 @@ def test_demo_tenant_is_collected_completely_with_the_planted_problems(fake, now
         ("alice.ng@acme.example", "Global Administrator", "admin"),
         ("alice.ng@acme.example", "User Access Administrator", "escalation"),
         ("frank.oliveira@acme.example", "Application Administrator", "escalation"),
+        # The group's own grant, and its nested group's member's (frank is in sre-oncall, in platform-admins).
+        ("platform-admins", "User Access Administrator", "escalation"),
+        ("frank.oliveira@acme.example", "User Access Administrator", "escalation"),
     }
     kinds = {(p["name"], p["kind"]) for p in c.principals if p["is_nhi"]}
     assert ("mi-deployer", "managed_identity") in kinds and ("billing-export", "application") in kinds
@@ -86,7 +91,7 @@ def test_paging_follows_absolute_next_links_and_counts_pages(fake, world, now, s
     e = by_entity(c)
     assert (e["users"].pages, e["users"].items, e["users"].api_calls) == (2, 4, 2)
     assert (e["service_principals"].pages, e["service_principals"].items) == (4, 7)
-    assert e[f"role_assignments/{SUB}"].pages == 3 and e[f"role_assignments/{SUB}"].items == 5
+    assert e[f"role_assignments/{SUB}"].pages == 3 and e[f"role_assignments/{SUB}"].items == 6
     assert len([p for p in c.principals if p["kind"] == "human_user"]) == 4
     assert all(s.status == "complete" for s in c.entities)
 
@@ -171,3 +176,75 @@ def test_subscriptions_named_in_scope_but_not_visible_make_rbac_partial(fake, no
     e = by_entity(c)["subscriptions"]
     assert e.status == "partial"
     assert e.error == f"tenant {TENANT}: subscriptions: named in the scope file but not visible: {other}"
+
+
+def group_id(world, name):
+    return next(g["id"] for g in world.groups if g["displayName"] == name)
+
+
+def test_grants_held_by_a_group_reach_the_members_of_its_nested_groups(fake, world, now, sleeps):
+    admins, oncall = group_id(world, "platform-admins"), group_id(world, "sre-oncall")
+    mi = next(sp["id"] for sp in world.service_principals if sp["displayName"] == "mi-deployer")
+    world.group_members[oncall].append(mi)
+    world.page_size = 1  # members come one per page
+    c = collect(now, sleeps)
+    names = {p["principal_id"]: p["name"] for p in c.principals}
+    uaa = {
+        (names[g["principal_id"]], g["via"], g["scope"])
+        for g in c.grants
+        if g["role_name"] == "User Access Administrator"
+    }
+    sub = f"/subscriptions/{SUB}"
+    assert uaa == {
+        ("alice.ng@acme.example", "direct", "/"),
+        ("platform-admins", "direct", sub),
+        ("frank.oliveira@acme.example", f"group:{admins}", sub),
+        ("mi-deployer", f"group:{admins}", sub),
+    }
+    groups = [p for p in c.principals if p["kind"] == "group"]
+    assert [(p["name"], p["is_nhi"], p["nhi_reason"], p["arn_or_resource"]) for p in groups] == sorted(
+        [
+            ("platform-admins", False, "Entra security group: stands for its members", f"/groups/{admins}"),
+            ("sre-oncall", False, "Entra security group: stands for its members", f"/groups/{oncall}"),
+        ],
+        key=lambda r: r[3],
+    )
+    members = by_entity(c)["group_members"]
+    # platform-admins (1 member: the nested group) and sre-oncall (2 members), one object a page.
+    assert (members.status, members.api_calls, members.pages, members.items) == ("complete", 3, 3, 3)
+
+
+def test_throttled_member_listings_are_retried(fake, world, now, sleeps):
+    world.faults = [Fault("/v1.0/groups/", 429, every=2, retry_after="2")]
+    c = collect(now, sleeps)
+    e = by_entity(c)
+    assert (e["group_members"].status, e["group_members"].throttles) == ("complete", 1)
+    assert (e["groups"].status, e["groups"].throttles) == ("complete", 0)
+    assert any(g["via"].startswith("group:") for g in c.grants)
+
+
+def test_members_that_cannot_be_listed_leave_grants_partial_not_failed(fake, world, now, sleeps):
+    oncall = group_id(world, "sre-oncall")
+    world.faults = [Fault(f"/v1.0/groups/{oncall}/members", 403)]
+    c = collect(now, sleeps)
+    e = by_entity(c)["group_members"]
+    assert e.status == "partial"
+    assert e.error == (
+        f"tenant {TENANT}: group_members: group {oncall}: HTTP 403 Authorization_RequestDenied: "
+        "Insufficient privileges to complete the operation."
+    )
+    assert not [g for g in c.grants if g["via"].startswith("group:")]  # frank is reached only via sre-oncall
+    statuses = {t: s["status"] for t, s in table_statuses(c.tables("run", now())["collection"]).items()}
+    assert (statuses["grants"], statuses["principals"]) == ("partial", "complete")
+
+
+def test_groups_not_listed_make_grants_through_groups_unknown(fake, world, now, sleeps):
+    world.faults = [Fault("/v1.0/groups", 403)]
+    c = collect(now, sleeps)
+    e = by_entity(c)
+    assert (e["groups"].status, e["group_members"].status) == ("failed", "failed")
+    assert e["group_members"].error == (
+        f"tenant {TENANT}: group_members: groups not listed: grants held through groups unknown"
+    )
+    statuses = {t: s["status"] for t, s in table_statuses(c.tables("run", now())["collection"]).items()}
+    assert (statuses["grants"], statuses["principals"]) == ("partial", "partial")

@@ -156,20 +156,21 @@ def test_cartography_rbac_with_management_group_assignments():
 def test_cartography_users_without_account_enabled_stay_unknown():
     users = fixture("cartography_users.json")["value"]
     out = transform_tenant(raw(users=users, users_sign_in=False), tenant(), DAY)
+    # Rows come in primary-key order.
     assert [
         {k: p[k] for k in ("principal_id", "name", "enabled", "last_used_at", "last_used_source")}
         for p in out.principals
     ] == [
         {
-            "principal_id": "ae4ac864-4433-4ba6-96a6-20f8cffdadcb",
-            "name": "hjsimpson@simpson.corp",
+            "principal_id": "11dca63b-cb03-4e53-bb75-fa8060285550",
+            "name": "entra-test-user-1@mycompany.onmicrosoft.com",
             "enabled": None,
             "last_used_at": None,
             "last_used_source": "unknown: signInActivity not readable (needs Entra ID P1/P2)",
         },
         {
-            "principal_id": "11dca63b-cb03-4e53-bb75-fa8060285550",
-            "name": "entra-test-user-1@mycompany.onmicrosoft.com",
+            "principal_id": "ae4ac864-4433-4ba6-96a6-20f8cffdadcb",
+            "name": "hjsimpson@simpson.corp",
             "enabled": None,
             "last_used_at": None,
             "last_used_source": "unknown: signInActivity not readable (needs Entra ID P1/P2)",
@@ -211,3 +212,57 @@ def test_malformed_objects_make_the_entity_partial_and_never_raise():
         "is not an ISO-8601 date-time"
     )
     assert [c["expires_at"] for c in out.credentials] == [None]
+
+
+def test_an_object_repeating_an_id_is_skipped_with_its_credentials_and_problems_even_with_the_same_name():
+    sps = [
+        {"id": "sp1", "displayName": "x", "passwordCredentials": [{"keyId": "k1"}]},
+        # Same id and name: once a duplicate-key SchemaViolation at sealing; now skipped like any repeat.
+        {"id": "sp1", "displayName": "x", "passwordCredentials": [{"keyId": "k2", "endDateTime": "soon"}]},
+    ]
+    out = transform_tenant(raw(service_principals=sps), tenant(), DAY)
+    assert [c["credential_id"] for c in out.credentials] == ["sp1/client_secret/k1"]
+    e = next(e for e in out.entities if e.entity == "service_principals")
+    assert (e.status, e.error) == (
+        "partial",
+        f"tenant {TENANT}: service_principals: service principal x has the same id sp1 as service principal x; "
+        "skipped",
+    )
+    out.tables("run", NOW)
+
+
+def test_an_application_service_principal_records_the_organisation_that_owns_its_application():
+    """Rules tell Microsoft's own first-party service principals from the tenant's by this path; a managed
+    identity (whose appOwnerOrganizationId is Microsoft's too) is the tenant's and gets none."""
+    microsoft = "F8CDEF31-A31E-4B4A-93E4-5F571E91255A"
+    sps = [
+        {
+            "id": "sp1",
+            "appId": "a1",
+            "displayName": "Microsoft Graph",
+            "servicePrincipalType": "Application",
+            "appOwnerOrganizationId": microsoft,
+        },
+        {
+            "id": "sp2",
+            "appId": "a2",
+            "displayName": "etl",
+            "servicePrincipalType": "Application",
+            "appOwnerOrganizationId": TENANT,
+        },
+        {
+            "id": "sp3",
+            "appId": "a3",
+            "displayName": "mi-x",
+            "servicePrincipalType": "ManagedIdentity",
+            "appOwnerOrganizationId": microsoft,
+        },
+        {"id": "sp4", "appId": "a4", "displayName": "legacy", "servicePrincipalType": "Legacy"},
+    ]
+    out = transform_tenant(raw(service_principals=sps), tenant(), DAY)
+    assert {(p["name"], p["path"]) for p in out.principals} == {
+        ("Microsoft Graph", f"appOwnerOrganizationId/{microsoft.lower()}"),
+        ("etl", f"appOwnerOrganizationId/{TENANT}"),
+        ("mi-x", None),
+        ("legacy", None),
+    }

@@ -1,0 +1,89 @@
+"""Credential rows of Entra objects: client secrets, certificates and federated identity credentials.
+
+Dates and ids only: a secret's text (never returned after creation) and its ``hint`` are not read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - type names only
+    from .stage import Stage
+    from .transform import Run
+
+NO_CREDENTIAL_USE = "unknown: Graph reports no per-credential use in v1.0"
+
+
+def credentials(stage: Stage, oid: str, what: str, holder: dict, managed_by: str) -> None:
+    """passwordCredentials -> client_secret, keyCredentials -> certificate; dates and ids only."""
+    entity, now = stage.entity, stage.run.raw.observed_at
+    for field, kind in (("passwordCredentials", "client_secret"), ("keyCredentials", "certificate")):
+        items = holder.get(field) or []
+        if not isinstance(items, list):
+            stage.fail(entity, f"{what} field {field} is not a list")
+            continue
+        seen: set[str] = set()
+        for i, cred in enumerate(items):
+            key_id = cred.get("keyId") if isinstance(cred, dict) else None
+            if not key_id or key_id in seen:
+                stage.fail(entity, f"{what} {field}[{i}] has no keyId, or repeats one; skipped")
+                continue
+            seen.add(key_id)
+            start = stage.time(cred.get("startDateTime"), entity, f"{what} {field} {key_id}", "startDateTime")
+            end = stage.time(cred.get("endDateTime"), entity, f"{what} {field} {key_id}", "endDateTime")
+            stage.creds.append(
+                {
+                    # credential_id is {oid}/{kind}/{key_id}, joined when the table is built: a key id is
+                    # unique per list, not per object (one object's secret and certificate may share it,
+                    # as in ScubaGear's mock data), so the kind is part of the id.
+                    "principal_id": oid,
+                    "kind": kind,
+                    "external_id": key_id,
+                    "status": _status(now, start, end),
+                    "managed_by": managed_by,
+                    "created_at": start,
+                    "expires_at": end,
+                    "last_used_at": None,
+                    "last_used_source": NO_CREDENTIAL_USE,
+                    "last_used_service": None,
+                    "last_used_region": None,
+                    "_obj": stage.obj,
+                    "_key": None,
+                }
+            )
+
+
+def _status(now: dt.datetime, start: dt.datetime | None, end: dt.datetime | None) -> str:
+    if end is not None and end <= now:
+        return "expired"
+    if start is not None and start > now:
+        return "inactive"
+    return "active"
+
+
+def federated_rows(run: Run, oid: str, what: str, items: list) -> list[dict]:
+    """Rows of one application's federated identity credentials (no secret: issuer and subject)."""
+    rows = []
+    for i, fic in enumerate(items):
+        if not isinstance(fic, dict) or not fic.get("id"):
+            run.fail("federated_credentials", f"{what} federatedIdentityCredentials[{i}] has no id")
+            continue
+        rows.append(
+            {
+                "principal_id": oid,
+                "kind": "federated",
+                "external_id": f"{fic.get('issuer') or '?'} {fic.get('subject') or '?'}",
+                "status": "active",
+                "managed_by": "user",
+                "created_at": None,
+                "expires_at": None,
+                "last_used_at": None,
+                "last_used_source": "unknown: Graph reports no federated credential use",
+                "last_used_service": None,
+                "last_used_region": None,
+                "_obj": None,
+                "_key": str(fic["id"]),  # credential_id: {oid}/federated/{id}
+            }
+        )
+    return rows
