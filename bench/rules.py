@@ -1,7 +1,7 @@
 """Benchmark: the rule catalogue over one synthetic tenant-day (1M principals, 2M credentials, 5M grants at
 scale 1.0). Target: rules + ledger for one day <= 30 s; this measures the rules part (evaluate, pure).
 
-    .venv/bin/python bench/rules.py [--scale 1.0] [--root DIR] [--runs 3]
+    .venv/bin/python bench/rules.py [--scale 1.0] [--root DIR] [--runs 3] [--distribution realistic]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from muster.config import Tenant  # noqa: E402
 from muster.rules import evaluate  # noqa: E402
 from muster.rules.inputs import REQUIRED_TABLES  # noqa: E402
 from muster.snapshot import SnapshotStore  # noqa: E402
-from synthetic_snapshots import make_pair  # noqa: E402
+from synthetic_snapshots import DISTRIBUTIONS, make_pair  # noqa: E402
 
 
 def main() -> None:
@@ -29,10 +29,11 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--root")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--distribution", choices=DISTRIBUTIONS, default="uniform")
     args = ap.parse_args()
     root = args.root or tempfile.mkdtemp(prefix="muster-bench-rules-")
     t0 = time.perf_counter()
-    _, ref = make_pair(root, args.scale)
+    _, ref = make_pair(root, args.scale, distribution=args.distribution)
     print(f"synthetic pair under {root} ready in {time.perf_counter() - t0:.1f} s")
     store = SnapshotStore(root)
     manifest = store.manifest(ref)

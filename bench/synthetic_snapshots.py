@@ -280,15 +280,32 @@ def collection(day: dt.date, at: dt.datetime, run_id: str) -> pa.Table:
 
 
 # -- sealing ----------------------------------------------------------------------------------------------
-def day_tables(churn: Churn, which: int) -> dict[str, pa.Table]:
+#: `uniform`: the original values (every key ~2 years old and unused for a year; ~5.4 findings per
+#: principal). `realistic`: the same rows with ages, use and status as surveys report them (see
+#: synthetic_realistic.py). The default stays `uniform` so that existing pairs and digests stay valid.
+DISTRIBUTIONS = ("uniform", "realistic")
+
+
+def _builders(distribution: str):
+    if distribution == "realistic":
+        import synthetic_realistic as real  # it imports this module's helpers
+
+        return real.principals, real.credentials
+    if distribution != "uniform":
+        raise ValueError(f"unknown distribution {distribution!r}; one of {DISTRIBUTIONS}")
+    return principals, credentials
+
+
+def day_tables(churn: Churn, which: int, distribution: str = "uniform") -> dict[str, pa.Table]:
     """The five tables of day 1 (which=0) or day 2 (which=1)."""
     day = DAYS[which]
     idx = churn.after if which else churn.before
     at = dt.datetime.combine(day, dt.time(3), tzinfo=dt.UTC)
+    build_principals, build_credentials = _builders(distribution)
     out = {}
     for name, per, build in (
-        ("principals", 1, principals),
-        ("credentials", CREDS_PER_PRINCIPAL, credentials),
+        ("principals", 1, build_principals),
+        ("credentials", CREDS_PER_PRINCIPAL, build_credentials),
         ("grants", GRANTS_PER_PRINCIPAL, grants),
     ):
         rows = _rows_of(idx, per)
@@ -300,10 +317,13 @@ def day_tables(churn: Churn, which: int) -> dict[str, pa.Table]:
 
 
 def make_pair(
-    root: str, scale: float = 1.0, seed: int = 0, *, churn: float = 0.01
+    root: str, scale: float = 1.0, seed: int = 0, *, churn: float = 0.01, distribution: str = "uniform"
 ) -> tuple[SnapshotRef, SnapshotRef]:
     """Seal (or reuse) the two synthetic snapshots under `root`; return (day 1, day 2)."""
+    _builders(distribution)  # an unknown name fails before anything is written
     params = {"scale": scale, "seed": seed, "churn": churn}
+    if distribution != "uniform":  # the uniform pair's manifests stay as they were (reused, same bytes)
+        params["distribution"] = distribution
     store = SnapshotStore(root)
     refs = tuple(SnapshotRef(PROVIDER, TENANT, d) for d in DAYS)
     existing = store.list_snapshots(PROVIDER, TENANT)
@@ -313,7 +333,7 @@ def make_pair(
         raise SnapshotError(f"{root} already holds other snapshots of {PROVIDER}/{TENANT}; use a fresh root")
     spec = Churn(max(1, round(1_000_000 * scale)), churn, seed)
     for which, ref in enumerate(refs):
-        tables = day_tables(spec, which)
+        tables = day_tables(spec, which, distribution)
         at = dt.datetime.combine(ref.snapshot_date, dt.time(3), tzinfo=dt.UTC)
         store.write_snapshot(
             ref,
@@ -332,9 +352,10 @@ def main() -> None:
     ap.add_argument("--root", required=True)
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--distribution", choices=DISTRIBUTIONS, default="uniform")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    refs = make_pair(args.root, args.scale, args.seed)
+    refs = make_pair(args.root, args.scale, args.seed, distribution=args.distribution)
     store = SnapshotStore(args.root)
     for ref in refs:
         rows = {t: e["rows"] for t, e in store.manifest(ref)["tables"].items()}

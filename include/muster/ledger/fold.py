@@ -13,7 +13,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..schema import TableSpec
 from ..schema.ledger import CREDENTIAL_LIFECYCLE, FINDING_HISTORY, PRINCIPAL_LIFECYCLE
@@ -102,7 +104,12 @@ def connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _query(con, sql: str, schema: pa.Schema, params: dict, **tables: pa.Table) -> pa.Table:
+def _query(
+    con, sql: str, schema: pa.Schema, params: dict, order_by: str | None = None, **tables: pa.Table
+) -> pa.Table:
+    """Run `sql` over the Arrow `tables`; the result in `schema`, one chunk per column, and sorted by the
+    string column `order_by` when given (Arrow sorts faster than an ORDER BY that carries every column,
+    and a table in key order is sealed as it is, without another sort)."""
     for name, tbl in tables.items():
         con.register(name, tbl)
     try:
@@ -110,7 +117,8 @@ def _query(con, sql: str, schema: pa.Schema, params: dict, **tables: pa.Table) -
     finally:
         for name in tables:
             con.unregister(name)
-    return out.select(schema.names).cast(schema)
+    out = out.select(schema.names).cast(schema)
+    return out.sort_by(order_by) if order_by else out.combine_chunks()
 
 
 def advance(
@@ -158,6 +166,7 @@ def advance_principals(con, state: pa.Table, obs: Observation) -> pa.Table:
         _PRINCIPALS_SQL,
         state_schema(PRINCIPAL_LIFECYCLE),
         {"date": obs.date, "complete": obs.principals_complete},
+        order_by="principal_id",
         s=state,
         d=obs.principals.select(PRINCIPAL_INPUT),
     )
@@ -204,59 +213,125 @@ def advance_credentials(con, state: pa.Table, obs: Observation) -> pa.Table:
             "complete": obs.credentials_complete and "*" not in obs.uncollected_kinds,
             "uncollected": list(obs.uncollected_kinds),
         },
+        order_by="credential_id",
         s=state,
         d=obs.credentials.select(CREDENTIAL_INPUT),
         p=obs.principals.select(["principal_id", "name"]),
     )
 
 
-_FINDINGS_SQL = """
-WITH v AS (
-  SELECT s.*,
+#: Whether a finding absent today is vouched for: the day is complete and, for a credential finding, the
+#: credential's kind was collected (a join only when some kind was not).
+_VOUCHED = {
+    False: "SELECT s.*, $complete AS vouched FROM s",
+    True: """SELECT s.*,
          $complete AND NOT coalesce(list_contains($uncollected::VARCHAR[], c.kind), false) AS vouched
-  FROM s LEFT JOIN c ON c.credential_id = s.credential_id
-)
+  FROM s LEFT JOIN c ON c.credential_id = s.credential_id""",
+}
+
+#: The dated part of each finding's history; `v_row` / `d_row` are its rows in the state / today's findings.
+_FINDINGS_SQL = """
+WITH v AS ({vouched})
 SELECT
-  coalesce(d.finding_id, v.finding_id) AS finding_id,
-  coalesce(d.rule_id, v.rule_id) AS rule_id,
-  coalesce(d.severity, v.severity) AS severity,
-  coalesce(d.entity_type, v.entity_type) AS entity_type,
-  coalesce(d.entity_id, v.entity_id) AS entity_id,
-  CASE WHEN d.finding_id IS NULL THEN v.principal_id ELSE d.principal_id END AS principal_id,
-  CASE WHEN d.finding_id IS NULL THEN v.principal_name ELSE d.principal_name END AS principal_name,
-  CASE WHEN d.finding_id IS NULL THEN v.credential_id ELSE d.credential_id END AS credential_id,
+  v._row AS v_row,
+  d._row AS d_row,
   coalesce(v.first_seen, $date::DATE) AS first_seen,
-  CASE WHEN d.finding_id IS NULL THEN v.last_seen ELSE $date::DATE END AS last_seen,
-  CASE WHEN v.finding_id IS NULL THEN $date::DATE
-       WHEN d.finding_id IS NOT NULL AND v.state = 'resolved' THEN $date::DATE
+  CASE WHEN d._row IS NULL THEN v.last_seen ELSE $date::DATE END AS last_seen,
+  CASE WHEN v._row IS NULL THEN $date::DATE
+       WHEN d._row IS NOT NULL AND v.state = 'resolved' THEN $date::DATE
        ELSE v.opened_on END AS opened_on,
-  CASE WHEN d.finding_id IS NOT NULL THEN NULL
+  CASE WHEN d._row IS NOT NULL THEN NULL
        WHEN v.state = 'resolved' THEN v.resolved_on
        WHEN v.vouched THEN $date::DATE
        ELSE NULL END AS resolved_on,
-  (coalesce(v.days_observed, 0) + CASE WHEN d.finding_id IS NULL THEN 0 ELSE 1 END)::INTEGER AS days_observed,
-  CASE WHEN d.finding_id IS NOT NULL THEN CASE WHEN d.result = 'fail' THEN 'open' ELSE 'unknown' END
+  (coalesce(v.days_observed, 0) + CASE WHEN d._row IS NULL THEN 0 ELSE 1 END)::INTEGER AS days_observed,
+  CASE WHEN d._row IS NOT NULL THEN CASE WHEN d.result = 'fail' THEN 'open' ELSE 'unknown' END
        WHEN v.state = 'resolved' OR v.vouched THEN 'resolved'
-       ELSE 'unknown' END AS state,
-  coalesce(d.result, v.last_result) AS last_result,
-  coalesce(d.sentence, v.sentence) AS sentence
+       ELSE 'unknown' END AS state
 FROM v FULL OUTER JOIN d ON v.finding_id = d.finding_id
+ORDER BY coalesce(d.finding_id, v.finding_id)
 """
+#: Columns a finding takes from today's row when it is seen today, else from its state (state name: today's).
+_CARRIED = {
+    "finding_id": "finding_id",
+    "rule_id": "rule_id",
+    "severity": "severity",
+    "entity_type": "entity_type",
+    "entity_id": "entity_id",
+    "principal_id": "principal_id",
+    "principal_name": "principal_name",
+    "credential_id": "credential_id",
+    "last_result": "result",
+    "sentence": "sentence",
+}
+_DATED_COLUMNS = ("first_seen", "last_seen", "opened_on", "resolved_on", "days_observed", "state")
+
+
+def _numbered(tbl: pa.Table, columns: list[str]) -> pa.Table:
+    return tbl.select(columns).append_column("_row", pa.array(np.arange(tbl.num_rows, dtype=np.int64)))
 
 
 def advance_findings(con, state: pa.Table, credentials: pa.Table, obs: Observation) -> pa.Table:
     """Findings across dates: resolved only when a complete day (vouching for the credential's kind, for a
-    credential finding) no longer shows it; otherwise left open or unknown."""
-    return _query(
+    credential finding) no longer shows it; otherwise left open or unknown.
+
+    DuckDB joins the keys and works out the dates and state, in key order; the text columns are then
+    taken from today's row or the state's, so the long sentences never pass through the join."""
+    some_uncollected = bool(obs.uncollected_kinds)
+    d = obs.findings
+    keys = _query(
         con,
-        _FINDINGS_SQL,
-        state_schema(FINDING_HISTORY),
-        {
-            "date": obs.date,
-            "complete": obs.findings_complete,
-            "uncollected": list(obs.uncollected_kinds),
-        },
-        s=state,
-        c=credentials.select(["credential_id", "kind"]),
-        d=obs.findings.select(FINDING_INPUT),
+        _FINDINGS_SQL.format(vouched=_VOUCHED[some_uncollected]),
+        _KEYS_SCHEMA,
+        {"date": obs.date, "complete": obs.findings_complete}
+        | ({"uncollected": list(obs.uncollected_kinds)} if some_uncollected else {}),
+        s=_numbered(state, [*_STATE_JOINED, "credential_id"]),
+        d=_numbered(d, ["finding_id", "result"]),
+        **({"c": credentials.select(["credential_id", "kind"])} if some_uncollected else {}),
     )
+    schema = state_schema(FINDING_HISTORY)
+    columns = _carried(state, d, keys.column("d_row"), keys.column("v_row"))
+    columns |= {name: _one(keys.column(name)) for name in _DATED_COLUMNS}
+    return pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema)
+
+
+def _carried(state: pa.Table, d: pa.Table, d_row: pa.ChunkedArray, v_row: pa.ChunkedArray) -> dict:
+    """The _CARRIED columns of the output rows: today's values where the finding is seen today, else the
+    state's. The output is in key order, as today's rows are, so when every output row is seen today the
+    columns are today's as they are; otherwise the few rows seen only before are added and one take puts
+    everything in place."""
+    today = pc.is_valid(d_row)
+    if pc.all(today).as_py() is not False:
+        return {name: d.column(src) for name, src in _CARRIED.items()}  # as read: no copy
+    earlier = pc.filter(v_row, pc.invert(today))
+    rank = np.cumsum(~today.to_numpy(zero_copy_only=False)) - 1 + d.num_rows
+    src = pc.coalesce(d_row, pa.array(rank))
+    return {
+        name: pa.concat_arrays([*d.column(today_name).chunks, _one(state.column(name).take(earlier))]).take(
+            src
+        )
+        for name, today_name in _CARRIED.items()
+    }
+
+
+_STATE_JOINED = [
+    "finding_id",
+    "first_seen",
+    "last_seen",
+    "opened_on",
+    "resolved_on",
+    "days_observed",
+    "state",
+]
+_KEYS_SCHEMA = pa.schema(
+    [
+        ("v_row", pa.int64()),
+        ("d_row", pa.int64()),
+        *(state_schema(FINDING_HISTORY).field(n) for n in _DATED_COLUMNS),
+    ]
+)
+
+
+def _one(col: pa.ChunkedArray) -> pa.Array:
+    """A column as one array (no copy when it is one chunk)."""
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()

@@ -77,7 +77,7 @@ def _recorded(manifest: dict, keys: set[str]) -> dict[str, str]:
 
 def _as_state(derived: DerivedStore, ref: SnapshotRef, spec) -> pa.Table:
     schema = state_schema(spec)
-    return derived.read("ledger", ref, spec.name).select(schema.names).cast(schema)
+    return derived.read("ledger", ref, spec.name, columns=schema.names).select(schema.names).cast(schema)
 
 
 def resume(derived: DerivedStore, ref: SnapshotRef, inputs: dict[str, str]) -> LedgerState | None:

@@ -76,7 +76,11 @@ def _complete(manifest: dict, table: str) -> bool:
 
 
 def _read(store: SnapshotStore, ref: SnapshotRef, table: str, columns, spec) -> pa.Table:
-    tbl = store.read_table(ref, table)
+    """The columns the ledger folds (only those are decoded); a table lacking one is an error."""
+    try:
+        tbl = store.read_table(ref, table, columns=list(columns))
+    except (KeyError, pa.ArrowInvalid):
+        tbl = store.read_table(ref, table)  # some column is missing: read all to name it below
     missing = [c for c in columns if c not in tbl.column_names]
     if missing:
         raise LedgerError(f"snapshot {label(ref)}: table {table} lacks column(s) {missing}")
@@ -92,8 +96,8 @@ def observe(store: SnapshotStore, derived: DerivedStore, ref: SnapshotRef) -> Ob
         log.warning("ledger: no sealed findings for %s; nothing can be resolved on that day", label(ref))
         findings = input_schema(FINDINGS, FINDING_INPUT).empty_table()
     else:
-        findings = derived.read("findings", ref, "findings").select(list(FINDING_INPUT))
-        findings = findings.cast(input_schema(FINDINGS, FINDING_INPUT))
+        findings = derived.read("findings", ref, "findings", columns=list(FINDING_INPUT))
+        findings = findings.select(list(FINDING_INPUT)).cast(input_schema(FINDINGS, FINDING_INPUT))
     return Observation(
         date=ref.snapshot_date,
         principals=_read(store, ref, "principals", PRINCIPAL_INPUT, PRINCIPALS),

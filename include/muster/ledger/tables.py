@@ -18,14 +18,19 @@ def dated(spec: TableSpec, tbl: pa.Table, provider: str, tenant_id: str, date: d
     """Add the provenance columns and `as_of`, in the declared order and types."""
     n = tbl.num_rows
     extra = {
-        "provider": pa.array([provider] * n, pa.string()),
-        "tenant_id": pa.array([tenant_id] * n, pa.string()),
-        "snapshot_date": pa.array([date] * n, pa.date32()),
-        "as_of": pa.array([as_of] * n, pa.timestamp("us", tz="UTC")),
+        "provider": repeat(provider, pa.string(), n),
+        "tenant_id": repeat(tenant_id, pa.string(), n),
+        "snapshot_date": repeat(date, pa.date32(), n),
+        "as_of": repeat(as_of, pa.timestamp("us", tz="UTC"), n),
     }
     for name, col in extra.items():
         tbl = tbl.append_column(name, col)
     return tbl.select(spec.column_names).cast(spec.schema)
+
+
+def repeat(value: object, type_: pa.DataType, n: int) -> pa.Array:
+    """One value in every row, built by Arrow rather than from a Python list of n items."""
+    return pa.repeat(pa.scalar(value, type_), n) if n else pa.array([], type_)
 
 
 def days_open(findings: pa.Table, date: dt.date) -> pa.Array:

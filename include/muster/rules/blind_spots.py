@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .vector import per_value
+
 NEVER_USED = "never used"
 NO_USE_IN_WINDOW = "no use in the tracking period"
 
@@ -56,9 +58,13 @@ def last_use(provider: str) -> LastUse:
 
 def use_state(last_used_at: pa.Array, last_used_source: pa.Array) -> pa.Array:
     """Per row: "used" (a date), "never" (never used), "window" (none in the window) or "unknown"."""
-    source = pc.fill_null(last_used_source, "")
+    state = per_value(pc.fill_null(last_used_source, ""), _unused_state)
+    return pc.if_else(pc.is_valid(last_used_at), "used", state)
+
+
+def _unused_state(source: pa.Array) -> pa.Array:
+    """What a source without a date says: "never", "window" or "unknown"."""
     never = pc.match_substring(source, NEVER_USED, ignore_case=True)
     window = pc.match_substring(source, NO_USE_IN_WINDOW, ignore_case=True)
     state = pc.if_else(window, "window", "unknown")
-    state = pc.if_else(never, "never", state)
-    return pc.if_else(pc.is_valid(last_used_at), "used", state)
+    return pc.if_else(never, "never", state)

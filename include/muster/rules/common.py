@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .base import GRANTEE_KINDS
 from .blind_spots import PROVIDER_MANAGED_PATHS
 from .inputs import RuleInput
-from .vector import day, fmt, lookup, mask
+from .vector import by_case, day, flat, fmt, lookup, mask
 
 KIND_LABELS = {
     "access_key": "Access key",
@@ -36,12 +38,19 @@ PRINCIPAL_LABELS = {
 def credential_label(c: pa.Table) -> pa.Array:
     """'Access key AKIA…XYZ' (masked key id), else 'Access key created 2025-01-20', else a masked stable id."""
     kind = lookup(c.column("kind"), KIND_LABELS)
-    n = len(c)
-    by_id = fmt("{kind} {id}", n, kind=kind, id=mask(c.column("external_id")))
-    by_date = fmt("{kind} created {at}", n, kind=kind, at=day(c.column("created_at")))
-    fallback = fmt("{kind} {id}", n, kind=kind, id=mask(c.column("credential_id")))
-    out = pc.if_else(pc.is_valid(c.column("created_at")), by_date, fallback)
-    return pc.if_else(pc.is_valid(c.column("external_id")), by_id, out)
+    external, created = c.column("external_id"), c.column("created_at")
+    case = pc.if_else(pc.is_valid(created), "created", "id")
+    case = pc.if_else(pc.is_valid(external), "key", case)
+    return by_case(
+        case,
+        {
+            "key": lambda r: fmt("{kind} {id}", r.n, kind=r.take(kind), id=mask(r.take(external))),
+            "created": lambda r: fmt("{kind} created {at}", r.n, kind=r.take(kind), at=day(r.take(created))),
+            "id": lambda r: fmt(
+                "{kind} {id}", r.n, kind=r.take(kind), id=mask(r.take(c.column("credential_id")))
+            ),
+        },
+    )
 
 
 def holder(c: pa.Table) -> pa.Array:
@@ -61,27 +70,48 @@ def masked_key(c: pa.Table) -> pa.Array:
     )
 
 
-def active_credentials(inp: RuleInput, kinds: tuple[str, ...], user_managed: bool = True) -> pa.Table:
-    """Active credentials of the given kinds (user-managed only, by default), with their holder."""
+def active_credentials(
+    inp: RuleInput,
+    kinds: tuple[str, ...],
+    user_managed: bool = True,
+    where: Callable[[pa.Table], pa.Array] | None = None,
+) -> pa.Table:
+    """Active credentials of the given kinds (user-managed only, by default), with their holder; `where`
+    narrows them further (a row-wise mask of the holders table, null counting as false), in the same single
+    filter so that rows a rule drops anyway are never copied."""
     c = inp.holders
     keep = pc.and_kleene(pc.equal(c.column("status"), "active"), pc.is_in(c.column("kind"), pa.array(kinds)))
     if user_managed:
         keep = pc.and_kleene(keep, pc.equal(c.column("managed_by"), "user"))
+    if where is not None:
+        keep = pc.and_kleene(keep, pc.fill_null(where(c), False))
     return c.filter(keep)
 
 
-def nhis(inp: RuleInput) -> pa.Table:
-    """Non-human identities that Muster should hold someone accountable for (not provider-managed ones)."""
+def nhis(inp: RuleInput, where: Callable[[pa.Table], pa.Array] | None = None) -> pa.Table:
+    """Non-human identities that Muster should hold someone accountable for (not provider-managed ones);
+    `where` narrows them further in the same filter (a row-wise mask of the principals, null as false)."""
     p = inp.principals
     keep = pc.and_kleene(p.column("is_nhi"), pc.invert(pc.is_in(p.column("kind"), pa.array(GRANTEE_KINDS))))
     for prefix in PROVIDER_MANAGED_PATHS.get(inp.provider, ()):
         keep = pc.and_kleene(keep, pc.invert(pc.fill_null(pc.starts_with(p.column("path"), prefix), False)))
+    if where is not None:
+        keep = pc.and_kleene(keep, pc.fill_null(where(p), False))
     return p.filter(keep)
+
+
+def not_disabled(p: pa.Table) -> pa.Array:
+    """Principals not known to be disabled (enabled, or not reported)."""
+    return pc.invert(pc.fill_null(pc.equal(p.column("enabled"), False), False))
 
 
 def active_credential_counts(inp: RuleInput, principal_ids: pa.Array) -> pa.Array:
     """Number of active credentials each principal holds (0 where none)."""
-    active = inp.holders.filter(pc.equal(inp.holders.column("status"), "active"))
+    h = inp.holders
+    keep = pc.equal(h.column("status"), "active")
+    if len(principal_ids) * 4 < len(h):  # a few principals: count only their credentials
+        keep = pc.and_kleene(keep, pc.is_in(h.column("principal_id"), value_set=flat(principal_ids)))
+    active = h.select(["principal_id", "credential_id"]).filter(keep)
     counts = active.group_by("principal_id", use_threads=False).aggregate([("credential_id", "count")])
     idx = pc.index_in(principal_ids, value_set=counts.column("principal_id"))
     return pc.fill_null(counts.column("credential_id_count").combine_chunks().take(idx), 0)

@@ -16,11 +16,11 @@ import logging
 import pyarrow as pa
 
 from ..config import Scope, ScopeError, Tenant
-from ..schema import FINDINGS
+from ..schema import FINDINGS, SNAPSHOT_TABLES
 from ..snapshot import DerivedStore, SnapshotError, SnapshotRef, SnapshotStore
 from .engine import RULES_VERSION, evaluate, metadata
 from .frameworks import FRAMEWORKS, load
-from .inputs import OBSERVED_COLUMNS, PEOPLE_COLUMNS, REQUIRED_TABLES, humans
+from .inputs import CHUNKED_TABLES, OBSERVED_COLUMNS, PEOPLE_COLUMNS, REQUIRED_TABLES, humans, one_chunk
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,8 @@ def build_context(store: SnapshotStore, ref: SnapshotRef, scope: Scope | None = 
         digests.append(f"{r.tenant_id}/{r.snapshot_date}:{hashlib.sha256(raw).hexdigest()}")
         complete = manifest["tables"].get("principals", {}).get("status") == "complete"
         observed.append({"tenant_id": r.tenant_id, "snapshot_date": r.snapshot_date, "complete": complete})
-        people.append(humans(store.read_table(r, "principals")).select(PEOPLE_COLUMNS))
+        principals = store.read_table(r, "principals", columns=[*PEOPLE_COLUMNS, "is_nhi", "kind"])
+        people.append(humans(principals).select(PEOPLE_COLUMNS))
     tenants = {r.tenant_id for r in store.list_snapshots(ref.provider)}
     tenants |= {t.id for t in (scope.tenants if scope else ()) if t.provider == ref.provider}
     context = {
@@ -87,6 +88,24 @@ def _changes(derived: DerivedStore, ref: SnapshotRef) -> tuple[pa.Table | None, 
     return derived.read("changes", ref, "changes"), hashlib.sha256(raw).hexdigest()
 
 
+#: Tables the rules read without their provenance columns (one value throughout; no rule reads them).
+_WITHOUT_PROVENANCE = ("credentials", "grants")
+
+
+def _read(store: SnapshotStore, ref: SnapshotRef, name: str) -> pa.Table:
+    """A sealed table for the rules: large ones without the provenance columns (less to decode and hold),
+    in one chunk per column as it is read (unless the rules take it chunked), so the rules never hold a
+    second copy of their inputs."""
+    if name not in _WITHOUT_PROVENANCE:
+        tbl = store.read_table(ref, name)
+    else:
+        drop = ("provider", "tenant_id", "snapshot_date")
+        tbl = store.read_table(
+            ref, name, columns=[c for c in SNAPSHOT_TABLES[name].column_names if c not in drop]
+        )
+    return tbl if name in CHUNKED_TABLES else one_chunk(tbl)
+
+
 def derive_findings(root: str | SnapshotStore, ref: SnapshotRef, scope: Scope | None) -> dict:
     """Evaluate the rules on the sealed snapshot `ref` and seal its findings; returns the findings manifest.
 
@@ -95,7 +114,7 @@ def derive_findings(root: str | SnapshotStore, ref: SnapshotRef, scope: Scope | 
     derived = DerivedStore(store)
     raw = store.manifest_bytes(ref)
     manifest = json.loads(raw)
-    tables = {name: store.read_table(ref, name) for name in REQUIRED_TABLES}
+    tables = {name: _read(store, ref, name) for name in REQUIRED_TABLES}
     tenant = (
         tenant_for(scope, ref.provider, ref.tenant_id)
         if scope

@@ -17,11 +17,27 @@ import pyarrow.compute as pc
 from ..config import Tenant, Thresholds
 from ..schema import INVENTORY_TABLES, SCHEMA_VERSION
 from .blind_spots import LastUse, last_use
-from .vector import attach, fmt, text, ts_scalar, when
+from .vector import attach, fmt, per_value, text, ts_scalar, when
 
 REQUIRED_TABLES = (*INVENTORY_TABLES, "collection")
 PEOPLE_COLUMNS = ("tenant_id", "snapshot_date", "principal_id", "name", "enabled")
 OBSERVED_COLUMNS = ("tenant_id", "snapshot_date", "complete")
+#: Tables left in the chunks they were read in: the rules only filter them down first (grants: 5 rows per
+#: principal, where a copy into one chunk would cost more than the rules that read them).
+CHUNKED_TABLES = ("grants",)
+#: The credential columns rules read (`RuleInput.holders`): rules filter and copy these rows many times.
+HOLDER_COLUMNS = (
+    "credential_id",
+    "principal_id",
+    "kind",
+    "external_id",
+    "status",
+    "managed_by",
+    "created_at",
+    "expires_at",
+    "last_used_at",
+    "last_used_source",
+)
 
 
 class RuleInputError(ValueError):
@@ -80,6 +96,11 @@ def humans(principals: pa.Table) -> pa.Table:
     return principals.filter(keep)
 
 
+def one_chunk(tbl: pa.Table) -> pa.Table:
+    """The table with one chunk per column (kernels and takes stay simple); no copy when it already is."""
+    return tbl if all(c.num_chunks == 1 for c in tbl.columns) else tbl.combine_chunks()
+
+
 @dataclass
 class RuleInput:
     provider: str
@@ -129,7 +150,7 @@ class RuleInput:
             snapshot_date=dt.date.fromisoformat(manifest["snapshot_date"]),
             tenant=tenant,
             as_of=as_of.astimezone(dt.UTC),
-            tables={k: v.combine_chunks() for k, v in tables.items()},
+            tables={k: v if k in CHUNKED_TABLES else one_chunk(v) for k, v in tables.items()},
             statuses=statuses,
             not_collected=not_collected,
             changes=changes,
@@ -172,6 +193,12 @@ class RuleInput:
     def complete(self, table: str) -> bool:
         return self.statuses.get(table) == "complete"
 
+    def prepare(self) -> RuleInput:
+        """Compute the shared derived facts once, before rules that read them run side by side."""
+        for name in ("as_of_ts", "last_use", "context", "holders", "source_times"):
+            getattr(self, name)
+        return self
+
     # -- credentials with their holder -------------------------------------------------------------
     @cached_property
     def holders(self) -> pa.Table:
@@ -180,7 +207,7 @@ class RuleInput:
             ["principal_id", "principal_name", "principal_kind", "principal_is_nhi", "principal_enabled"]
         )
         names = ["principal_name", "principal_kind", "principal_is_nhi", "principal_enabled"]
-        return attach(self.credentials, p, ["principal_id"], names).combine_chunks()
+        return one_chunk(attach(self.credentials.select(HOLDER_COLUMNS), p, ["principal_id"], names))
 
     # -- source times ------------------------------------------------------------------------------
     @cached_property
@@ -192,8 +219,10 @@ class RuleInput:
     def ref_time(self, source: pa.Array) -> pa.Array:
         """Per row, the time a last-used value is measured against: the as-of time of the entity named at the
         start of `last_used_source` (``credential_report:...``) when it has one, else the snapshot's as_of."""
-        ref = pa.array([self.as_of] * len(source), pa.timestamp("us", tz="UTC"))
-        filled = pc.fill_null(source, "")
+        return per_value(pc.fill_null(source, ""), self._ref_times)
+
+    def _ref_times(self, filled: pa.Array) -> pa.Array:
+        ref = pa.array([self.as_of] * len(filled), pa.timestamp("us", tz="UTC"))
         for entity, at in self.source_times.items():
             if at is not None:
                 ref = pc.if_else(pc.starts_with(filled, entity + ":"), ts_scalar(at), ref)
@@ -201,8 +230,10 @@ class RuleInput:
 
     def source_note(self, source: pa.Array) -> pa.Array:
         """Per row, the as-of of the source in words: 'credential report generated 2026-11-26 03:10 UTC'."""
-        note = fmt("as observed {at}", len(source), at=when(self.as_of_ts))
-        filled = pc.fill_null(source, "")
+        return per_value(pc.fill_null(source, ""), self._source_notes)
+
+    def _source_notes(self, filled: pa.Array) -> pa.Array:
+        note = fmt("as observed {at}", len(filled), at=when(self.as_of_ts))
         for entity, at in self.source_times.items():
             if at is not None:
                 label = f"{entity.replace('_', ' ')} generated {when(ts_scalar(at)).as_py()}"

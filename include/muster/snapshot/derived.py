@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import pyarrow as pa
 import pyarrow.fs as pafs
@@ -31,6 +32,18 @@ from .store import (
 log = logging.getLogger(__name__)
 
 KINDS = ("changes", "findings", "ledger")
+
+
+def _encode(spec: TableSpec, tbl: pa.Table) -> tuple[bytes, dict]:
+    """Validate, sort and encode one table: its Parquet bytes and its manifest entry."""
+    tbl = sort_table(spec, validate_table(spec, tbl))
+    data = parquet_bytes(tbl)
+    return data, {
+        "sha256": _sha256(data),
+        "rows": tbl.num_rows,
+        "bytes": len(data),
+        "schema_version": spec.schema.metadata[b"muster.schema_version"].decode(),
+    }
 
 
 class DerivedStore:
@@ -59,18 +72,13 @@ class DerivedStore:
         SHA-256. Returns the manifest."""
         part = self.partition(kind, ref)
         self.fs.create_dir(part, recursive=True)
-        payloads, entries = {}, {}
-        for name, (spec, tbl) in tables.items():
-            tbl = sort_table(spec, validate_table(spec, tbl))
-            data = parquet_bytes(tbl)
-            payloads[name] = data
-            entries[name] = {
-                "file": f"{name}.parquet",
-                "sha256": _sha256(data),
-                "rows": tbl.num_rows,
-                "bytes": len(data),
-                "schema_version": spec.schema.metadata[b"muster.schema_version"].decode(),
-            }
+        # each table is encoded on its own (Arrow releases the GIL), so several use several cores
+        with ThreadPoolExecutor(max_workers=min(2, max(1, len(tables)))) as pool:
+            encoded = {name: pool.submit(_encode, spec, tbl) for name, (spec, tbl) in tables.items()}
+            payloads, entries = {}, {}
+            for name, future in encoded.items():
+                payloads[name], entries[name] = future.result()
+                entries[name] = {"file": f"{name}.parquet", **entries[name]}
         manifest_path = f"{part}/{MANIFEST}"
         replaced = None
         if self.fs.get_file_info(manifest_path).type == pafs.FileType.File:
@@ -109,11 +117,12 @@ class DerivedStore:
             raise SnapshotError(f"no sealed {kind} for {ref.provider}/{ref.tenant_id}/{ref.snapshot_date}")
         return json.loads(self.snapshots._read(path))
 
-    def read(self, kind: str, ref: SnapshotRef, table: str) -> pa.Table:
+    def read(self, kind: str, ref: SnapshotRef, table: str, columns: list[str] | None = None) -> pa.Table:
+        """One sealed table, checked against its manifest hash; `columns` decodes only those (all: None)."""
         entry = self.manifest(kind, ref)["tables"].get(table)
         if entry is None:
             raise SnapshotError(f"{kind} {ref} has no table {table}")
         data = self.snapshots._read(f"{self.partition(kind, ref)}/{entry['file']}")
         if _sha256(data) != entry["sha256"]:
             raise SnapshotError(f"{kind} {ref}: {entry['file']} does not match its manifest hash (tampered?)")
-        return pq.read_table(pa.BufferReader(data))
+        return pq.read_table(pa.BufferReader(data), columns=columns)

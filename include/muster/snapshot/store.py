@@ -57,9 +57,22 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def parquet_bytes(tbl: pa.Table) -> bytes:
+def parquet_bytes(tbl: pa.Table, options: dict | None = None) -> bytes:
+    """The table's Parquet bytes, the same however its columns are chunked.
+
+    The writer splits pages where its batches end, and a chunk boundary inside a row group ends a batch,
+    so a chunked table is written one row group at a time, each gathered into one chunk first: the bytes
+    are those of the table in one chunk, without ever holding all of it twice."""
+    options = options or WRITE_OPTIONS
     buf = io.BytesIO()
-    pq.write_table(tbl, buf, **WRITE_OPTIONS)
+    if not tbl.num_rows or all(c.num_chunks <= 1 for c in tbl.columns):
+        pq.write_table(tbl, buf, **options)
+        return buf.getvalue()
+    size = options["row_group_size"]
+    writer_options = {k: v for k, v in options.items() if k != "row_group_size"}
+    with pq.ParquetWriter(buf, tbl.schema, **writer_options) as writer:
+        for offset in range(0, tbl.num_rows, size):
+            writer.write_table(tbl.slice(offset, size).combine_chunks(), row_group_size=size)
     return buf.getvalue()
 
 
@@ -165,8 +178,11 @@ class SnapshotStore:
     def manifest(self, ref: SnapshotRef) -> dict:
         return json.loads(self.manifest_bytes(ref))
 
-    def read_table(self, ref: SnapshotRef, table: str, verify: bool = True) -> pa.Table:
-        """Read one table of a sealed snapshot, checking its SHA-256 against the manifest."""
+    def read_table(
+        self, ref: SnapshotRef, table: str, verify: bool = True, columns: list[str] | None = None
+    ) -> pa.Table:
+        """Read one table of a sealed snapshot, checking its SHA-256 against the manifest; `columns` decodes
+        only those (all: None)."""
         manifest = self.manifest(ref)
         entry = manifest["tables"].get(table)
         if entry is None:
@@ -176,7 +192,7 @@ class SnapshotStore:
             raise SnapshotError(
                 f"snapshot {ref}: {entry['file']} does not match its manifest hash (tampered?)"
             )
-        return pq.read_table(pa.BufferReader(data))
+        return pq.read_table(pa.BufferReader(data), columns=columns)
 
     def previous(self, ref: SnapshotRef) -> SnapshotRef | None:
         earlier = [

@@ -93,3 +93,70 @@ def test_an_unknown_result_is_carried_as_state_unknown(world):
     ref = world.day(A, D[0], [SVC], [KEY], [finding("nhi_dormant", "P1", result="unknown")])
     derive_ledger(world.root, ref)
     assert history(world, ref) == {"nhi_dormant:P1": (D[0], D[0], D[0], None, 0, "unknown")}
+
+
+def _obs(date, findings, complete=True):
+    import pyarrow as pa
+    from muster.ledger import Observation
+    from muster.ledger.fold import CREDENTIAL_INPUT, FINDING_INPUT, PRINCIPAL_INPUT, input_schema
+    from muster.schema import CREDENTIALS, FINDINGS, PRINCIPALS
+
+    rows = [
+        {
+            "finding_id": f"rule:{e}",
+            "rule_id": "rule",
+            "severity": "low",
+            "result": result,
+            "entity_type": "principal",
+            "entity_id": e,
+            "principal_id": e,
+            "principal_name": f"name-{e}-{date.day}",
+            "credential_id": None,
+            "sentence": f"{e} on {date}",
+        }
+        for e, result in findings
+    ]
+    return Observation(
+        date=date,
+        principals=input_schema(PRINCIPALS, PRINCIPAL_INPUT).empty_table(),
+        credentials=input_schema(CREDENTIALS, CREDENTIAL_INPUT).empty_table(),
+        findings=pa.Table.from_pylist(rows, schema=input_schema(FINDINGS, FINDING_INPUT)),
+        principals_complete=complete,
+        credentials_complete=complete,
+        findings_complete=complete,
+    )
+
+
+def _chunked(tbl):
+    import pyarrow as pa
+
+    half = len(tbl) // 2
+    return pa.concat_tables([tbl.slice(0, half), tbl.slice(half)])
+
+
+def test_findings_seen_again_new_and_gone_are_folded_in_key_order_whatever_the_chunking():
+    from muster.ledger import LedgerState, advance
+
+    day1 = _obs(D[0], [("a", "fail"), ("c", "fail"), ("e", "unknown"), ("g", "fail")])
+    day2 = _obs(D[1], [("b", "fail"), ("c", "unknown"), ("e", "fail"), ("f", "fail")])
+    state = advance(advance(LedgerState.empty(), day1), day2)
+    got = {
+        r["finding_id"]: (r["state"], r["opened_on"], r["resolved_on"], r["principal_name"])
+        for r in state.findings.to_pylist()
+    }
+    assert list(got) == ["rule:a", "rule:b", "rule:c", "rule:e", "rule:f", "rule:g"]
+    assert got == {
+        "rule:a": ("resolved", D[0], D[1], "name-a-" + str(D[0].day)),
+        "rule:b": ("open", D[1], None, "name-b-" + str(D[1].day)),
+        "rule:c": ("unknown", D[0], None, "name-c-" + str(D[1].day)),
+        "rule:e": ("open", D[0], None, "name-e-" + str(D[1].day)),
+        "rule:f": ("open", D[1], None, "name-f-" + str(D[1].day)),
+        "rule:g": ("resolved", D[0], D[1], "name-g-" + str(D[0].day)),
+    }
+    first = advance(LedgerState.empty(), day1)
+    chunked = LedgerState(_chunked(first.findings), first.credentials, first.principals, first.dates)
+    day2_chunked = _obs(D[1], [("b", "fail"), ("c", "unknown"), ("e", "fail"), ("f", "fail")])
+    day2_chunked = type(day2_chunked)(
+        **{**day2_chunked.__dict__, "findings": _chunked(day2_chunked.findings)}
+    )
+    assert advance(chunked, day2_chunked).findings.equals(state.findings)

@@ -159,3 +159,61 @@ def test_a_failed_tenant_of_any_provider_evaluates_to_unknowns(provider):
     man.update(provider=provider, tenant_id=tenant_id)
     f = evaluate(tbls, man, Tenant(provider=provider, id=tenant_id, audit_scope=("soc2",)), AS_OF)
     assert f.num_rows > 0 and set(f.column("result").to_pylist()) == {"unknown"}
+
+
+def _rich_day():
+    from rules_build import grant, human
+
+    return tables(
+        [
+            principal("P1", "svc-a", owner=None, owner_source=None),
+            principal("P2", "svc-b", owner="dana.kim", enabled=None),
+            human("H1", "dana.kim", enabled=False),
+            human("H2", "erin"),
+            role("R1", "r", last_used_at=ago(200)),
+        ],
+        [
+            credential(
+                "C1", "P1", last_used_at=ago(100), created_at=ago(100), external_id="AKIAZZZZZZZZZZZZZ123"
+            ),
+            credential("C2", "P1", created_at=ago(95)),
+            credential("C3", "P2", last_used_at=None, last_used_source="credential_report:N/A (never used)"),
+            credential("C4", "H2", external_id="AKIAYYYYYYYYYYYYY456", created_at=ago(400)),
+            credential("C5", "H1", kind="password", last_used_at=ago(300)),
+        ],
+        [grant("P1", "arn:aws:iam::123456789012:policy/admin", "admin"), grant("R1", "p/read")],
+    )
+
+
+def _in_chunks(tbl: pa.Table) -> pa.Table:
+    """The same rows in two chunks per column (as a table read from several Parquet row groups)."""
+    half = len(tbl) // 2
+    return pa.concat_tables([tbl.slice(0, half), tbl.slice(half)])
+
+
+def test_findings_do_not_depend_on_how_the_inputs_are_chunked():
+    day = _rich_day()
+    whole = run(day)
+    assert len(whole) > 5
+    assert run({name: _in_chunks(tbl) for name, tbl in day.items()}).equals(whole)
+
+
+def test_findings_come_out_in_finding_id_order():
+    f = run(_rich_day())
+    ids = f.column("finding_id").to_pylist()
+    assert ids == sorted(ids)
+
+
+def test_a_rule_that_repeats_an_entity_is_an_error(monkeypatch):
+    from muster.rules import rules
+    from muster.rules.base import hits
+
+    module = rules()["nhi_without_owner"]
+    twice = pa.array(["P1", "P1"])
+    monkeypatch.setattr(
+        module,
+        "evaluate",
+        lambda inp: hits("fail", "principal", twice, pa.array(["s", "s"]), pa.array(["{}", "{}"])),
+    )
+    with pytest.raises(RuleInputError, match="duplicate finding ids"):
+        run(_rich_day())

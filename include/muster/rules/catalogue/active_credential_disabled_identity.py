@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 from ..base import RuleMeta, credential_hits
 from ..common import credential_label, holder, masked_key
 from ..inputs import RuleInput
-from ..vector import choose, fmt, json_object
+from ..vector import cases, json_object
 
 META = RuleMeta(
     id="active_credential_disabled_identity",
@@ -43,9 +43,10 @@ META = RuleMeta(
 
 def evaluate(inp: RuleInput) -> pa.Table:
     c = inp.holders
-    c = c.filter(
-        pc.and_kleene(pc.equal(c.column("status"), "active"), pc.is_valid(c.column("principal_name")))
-    )
+    enabled = c.column("principal_enabled")
+    held = pc.and_kleene(pc.equal(c.column("status"), "active"), pc.is_valid(c.column("principal_name")))
+    # active, on a known identity that is not enabled (false or not reported): one filter, then the case
+    c = c.filter(pc.and_kleene(held, pc.invert(pc.fill_null(enabled, False))))
     enabled = c.column("principal_enabled")
     case = pc.if_else(
         pc.is_null(enabled), "unknown", pc.if_else(enabled, pa.scalar(None, pa.string()), "fail")
@@ -58,19 +59,16 @@ def evaluate(inp: RuleInput) -> pa.Table:
         tenant=inp.tenant_id,
         at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
     )
-    sentence = choose(
+    sentence = cases(
         c.column("case"),
         {
-            "fail": fmt(
-                "{cred} of {who} in {tenant} is active although {who} is disabled (as observed {at}).", n, **f
-            ),
-            "unknown": fmt(
+            "fail": "{cred} of {who} in {tenant} is active although {who} is disabled (as observed {at}).",
+            "unknown": (
                 "{cred} of {who} in {tenant} is active and the provider does not report whether {who} "
-                "is enabled (as observed {at}).",
-                n,
-                **f,
+                "is enabled (as observed {at})."
             ),
         },
+        **f,
     )
     evidence = json_object(
         n,

@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 from ..base import SECRET_KINDS, RuleMeta, credential_hits
 from ..common import active_credentials, credential_label, holder, masked_key
 from ..inputs import RuleInput
-from ..vector import choose, day, days_between, fmt, json_object
+from ..vector import cases, day, days_between, json_object
 
 META = RuleMeta(
     id="credential_unrotated",
@@ -30,13 +30,19 @@ META = RuleMeta(
 )
 
 
+def _reported(inp: RuleInput, created_at: pa.ChunkedArray, limit: int) -> pa.Array:
+    age = days_between(inp.as_of_ts, created_at)
+    return pc.or_kleene(pc.fill_null(pc.greater(age, limit), False), pc.is_null(age))
+
+
 def evaluate(inp: RuleInput) -> pa.Table:
     limit = inp.thresholds.rotation_days
-    c = active_credentials(inp, SECRET_KINDS)
+    # old, or of unknown age: the rows reported, in one filter
+    c = active_credentials(inp, SECRET_KINDS, where=lambda h: _reported(inp, h.column("created_at"), limit))
     age = days_between(inp.as_of_ts, c.column("created_at"))
     old = pc.fill_null(pc.greater(age, limit), False)
     case = pc.if_else(old, "fail", pc.if_else(pc.is_null(age), "unknown", pa.scalar(None, pa.string())))
-    c = c.append_column("age", age).append_column("case", case).filter(pc.is_valid(case))
+    c = c.append_column("age", age).append_column("case", case)  # every row has a case (see _reported)
     n = len(c)
     f = dict(
         cred=credential_label(c),
@@ -47,22 +53,19 @@ def evaluate(inp: RuleInput) -> pa.Table:
         created=day(c.column("created_at")),
         at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
     )
-    sentence = choose(
+    sentence = cases(
         c.column("case"),
         {
-            "fail": fmt(
+            "fail": (
                 "{cred} of {who} in {tenant} was created {age} days ago and has not been "
-                "rotated since; the limit is {limit} days (as observed {at}).",
-                n,
-                **f,
+                "rotated since; the limit is {limit} days (as observed {at})."
             ),
-            "unknown": fmt(
+            "unknown": (
                 "{cred} of {who} in {tenant} has no reported creation time, so whether it is older "
-                "than {limit} days is unknown (as observed {at}).",
-                n,
-                **f,
+                "than {limit} days is unknown (as observed {at})."
             ),
         },
+        **f,
     )
     evidence = json_object(
         n,

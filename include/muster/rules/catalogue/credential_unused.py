@@ -10,7 +10,7 @@ from ..base import SECRET_KINDS, RuleMeta, credential_hits
 from ..blind_spots import use_state
 from ..common import active_credentials, credential_label, holder, masked_key
 from ..inputs import RuleInput
-from ..vector import choose, days_between, fmt, hours_between, json_object, pick_case
+from ..vector import cases, choose, days_between, hours_between, json_object, pick_case
 
 KINDS = (*SECRET_KINDS, "password")
 #: case -> result. used/never/quiet fail; recent (never used, inside the reporting lag), blind (use not
@@ -51,7 +51,7 @@ def evaluate(inp: RuleInput) -> pa.Table:
     c = active_credentials(inp, KINDS)
     source = c.column("last_used_source")
     ref = inp.ref_time(source)
-    c = c.append_column("ref", ref).append_column("note", inp.source_note(source))
+    c = c.append_column("ref", ref)
     c = c.append_column("idle", days_between(ref, c.column("last_used_at")))
     c = c.append_column("age", days_between(ref, c.column("created_at")))
     window = inp.last_use.window_days
@@ -59,6 +59,8 @@ def evaluate(inp: RuleInput) -> pa.Table:
     c = c.append_column("quiet_days", quiet_days)
     c = c.append_column("case", _case(inp, c, hours_between(ref, c.column("created_at"))))
     c = c.filter(pc.is_valid(c.column("case")))
+    # the source's as-of in words, for the rows reported only
+    c = c.append_column("note", inp.source_note(c.column("last_used_source")))
     result = choose(c.column("case"), {k: pa.scalar(v) for k, v in RESULTS.items()})
     return credential_hits(result, c, _sentence(inp, c), _evidence(inp, c))
 
@@ -90,7 +92,6 @@ def _case(inp: RuleInput, c: pa.Table, age_hours: pa.Array) -> pa.Array:
 
 
 def _sentence(inp: RuleInput, c: pa.Table) -> pa.Array:
-    n = len(c)
     f = dict(
         cred=credential_label(c),
         who=holder(c),
@@ -103,31 +104,26 @@ def _sentence(inp: RuleInput, c: pa.Table) -> pa.Array:
         source=c.column("last_used_source"),
     )
     head = "{cred} of {who} in {tenant}"
-    return choose(
+    return cases(
         c.column("case"),
         {
-            "used": fmt(head + " was last used {idle} days ago ({note}).", n, **f),
-            "never": fmt(head + " has never been used and is {age} days old ({note}).", n, **f),
-            "quiet": fmt(head + " shows no use in the {days} days the provider reports ({note}).", n, **f),
-            "recent": fmt(
+            "used": head + " was last used {idle} days ago ({note}).",
+            "never": head + " has never been used and is {age} days old ({note}).",
+            "quiet": head + " shows no use in the {days} days the provider reports ({note}).",
+            "recent": (
                 head + " shows no use but was created within the provider's reporting lag before its "
-                "as-of ({note}): whether it was used is unknown.",
-                n,
-                **f,
+                "as-of ({note}): whether it was used is unknown."
             ),
-            "short": fmt(
+            "short": (
                 head + " shows no use in the {days} days the provider reports, fewer than the {limit}-day "
-                "threshold ({note}): whether it is unused that long is unknown.",
-                n,
-                **f,
+                "threshold ({note}): whether it is unused that long is unknown."
             ),
-            "blind": fmt(
+            "blind": (
                 head + " is {age} days old and the provider does not report its use ({source}): whether "
-                "it is unused is unknown.",
-                n,
-                **f,
+                "it is unused is unknown."
             ),
         },
+        **f,
     )
 
 

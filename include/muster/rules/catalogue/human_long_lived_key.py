@@ -29,15 +29,18 @@ META = RuleMeta(
 )
 
 
-def evaluate(inp: RuleInput) -> pa.Table:
-    c = active_credentials(inp, KEY_KINDS)
+def _person(c: pa.Table) -> pa.Array:
+    """Holders that are one person: not an NHI, not the root user, not a grantee group."""
     person = pc.and_kleene(
         pc.invert(c.column("principal_is_nhi")), pc.not_equal(c.column("principal_kind"), "root")
     )
-    person = pc.and_kleene(
+    return pc.and_kleene(
         person, pc.invert(pc.is_in(c.column("principal_kind"), pa.array(["group", "domain", "public"])))
     )
-    c = c.filter(pc.fill_null(person, False))
+
+
+def evaluate(inp: RuleInput) -> pa.Table:
+    c = active_credentials(inp, KEY_KINDS, where=_person)
     n = len(c)
     sentence = fmt(
         "{who}, a person, holds an active {cred} in {tenant} (as observed {at}).",

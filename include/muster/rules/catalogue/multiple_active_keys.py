@@ -29,9 +29,14 @@ META = RuleMeta(
 
 
 def evaluate(inp: RuleInput) -> pa.Table:
-    c = active_credentials(inp, KEY_KINDS).sort_by(
-        [("principal_id", "ascending"), ("credential_id", "ascending")]
+    c = active_credentials(inp, KEY_KINDS)
+    # most identities hold one key: keep those with more before sorting and labelling
+    counts = (
+        c.select(["principal_id"]).group_by("principal_id", use_threads=False).aggregate([([], "count_all")])
     )
+    several = counts.filter(pc.greater(counts.column("count_all"), 1)).column("principal_id")
+    c = c.filter(pc.is_in(c.column("principal_id"), value_set=flat(several)))
+    c = c.sort_by([("principal_id", "ascending"), ("credential_id", "ascending")])
     c = c.append_column("label", credential_label(c))
     grouped = c.group_by("principal_id", use_threads=False).aggregate(
         [

@@ -7,9 +7,9 @@ import pyarrow.compute as pc
 
 from ..base import RuleMeta, hits
 from ..blind_spots import use_state
-from ..common import nhis, principal_label
+from ..common import nhis, not_disabled, principal_label
 from ..inputs import RuleInput
-from ..vector import choose, days_between, fmt, hours_between, json_object, pick_case
+from ..vector import cases, choose, days_between, hours_between, json_object, pick_case
 
 #: case -> result (see credential_unused for the same reading of last-used data).
 RESULTS = {
@@ -44,11 +44,10 @@ META = RuleMeta(
 
 
 def evaluate(inp: RuleInput) -> pa.Table:
-    p = nhis(inp)
-    p = p.filter(pc.invert(pc.fill_null(pc.equal(p.column("enabled"), False), False)))
+    p = nhis(inp, where=not_disabled)
     source = p.column("last_used_source")
     ref = inp.ref_time(source)
-    p = p.append_column("ref", ref).append_column("note", inp.source_note(source))
+    p = p.append_column("ref", ref)
     p = p.append_column("idle", days_between(ref, p.column("last_used_at")))
     p = p.append_column("age", days_between(ref, p.column("created_at")))
     window = inp.last_use.window_days
@@ -62,6 +61,8 @@ def evaluate(inp: RuleInput) -> pa.Table:
     p = p.append_column("state", state)
     p = p.append_column("case", _case(inp, p, hours_between(ref, p.column("created_at"))))
     p = p.filter(pc.is_valid(p.column("case")))
+    # the source's as-of in words, for the rows reported only
+    p = p.append_column("note", inp.source_note(p.column("last_used_source")))
     result = choose(p.column("case"), {k: pa.scalar(v) for k, v in RESULTS.items()})
     return hits(
         result,
@@ -109,7 +110,6 @@ def _case(inp: RuleInput, p: pa.Table, age_hours: pa.Array) -> pa.Array:
 
 
 def _sentence(inp: RuleInput, p: pa.Table) -> pa.Array:
-    n = len(p)
     f = dict(
         who=principal_label(p),
         tenant=inp.tenant_id,
@@ -121,31 +121,26 @@ def _sentence(inp: RuleInput, p: pa.Table) -> pa.Array:
         source=p.column("last_used_source"),
     )
     head = "{who} in {tenant}"
-    return choose(
+    return cases(
         p.column("case"),
         {
-            "used": fmt(head + " was last used {idle} days ago ({note}).", n, **f),
-            "never": fmt(head + " has never been used and is {age} days old ({note}).", n, **f),
-            "quiet": fmt(head + " shows no use in the {days} days the provider reports ({note}).", n, **f),
-            "recent": fmt(
+            "used": head + " was last used {idle} days ago ({note}).",
+            "never": head + " has never been used and is {age} days old ({note}).",
+            "quiet": head + " shows no use in the {days} days the provider reports ({note}).",
+            "recent": (
                 head + " shows no use but was created within the provider's reporting lag ({note}): "
-                "whether it was used is unknown.",
-                n,
-                **f,
+                "whether it was used is unknown."
             ),
-            "short": fmt(
+            "short": (
                 head + " shows no use in the {days} days the provider reports, fewer than the "
-                "{limit}-day threshold ({note}): whether it is dormant that long is unknown.",
-                n,
-                **f,
+                "{limit}-day threshold ({note}): whether it is dormant that long is unknown."
             ),
-            "blind": fmt(
+            "blind": (
                 head + " is {age} days old and the provider does not report its use ({source}): "
-                "whether it is dormant is unknown.",
-                n,
-                **f,
+                "whether it is dormant is unknown."
             ),
         },
+        **f,
     )
 
 

@@ -7,10 +7,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..base import RuleMeta, hits
-from ..common import active_credential_counts, nhis, principal_label
+from ..common import active_credential_counts, nhis, not_disabled, principal_label
 from ..inputs import RuleInput, person_key
-from ..people import person_states
-from ..vector import choose, fmt, json_object
+from ..people import active_people, person_states
+from ..vector import cases, choose, flat, json_object
 
 META = RuleMeta(
     id="nhi_owner_departed",
@@ -34,35 +34,42 @@ META = RuleMeta(
 )
 
 
-def evaluate(inp: RuleInput) -> pa.Table:
-    p = nhis(inp)
-    p = p.filter(
-        pc.and_kleene(
-            pc.is_valid(p.column("owner")),
-            pc.invert(pc.fill_null(pc.equal(p.column("enabled"), False), False)),
-        )
-    )
-    p = p.append_column("owner_key", person_key(p.column("owner")))
-    states = person_states(inp.context, set(p.column("owner_key").to_pylist()), inp.snapshot_date)
-    keys = sorted(states)
+def _with_owner_state(inp: RuleInput, p: pa.Table) -> pa.Table:
+    """Each identity's owner state, since and detail. Owners enabled somewhere are `active` and dropped by
+    the rule, so only the others are followed person by person (their since and detail stay null)."""
+    owners = flat(pc.unique(p.column("owner_key")))
+    active = active_people(inp.context, owners, inp.snapshot_date)
+    others = owners.filter(pc.invert(pc.is_in(owners, value_set=active)))
+    states = person_states(inp.context, set(others.to_pylist()), inp.snapshot_date)
+    keys = [*sorted(states), *active.to_pylist()]
     lookup_idx = pc.index_in(p.column("owner_key"), value_set=pa.array(keys, pa.string()))
 
     def column(values: list, type_: pa.DataType) -> pa.Array:
-        return pa.array(values, type_).take(lookup_idx)
+        return pa.array(values + [None] * len(active), type_).take(lookup_idx)
 
-    owner_state = column([states[k].state for k in keys], pa.string())
-    p = p.append_column("owner_state", owner_state)
-    p = p.append_column("owner_since", column([states[k].since for k in keys], pa.date32()))
-    p = p.append_column("owner_detail", column([states[k].detail for k in keys], pa.string()))
+    known = [states[k] for k in sorted(states)]
+    state = pa.array([s.state for s in known] + ["active"] * len(active), pa.string()).take(lookup_idx)
+    p = p.append_column("owner_state", state)
+    p = p.append_column("owner_since", column([s.since for s in known], pa.date32()))
+    return p.append_column("owner_detail", column([s.detail for s in known], pa.string()))
+
+
+def evaluate(inp: RuleInput) -> pa.Table:
+    p = nhis(inp, where=lambda q: pc.and_kleene(pc.is_valid(q.column("owner")), not_disabled(q)))
+    p = p.append_column("owner_key", person_key(p.column("owner")))
+    p = _with_owner_state(inp, p)
+    case = choose(p.column("owner_state"), {"departed": pa.scalar("fail"), "unknown": pa.scalar("unknown")})
+    p = p.append_column("case", case).filter(pc.is_valid(case))
     p = p.append_column("active_credentials", active_credential_counts(inp, p.column("principal_id")))
     live = pc.fill_null(p.column("enabled"), False)
-    case = choose(owner_state, {"departed": pa.scalar("fail"), "unknown": pa.scalar("unknown")})
     # an identity whose enabled state is unknown and that holds no active credential may be revoked already
     maybe = pc.and_kleene(pc.is_null(p.column("enabled")), pc.equal(p.column("active_credentials"), 0))
     case = pc.if_else(
-        pc.and_kleene(pc.equal(case, "fail"), pc.and_kleene(pc.invert(live), maybe)), "unknown", case
+        pc.and_kleene(pc.equal(p.column("case"), "fail"), pc.and_kleene(pc.invert(live), maybe)),
+        "unknown",
+        p.column("case"),
     )
-    p = p.append_column("case", case).filter(pc.is_valid(case))
+    p = p.set_column(p.schema.get_field_index("case"), "case", case)
     n = len(p)
     f = dict(
         who=principal_label(p),
@@ -77,23 +84,20 @@ def evaluate(inp: RuleInput) -> pa.Table:
         detail=p.column("owner_detail"),
         at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
     )
-    sentence = choose(
+    sentence = cases(
         p.column("case"),
         {
-            "fail": fmt(
+            "fail": (
                 "{who} in {tenant} is still enabled ({creds} active credential(s)) although its owner "
                 "{owner} (from {source}) has left or been disabled {since}: {detail} (as observed "
-                "{at}).",
-                n,
-                **f,
+                "{at})."
             ),
-            "unknown": fmt(
+            "unknown": (
                 "{who} in {tenant} is owned by {owner} (from {source}), whose state cannot be "
-                "established: {detail}; whether the owner has left is unknown (as observed {at}).",
-                n,
-                **f,
+                "established: {detail}; whether the owner has left is unknown (as observed {at})."
             ),
         },
+        **f,
     )
     evidence = json_object(
         n,

@@ -6,9 +6,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..base import RuleMeta, hits
-from ..common import nhis, principal_label
-from ..inputs import RuleInput
-from ..vector import attach, choose, fmt, json_object
+from ..common import nhis, not_disabled, principal_label
+from ..inputs import RuleInput, one_chunk
+from ..vector import attach, cases, choose, fmt, json_object
 
 #: Privilege verdicts (grants.privilege) this rule reports, strongest first, and how a sentence says them.
 RANK = {"admin": 3, "escalation": 2, "unknown": 1}
@@ -34,15 +34,11 @@ META = RuleMeta(
 
 
 def evaluate(inp: RuleInput) -> pa.Table:
-    p = nhis(inp)
-    p = p.filter(pc.invert(pc.fill_null(pc.equal(p.column("enabled"), False), False)))
+    p = nhis(inp, where=not_disabled)
     g = inp.grants
-    g = g.filter(
-        pc.and_kleene(
-            pc.is_in(g.column("privilege"), pa.array(list(RANK))),
-            pc.is_in(g.column("principal_id"), p.column("principal_id")),
-        )
-    )
+    # the few grants of a privilege reported here first, then those of the identities
+    g = g.filter(pc.is_in(g.column("privilege"), pa.array(list(RANK))))
+    g = one_chunk(g.filter(pc.is_in(g.column("principal_id"), p.column("principal_id"))))
     rank = pa.array(list(RANK.values()), pa.int64()).take(
         pc.index_in(g.column("privilege"), pa.array(list(RANK)))
     )
@@ -84,26 +80,21 @@ def evaluate(inp: RuleInput) -> pa.Table:
         reason=pc.list_element(who.column("reason_list"), 0),
         at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
     )
-    sentence = choose(
+    sentence = cases(
         privilege,
         {
-            "admin": fmt(
-                "{who} in {tenant} holds {words} permissions through {grants}: {reason} (as observed {at}).",
-                n,
-                **f,
+            "admin": (
+                "{who} in {tenant} holds {words} permissions through {grants}: {reason} (as observed {at})."
             ),
-            "escalation": fmt(
-                "{who} in {tenant} holds {words} permissions through {grants}: {reason} (as observed {at}).",
-                n,
-                **f,
+            "escalation": (
+                "{who} in {tenant} holds {words} permissions through {grants}: {reason} (as observed {at})."
             ),
-            "unknown": fmt(
+            "unknown": (
                 "{who} in {tenant} holds {grants}, whose privilege could not be determined: {reason}; "
-                "whether it is admin-equivalent is unknown (as observed {at}).",
-                n,
-                **f,
+                "whether it is admin-equivalent is unknown (as observed {at})."
             ),
         },
+        **f,
     )
     evidence = json_object(
         n,

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..base import RuleMeta, hits
-from ..common import nhis, principal_label
+from ..common import nhis, not_disabled, principal_label
 from ..inputs import RuleInput
 from ..vector import fmt, json_object
 
@@ -30,13 +30,7 @@ META = RuleMeta(
 
 
 def evaluate(inp: RuleInput) -> pa.Table:
-    p = nhis(inp)
-    p = p.filter(
-        pc.and_kleene(
-            pc.is_null(p.column("owner")),
-            pc.invert(pc.fill_null(pc.equal(p.column("enabled"), False), False)),
-        )
-    )
+    p = nhis(inp, where=lambda q: pc.and_kleene(pc.is_null(q.column("owner")), not_disabled(q)))
     n = len(p)
     keys = ", ".join(inp.tenant.owner_tag_keys) or "none configured"
     sentence = fmt(

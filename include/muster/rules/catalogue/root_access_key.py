@@ -30,8 +30,7 @@ META = RuleMeta(
 
 
 def evaluate(inp: RuleInput) -> pa.Table:
-    c = active_credentials(inp, ("access_key",))
-    c = c.filter(pc.fill_null(pc.equal(c.column("principal_kind"), "root"), False))
+    c = active_credentials(inp, ("access_key",), where=lambda h: pc.equal(h.column("principal_kind"), "root"))
     n = len(c)
     sentence = fmt(
         "The root user of {tenant} has an active {cred}, created {created} (as observed {at}).",

@@ -27,12 +27,15 @@ META = RuleMeta(
 
 def evaluate(inp: RuleInput) -> pa.Table:
     within = inp.thresholds.expiring_within_days
-    c = active_credentials(inp, SECRET_KINDS)
-    left = days_between(c.column("expires_at"), inp.as_of_ts)
-    future = pc.greater(c.column("expires_at"), inp.as_of_ts)
-    c = c.append_column("left", left).filter(
-        pc.fill_null(pc.and_kleene(future, pc.less_equal(left, within)), False)
-    )
+
+    def soon(h: pa.Table) -> pa.Array:
+        future = pc.greater(h.column("expires_at"), inp.as_of_ts)
+        return pc.and_kleene(
+            future, pc.less_equal(days_between(h.column("expires_at"), inp.as_of_ts), within)
+        )
+
+    c = active_credentials(inp, SECRET_KINDS, where=soon)
+    c = c.append_column("left", days_between(c.column("expires_at"), inp.as_of_ts))
     n = len(c)
     sentence = fmt(
         "{cred} of {who} in {tenant} expires in {left} days ({on}), within the {within}-day notice period "

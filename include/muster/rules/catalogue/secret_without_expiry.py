@@ -37,12 +37,13 @@ META = RuleMeta(
 )
 
 
-def evaluate(inp: RuleInput) -> pa.Table:
-    c = active_credentials(inp, KINDS)
+def _no_expiry(c: pa.Table) -> pa.Array:
     expires = c.column("expires_at")
-    c = c.filter(
-        pc.or_kleene(pc.is_null(expires), pc.fill_null(pc.greater_equal(expires, ts_scalar(NEVER)), False))
-    )
+    return pc.or_kleene(pc.is_null(expires), pc.fill_null(pc.greater_equal(expires, ts_scalar(NEVER)), False))
+
+
+def evaluate(inp: RuleInput) -> pa.Table:
+    c = active_credentials(inp, KINDS, where=_no_expiry)
     n = len(c)
     sentence = fmt(
         "{cred} of {who} in {tenant} is active and never expires (as observed {at}).",

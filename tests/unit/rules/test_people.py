@@ -1,0 +1,64 @@
+"""active_people picks out exactly the people person_states calls active (the rule skips them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from muster.rules.inputs import Context
+from muster.rules.people import active_people, person_states
+
+DAY0 = dt.date(2026, 11, 1)
+PEOPLE = pa.schema(
+    [
+        ("tenant_id", pa.string()),
+        ("snapshot_date", pa.date32()),
+        ("principal_id", pa.string()),
+        ("name", pa.string()),
+        ("enabled", pa.bool_()),
+    ]
+)
+OBSERVED = pa.schema([("tenant_id", pa.string()), ("snapshot_date", pa.date32()), ("complete", pa.bool_())])
+ROW = st.tuples(
+    st.sampled_from(["t1", "t2"]),
+    st.integers(0, 3),
+    st.sampled_from(["dana.kim", "Dana.Kim@acme.example", "alice", "bob"]),
+    st.one_of(st.none(), st.booleans()),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(ROW, max_size=12),
+    st.lists(st.tuples(st.sampled_from(["t1", "t2"]), st.integers(0, 3), st.booleans()), max_size=6),
+    st.integers(0, 3),
+)
+def test_active_people_are_exactly_those_person_states_calls_active(rows, observed, on):
+    people = pa.Table.from_pylist(
+        [
+            {
+                "tenant_id": t,
+                "snapshot_date": DAY0 + dt.timedelta(days=d),
+                "principal_id": f"{t}/{name}",
+                "name": name,
+                "enabled": enabled,
+            }
+            for t, d, name, enabled in rows
+        ],
+        schema=PEOPLE,
+    )
+    seen = pa.Table.from_pylist(
+        [
+            {"tenant_id": t, "snapshot_date": DAY0 + dt.timedelta(days=d), "complete": c}
+            for t, d, c in observed
+        ],
+        schema=OBSERVED,
+    )
+    context = Context(people, seen)
+    keys = ["dana.kim", "alice", "bob", "carol"]
+    date = DAY0 + dt.timedelta(days=on)
+    states = person_states(context, set(keys), date)
+    active = active_people(context, pa.array(keys), date).to_pylist()
+    assert sorted(active) == sorted(k for k, s in states.items() if s.state == "active")
