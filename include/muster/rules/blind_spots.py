@@ -49,7 +49,15 @@ LAST_USE: dict[str, LastUse] = {
 DEFAULT = LastUse(None, 24.0, "the provider's last-used data is assumed to lag up to a day")
 
 #: Principals the provider itself creates and owns, by path prefix: they need no owner of ours.
-PROVIDER_MANAGED_PATHS: dict[str, tuple[str, ...]] = {"aws": ("/aws-service-role/",)}
+#: Azure: service principals of Microsoft's own first-party applications (published from Microsoft's service
+#: tenant and its corporate tenant), recorded by the Azure transform as appOwnerOrganizationId/<org>.
+PROVIDER_MANAGED_PATHS: dict[str, tuple[str, ...]] = {
+    "aws": ("/aws-service-role/",),
+    "azure": (
+        "appOwnerOrganizationId/f8cdef31-a31e-4b4a-93e4-5f571e91255a",
+        "appOwnerOrganizationId/72f988bf-86f1-41af-91ab-2d7cd011db47",
+    ),
+}
 
 
 def last_use(provider: str) -> LastUse:

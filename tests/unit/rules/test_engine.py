@@ -50,6 +50,7 @@ def test_partial_table_gives_tenant_unknowns_for_the_rules_that_read_it():
         ("nhi_privileged", "grants"),
         ("privileged_grant_added", "grants"),
         ("privileged_grant_added", "changes:grants"),
+        ("public_access_grant", "grants"),
     }
 
 

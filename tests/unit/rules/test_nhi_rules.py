@@ -1,4 +1,4 @@
-"""NHI rules: owner, dormancy, privilege, new privileged grants, external trust."""
+"""NHI rules: owner, dormancy, privilege, new privileged grants, external trust, public access."""
 
 import datetime as dt
 import json
@@ -288,3 +288,39 @@ def test_owner_removed_elsewhere_in_a_complete_snapshot_has_left_and_partial_is_
 def test_owner_never_seen_gives_no_finding():
     f = run(tables([principal("S1", "svc", owner="platform-team")]))
     assert of(f, "nhi_owner_departed") == set()
+
+
+def test_public_access_grant_fires_for_grants_to_the_public_only():
+    everyone = principal(
+        "allUsers",
+        "allUsers",
+        kind="public",
+        is_nhi=False,
+        nhi_reason="allUsers: anyone on the internet, signed in or not",
+        owner=None,
+        owner_source=None,
+    )
+    viewer = "roles/storage.objectViewer"
+    t = tables(
+        [everyone, principal("P1", "svc-a")],
+        grants=[
+            grant("allUsers", viewer, "read", role_name="Storage Object Viewer"),
+            grant("P1", viewer, "read"),
+        ],
+    )
+    f = run(t)
+    key = json.dumps(
+        {"principal_id": "allUsers", "role_id": viewer, "scope": f"account/{TENANT}", "via": "direct"},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    assert of(f, "public_access_grant") == {("fail", key)}
+    assert row(f, "public_access_grant", key)["sentence"] == (
+        f"Storage Object Viewer (roles/storage.objectViewer) on account/{TENANT} is granted to allUsers: anyone "
+        f"on the internet, signed in or not. Its privilege is read: policy {viewer} statement 0: verdict read "
+        "(as observed 2026-11-26 03:30 UTC)."
+    )
+    assert (
+        of(run(tables([principal("P1", "svc-a")], grants=[grant("P1", viewer)])), "public_access_grant")
+        == set()
+    )

@@ -22,7 +22,8 @@ META = RuleMeta(
     blind_spots=(
         "Owners come from the tag keys in the scope file (owner_tag_keys) and its `owners` overrides; an "
         "owner recorded elsewhere (a CMDB) is not seen.",
-        "Identities the provider creates and owns (AWS service-linked roles) are not checked.",
+        "Identities the provider creates and owns (AWS service-linked roles, service principals of Microsoft's "
+        "first-party applications) are not checked.",
         "Disabled identities are not checked.",
     ),
     reads=("principals",),

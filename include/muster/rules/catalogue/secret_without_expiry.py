@@ -15,8 +15,9 @@ from ..vector import fmt, json_object, ts_scalar
 
 #: Kinds whose expiry the owner chooses. AWS access keys cannot expire: rotation covers them.
 KINDS = ("sa_key", "client_secret", "certificate")
-#: Providers write "never" as a far-future date (GCP: 9999-12-31T23:59:59Z).
-NEVER = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+#: Providers write "never" as a far-future date (GCP: 9999-12-31T23:59:59Z; Entra's "never" option:
+#: 2299-12-31). Any expiry from 2200 on is read as none: no secret is meant to outlive its holders.
+NEVER = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 
 META = RuleMeta(
     id="secret_without_expiry",
@@ -30,7 +31,8 @@ META = RuleMeta(
     blind_spots=(
         "Only kinds whose expiry can be chosen are checked (service account keys, client secrets, "
         "certificates); AWS access keys never expire and are covered by the rotation rule.",
-        "An expiry in year 9999 or later is read as no expiry.",
+        'An expiry in year 2200 or later is read as no expiry (Entra writes "never" as 2299-12-31, GCP as '
+        "9999-12-31).",
     ),
     reads=("credentials",),
     credential_kinds=KINDS,
