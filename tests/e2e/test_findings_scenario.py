@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from muster.ledger.report import read_ledger
+from muster.rules import rules
 from muster.snapshot import DerivedStore
 
 pytestmark = pytest.mark.e2e
@@ -187,4 +188,81 @@ def test_the_exact_findings_of_the_last_day(demo):
         ("open", ANALYTICS, "nhi_without_owner", "analytics-etl"),
         ("unknown", ANALYTICS, "secret_expired_present", None),
         ("unknown", ANALYTICS, "secret_expiring_soon", None),
+    }
+
+
+def _history(root: str, provider: str) -> set[tuple]:
+    rows = read_ledger(root, "findings", LAST, provider=provider).to_pylist()
+    return {(r["state"], r["tenant_id"], r["rule_id"], r["principal_name"]) for r in rows}
+
+
+def _sa(name: str, project: str) -> str:
+    return f"{name}@{project}.iam.gserviceaccount.com"
+
+
+def test_the_exact_gcp_findings_of_the_last_day(demo):
+    """The GCP part of the scenario: every planted problem (an old never-expiring key, a disabled account with
+    a live key, a cross-project owner, a departed owner, allUsers on the payments project), the project that
+    refuses the collector as tenant-level unknowns, and last use as unknown where Policy Analyzer is absent."""
+    pay, plat, ana, dev = "acme-payments-prd", "acme-platform-prd", "acme-analytics-prd", "acme-sandbox-dev"
+    deployer = _sa("deployer", plat)
+    expected = {
+        ("open", ana, "secret_without_expiry", _sa("etl-loader", ana)),
+        ("open", pay, "active_credential_disabled_identity", _sa("legacy-batch", pay)),
+        ("open", pay, "credential_unrotated", _sa("billing-export", pay)),
+        ("open", pay, "credential_unrotated", _sa("legacy-batch", pay)),
+        ("open", pay, "credential_unrotated", _sa("payments-api", pay)),
+        ("open", pay, "nhi_owner_departed", _sa("billing-export", pay)),
+        ("open", pay, "nhi_privileged", deployer),
+        ("open", pay, "public_access_grant", "allUsers"),
+        ("open", pay, "secret_without_expiry", _sa("billing-export", pay)),
+        ("open", pay, "secret_without_expiry", _sa("legacy-batch", pay)),
+        ("open", pay, "secret_without_expiry", _sa("payments-api", pay)),
+        ("open", plat, "nhi_privileged", deployer),
+        ("open", plat, "secret_without_expiry", deployer),
+        ("unknown", ana, "nhi_dormant", _sa("etl-loader", ana)),
+        ("unknown", pay, "credential_unused", _sa("legacy-batch", pay)),
+        ("unknown", pay, "nhi_dormant", deployer),
+        ("unknown", pay, "nhi_owner_departed", _sa("payments-api", pay)),
+        ("unknown", plat, "credential_unused", deployer),
+        ("unknown", plat, "nhi_dormant", deployer),
+    }
+    expected |= {("unknown", dev, rule_id, None) for rule_id in rules()}  # the project that answers 403
+    assert _history(demo["root"], "gcp") == expected
+
+
+def test_the_exact_azure_findings_of_the_last_day(demo):
+    """The Entra part of the scenario: the never-expiring and the expired secret, the managed identity with
+    Owner, the departed owner's app that joined a privileged group on day 10, the risky Graph permission, the
+    custom '*' role, ci-automation's completed rotation; Microsoft's own service principals are not reported.
+    Per-credential use is not in Graph v1.0, so unused credentials and dormancy stay unknown."""
+    az = "7f3e2a10-4b5c-4d6e-8f90-a1b2c3d4e5f6"
+    assert _history(demo["root"], "azure") == {
+        ("open", az, "credential_unrotated", "billing-export"),
+        ("open", az, "credential_unrotated", "directory-sync"),
+        ("open", az, "credential_unrotated", "invoice-ocr"),
+        ("open", az, "credential_unrotated", "legacy-sync"),
+        ("open", az, "nhi_owner_departed", "billing-export"),
+        ("open", az, "nhi_privileged", "billing-export"),
+        ("open", az, "nhi_privileged", "ci-automation"),
+        ("open", az, "nhi_privileged", "directory-sync"),
+        ("open", az, "nhi_privileged", "mi-deployer"),
+        ("open", az, "nhi_without_owner", "mi-deployer"),
+        ("open", az, "secret_expired_present", "invoice-ocr"),
+        ("open", az, "secret_without_expiry", "legacy-sync"),
+        ("resolved", az, "credential_unrotated", "ci-automation"),
+        ("resolved", az, "credential_unused", "ci-automation"),
+        ("resolved", az, "multiple_active_keys", "ci-automation"),
+        ("resolved", az, "privileged_grant_added", "billing-export"),
+        ("resolved", az, "privileged_grant_added", "directory-sync"),
+        ("resolved", az, "secret_expiring_soon", "ci-automation"),
+        ("unknown", az, "credential_unused", "billing-export"),
+        ("unknown", az, "credential_unused", "directory-sync"),
+        ("unknown", az, "credential_unused", "invoice-ocr"),
+        ("unknown", az, "credential_unused", "legacy-sync"),
+        ("unknown", az, "nhi_dormant", "billing-export"),
+        ("unknown", az, "nhi_dormant", "ci-automation"),
+        ("unknown", az, "nhi_dormant", "directory-sync"),
+        ("unknown", az, "nhi_dormant", "invoice-ocr"),
+        ("unknown", az, "nhi_dormant", "legacy-sync"),
     }
