@@ -15,7 +15,7 @@ id of an object listed before it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - type names only
@@ -30,6 +30,18 @@ def parse_time(value: object) -> dt.datetime:
     if parsed.tzinfo is None:
         raise ValueError("no timezone")
     return parsed.astimezone(dt.UTC)
+
+
+def checked_time(value: object, report: Callable[[str], None], what: str, field: str) -> dt.datetime | None:
+    """`value` as an aware UTC datetime, None when absent; a malformed one is reported (never repeated) and
+    read as None, so the entity it belongs to turns partial."""
+    if value is None or value == "":
+        return None
+    try:
+        return parse_time(value)
+    except (ValueError, TypeError):
+        report(f"{what} field {field} is not an ISO-8601 date-time")
+        return None
 
 
 def as_bool(value: object) -> bool | None:
@@ -86,13 +98,7 @@ class Stage:
         self.problems.append((entity, what, self.obj))
 
     def time(self, value: object, entity: str, what: str, field: str) -> dt.datetime | None:
-        if value is None or value == "":
-            return None
-        try:
-            return parse_time(value)
-        except (ValueError, TypeError):
-            self.fail(entity, f"{what} field {field} is not an ISO-8601 date-time")
-            return None
+        return checked_time(value, lambda problem: self.fail(entity, problem), what, field)
 
     def owner(self, oid: str, name: str, holder: dict) -> tuple:
         """(owner, owner_source) when decided now (scope file); Entra owners are named at the end."""

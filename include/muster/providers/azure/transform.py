@@ -44,7 +44,7 @@ from .grants import grants, members_of
 from .identities import STAGES
 from .links import drop_losers, settle_principals
 from .raw import RawTenant
-from .stage import Stage, parse_time
+from .stage import Stage, checked_time
 
 MAX_NAMES = 20
 #: Columns with few distinct values, kept dictionary-encoded until the table is built.
@@ -102,13 +102,7 @@ class Run:
         self.problems.setdefault(entity, []).append(what)
 
     def time(self, value: object, entity: str, what: str, field: str) -> dt.datetime | None:
-        if value is None or value == "":
-            return None
-        try:
-            return parse_time(value)
-        except (ValueError, TypeError):
-            self.fail(entity, f"{what} field {field} is not an ISO-8601 date-time")
-            return None
+        return checked_time(value, lambda problem: self.fail(entity, problem), what, field)
 
     def grant(self, entity: str, row: dict) -> None:
         """A grant, and the same grant for each member when the grantee is a group."""
