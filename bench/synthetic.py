@@ -286,13 +286,23 @@ _DOCUMENTS = [
 ]
 
 
-def varied_account(n_users: int, n_roles: int, account: str = "123456789012", seed: int = 11) -> RawAccount:
+def varied_account(
+    n_users: int,
+    n_roles: int,
+    account: str = "123456789012",
+    seed: int = 11,
+    privileged_share: float | None = None,
+) -> RawAccount:
     """An account whose principals hold policies in many different ways, for equivalence tests.
 
     Unlike ``raw_account`` (one shape repeated), users and roles draw their attached, inline and group
     policies, boundaries, tags, paths, dates and report rows at random from small pools, so that many
     layouts, privilege verdicts (admin, escalation, role chains, trust policies that name users) and most
     of the row path's messages occur. Deterministic for a given size and seed.
+
+    ``privileged_share`` (None: the pools as they are, ~15 % of roles privileged) sets the share of roles
+    that hold one admin or escalation policy; every other role then holds only policies that confer neither,
+    so 0.0 is the same account without privileged roles (a baseline for ``bench/privilege_scale.py``).
     """
     rnd = random.Random(seed)
     docs = [d.replace("{acct}", account) if isinstance(d, str) else _fill(d, account) for d in _DOCUMENTS]
@@ -303,6 +313,8 @@ def varied_account(n_users: int, n_roles: int, account: str = "123456789012", se
     users = [_varied_user(rnd, account, i, arns, docs) for i in range(n_users)]
     users[min(7, n_users - 1)]["UserId"] = users[0]["UserId"]  # an id listed twice
     roles = [_varied_role(rnd, account, i, arns, docs, n_users) for i in range(n_roles)]
+    if privileged_share is not None:
+        _set_privileged(random.Random(seed + 1), roles, policies, docs, privileged_share)
     if n_roles > 3:
         roles[3].update(
             Arn=roles[2]["Arn"], AssumeRolePolicyDocument=None, RolePolicyList=[]
@@ -314,6 +326,26 @@ def varied_account(n_users: int, n_roles: int, account: str = "123456789012", se
     raw.authorization_details = gaad
     raw.credential_report = "\n".join(lines) + "\n"
     return raw
+
+
+#: Indexes into ``_DOCUMENTS`` of the documents that can make a role admin or escalation: admin, NotAction,
+#: passing a role, keys of other users, and sts:AssumeRole on * (privileged through a chain of roles).
+_PRIVILEGED_DOCS = (0, 7, 1, 2, 4)
+
+
+def _set_privileged(rnd: random.Random, roles: list, policies: list, docs: list, share: float) -> None:
+    """Give a ``share`` of the roles one privileged managed policy and the others none (see varied_account)."""
+    bad = [docs[i] for i in _PRIVILEGED_DOCS] + [docs[3]]
+    privileged_arns = {p["Arn"] for i, p in enumerate(policies) if i % len(docs) in _PRIVILEGED_DOCS + (3,)}
+    for role in roles:
+        role["RolePolicyList"] = [p for p in role["RolePolicyList"] if p["PolicyDocument"] not in bad]
+        role["AttachedManagedPolicies"] = [
+            a for a in role["AttachedManagedPolicies"] if not (a and a.get("PolicyArn") in privileged_arns)
+        ]
+        if rnd.random() < share:
+            p = policies[rnd.choice(_PRIVILEGED_DOCS)]
+            role["AttachedManagedPolicies"].append({"PolicyName": p["PolicyName"], "PolicyArn": p["Arn"]})
+            role.pop("PermissionsBoundary", None)
 
 
 def _fill(doc: dict, account: str) -> dict:

@@ -4,7 +4,9 @@
 * ``statements`` — policy documents compiled to statements (action masks, resource matchers, conditions);
 * ``catalogue`` — the documented escalation methods, as data (``docs/ESCALATION.md`` is generated from it);
 * ``trust`` — who a role's trust policy admits;
-* ``evaluate`` — one principal: Allow/Deny, NotAction, Resource scoping, boundary, conditions, verdicts;
+* ``verdicts`` — admin / write / read of each policy of a policy set (what does not depend on the principal);
+* ``roles`` — an account's privileged roles, indexed so that a judgement does not grow with their number;
+* ``evaluate`` — one principal: Allow/Deny, NotAction, Resource scoping, boundary, conditions, escalation;
 * ``account`` — every principal of an account, role chains resolved to a fixpoint, cached per policy set.
 
 ``assess(document, name)`` judges one document held alone (no other policies, no roles): the verdict a

@@ -8,6 +8,8 @@ is judged once against the final set.
 
 Cost: one ``PolicySet`` per distinct (policies, boundary) and one judgement per distinct (policy set,
 principal-specific facts), so 100,000 users sharing twenty policy combinations cost twenty judgements.
+Principals with facts of their own (privileged roles, principals a trust policy names) are judged one by one;
+``roles.PrivilegedRoles`` keeps each of those judgements independent of the number of privileged roles.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .evaluate import PRIVILEGED, Context, Holder, PolicySet, Result, judge
+from .roles import PrivilegedRoles
 from .statements import Policy
 from .trust import Trust, parse_trust
 
@@ -63,6 +66,7 @@ class AccountEvaluator:
         self._keys: dict[tuple, tuple] = {}
         self._judged: dict[tuple, Result] = {}
         self._special = {a for t in self.trusts.values() for a in t.arns | t.denied}
+        self._indexes: dict[tuple[str, ...], PrivilegedRoles] = {}
 
     def evaluate(self, holders: list[Holder]) -> dict[str, Result]:
         """principal id -> Result (grant verdicts by policy uid, and the principal's own verdict)."""
@@ -82,10 +86,9 @@ class AccountEvaluator:
             for _, arn in g.members
             if arn and ":role/" in arn
         ]
-        privileged: tuple[str, ...] = ()
-        for version in range(len(roles) + 1):
-            shared = self._shared(privileged)
-            judged = (self._judge(arn, key, privileged, shared, version) for arn, key in roles)
+        privileged = self._index(())
+        for _ in range(len(roles) + 1):
+            judged = (self._judge(arn, key, privileged) for arn, key in roles)
             found = tuple(
                 sorted(
                     arn
@@ -93,20 +96,19 @@ class AccountEvaluator:
                     if r.principal.privilege in PRIVILEGED
                 )
             )
-            if found == privileged:
+            if found == privileged.roles:
                 break
-            privileged = found
-        shared = self._shared(privileged)
+            privileged = self._index(found)
         out = []
         for g, key in zip(groups, keys, strict=True):
             common = None
             results = []
             for _, arn in g.members:
-                if arn in privileged or arn in self._special or self._sets[key].needs_self:
-                    results.append(self._judge(arn, key, privileged, shared, version))
+                if self._own(arn, privileged) or self._sets[key].needs_self:
+                    results.append(self._judge(arn, key, privileged))
                     continue
                 if common is None:
-                    common = self._judge(arn, key, privileged, shared, version)
+                    common = self._judge(arn, key, privileged)
                 results.append(common)
             out.append(results)
         return out
@@ -123,51 +125,48 @@ class AccountEvaluator:
             b.roles if b.roles is not None else [i for i, arn in enumerate(b.arns) if arn and ":role/" in arn]
             for b in batches
         ]
-        privileged: tuple[str, ...] = ()
-        for version in range(sum(map(len, roles)) + 1):
-            shared = self._shared(privileged)
+        privileged = self._index(())
+        for _ in range(sum(map(len, roles)) + 1):
             found: list[str] = []
             for b, key, at in zip(batches, keys, roles, strict=True):
-                found += self._privileged_roles(b, key, at, privileged, shared, version)
-            if tuple(sorted(found)) == privileged:
+                found += self._privileged_roles(b, key, at, privileged)
+            if tuple(sorted(found)) == privileged.roles:
                 break
-            privileged = tuple(sorted(found))
-        shared = self._shared(privileged)
+            privileged = self._index(tuple(sorted(found)))
+        candidates = set(privileged.roles) | self._special
         return [
-            self._batch_result(b, key, privileged, shared, version)
-            for b, key in zip(batches, keys, strict=True)
+            self._batch_result(b, key, privileged, candidates) for b, key in zip(batches, keys, strict=True)
         ]
 
     def _privileged_roles(
-        self, b: Batch, key: tuple, at: list[int], privileged: tuple, shared: dict, version: int
+        self, b: Batch, key: tuple, at: list[int], privileged: PrivilegedRoles
     ) -> list[str]:
         """ARNs of the batch's roles that are admin or escalation, given the roles privileged so far."""
         ps, common, out = self._sets[key], None, []
         for i in at:
             arn = b.arns[i]
-            if arn in privileged or arn in self._special or ps.needs_self:
-                result = self._judge(arn, key, privileged, shared, version)
+            if self._own(arn, privileged) or ps.needs_self:
+                result = self._judge(arn, key, privileged)
             else:
                 if common is None:
-                    common = self._judge(arn, key, privileged, shared, version)
+                    common = self._judge(arn, key, privileged)
                 result = common
             if result.principal.privilege in PRIVILEGED:
                 out.append(arn)
         return out
 
     def _batch_result(
-        self, b: Batch, key: tuple, privileged: tuple, shared: dict, version: int
+        self, b: Batch, key: tuple, privileged: PrivilegedRoles, candidates: set
     ) -> BatchResult:
-        candidates = set(privileged) | self._special
         special = candidates.intersection(b.arns) if candidates else candidates
         if self._sets[key].needs_self:
             own = range(len(b.arns))
         else:
             own = [i for i, arn in enumerate(b.arns) if arn in special] if special else []
-        result = BatchResult(None, {i: self._judge(b.arns[i], key, privileged, shared, version) for i in own})
+        result = BatchResult(None, {i: self._judge(b.arns[i], key, privileged) for i in own})
         if len(result.own) < len(b.arns):
             arn = next(a for i, a in enumerate(b.arns) if i not in result.own)
-            result.common = self._judge(arn, key, privileged, shared, version)
+            result.common = self._judge(arn, key, privileged)
         return result
 
     def _policy_set(self, policies: tuple, boundary) -> tuple:
@@ -182,33 +181,24 @@ class AccountEvaluator:
                 self._sets[found] = PolicySet(tuple(by_uid[u] for u in uids), boundary)
         return found
 
-    def _shared(self, privileged: tuple[str, ...]) -> dict[str, str]:
-        """Privileged roles admitting a principal that no trust policy names: the account or anyone."""
-        out = {}
-        for role in privileged:
-            trust = self.trusts.get(role)
-            how = trust.admits(None) if trust else None
-            if how is not None:
-                out[role] = how
-        return out
-
-    def _judge(self, arn: str | None, key: tuple, privileged: tuple, shared: dict, version: int) -> Result:
-        ps = self._sets[key]
-        if arn in privileged or arn in self._special:
-            admitted = {r: h for r in privileged if r != arn and (h := self._admits(r, arn))}
-            mine = tuple(p for p in privileged if p != arn)
-            facts = (arn, tuple(admitted.items()))
-        else:
-            admitted, mine, facts = shared, privileged, None
-        if ps.needs_self:
-            facts = (arn, facts)
-        jkey = (key, version, facts)
-        found = self._judged.get(jkey)
+    def _index(self, privileged: tuple[str, ...]) -> PrivilegedRoles:
+        found = self._indexes.get(privileged)
         if found is None:
-            ctx = Context(self.account_id, arn, mine, admitted)
-            found = self._judged[jkey] = judge(ps, ctx)
+            found = self._indexes[privileged] = PrivilegedRoles(privileged, self.trusts)
         return found
 
-    def _admits(self, role: str, arn: str | None) -> str | None:
-        trust = self.trusts.get(role)
-        return trust.admits(arn) if trust else None
+    def _own(self, arn: str | None, privileged: PrivilegedRoles) -> bool:
+        """Whether ``arn`` has facts of its own: it is a privileged role or a trust policy names it."""
+        return arn in self._special or privileged.named(arn)
+
+    def _judge(self, arn: str | None, key: tuple, privileged: PrivilegedRoles) -> Result:
+        """The Result of policy set ``key`` held by ``arn``; shared by every principal without own facts."""
+        ps = self._sets[key]
+        facts = arn if self._own(arn, privileged) else None
+        if ps.needs_self:
+            facts = (arn, facts)
+        jkey = (key, privileged.serial, facts)
+        found = self._judged.get(jkey)
+        if found is None:
+            found = self._judged[jkey] = judge(ps, Context(self.account_id, arn, privileged))
+        return found

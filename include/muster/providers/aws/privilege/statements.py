@@ -24,6 +24,11 @@ SELF = "\u2204"  # the holder's own name, from ${aws:username}
 OTHER = "\u2203"  # some other user or role, e.g. one created later
 _NOTHING = "\u2205"  # an unresolvable variable in a Deny: matches no real ARN
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
+#: (action, condition key, value): an Allow of the action whose Condition pins the key to the value (with
+#: StringEquals) only reads. s3express:CreateSession is rated Write, but a session of mode ReadOnly can
+#: only read (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateSession.html); AWS's ReadOnlyAccess
+#: and AmazonS3ExpressReadOnlyAccess allow it that way.
+READ_ONLY_WHEN = (("s3express:CreateSession", "s3express:SessionMode", "ReadOnly"),)
 _uids = itertools.count(1)
 
 
@@ -79,6 +84,8 @@ class Statement:
     not_action: bool
     resources: Resources
     condition: str | None
+    #: Actions of ``mask`` that this statement's Condition makes read-only (``READ_ONLY_WHEN``).
+    reads: int = 0
 
     @property
     def where(self) -> str:
@@ -155,7 +162,22 @@ def _statement(stmt: object, name: str, i: int) -> Statement:
         not_action=not_action,
         resources=_resources(stmt, allow),
         condition=json.dumps(condition, sort_keys=True, separators=(",", ":")) if condition else None,
+        reads=_read_only(condition) & mask if allow and isinstance(condition, dict) else 0,
     )
+
+
+def _read_only(condition: dict) -> int:
+    """The actions that ``condition`` restricts to reading (``READ_ONLY_WHEN``)."""
+    pinned = condition.get("StringEquals")
+    if not isinstance(pinned, dict):
+        return 0
+    keys = {k.lower(): v for k, v in pinned.items() if isinstance(k, str)}
+    out = 0
+    for action, key, value in READ_ONLY_WHEN:
+        found = keys.get(key.lower())
+        if found == value or found == [value]:
+            out |= index().mask(action)
+    return out
 
 
 def _strings(value: object) -> list[str] | None:

@@ -41,6 +41,12 @@ def test_power_user_not_action_iam_is_escalation_not_admin():
         "escalation lambda-update-function-code",
         "escalation glue-update-dev-endpoint",
         "escalation ssm-command-on-instance",
+        "escalation cloudformation-update-stack",
+        "escalation cloudformation-change-set",
+        "escalation ec2-instance-connect",
+        "escalation ec2-modify-user-data",
+        "escalation ec2-launch-template",
+        "escalation ecs-execute-command",
     ]
     assert "by policy PowerUser statement 0 (All) on Resource *" in reasons[0]
 
@@ -205,7 +211,8 @@ def test_missing_boundary_is_not_applied_but_a_known_one_is():
     assert (
         "not escalation passrole-ec2 (Pass a role to a new EC2 instance): iam:PassRole by policy "
         "AdministratorAccess statement 0 not allowed by permissions boundary s3-only; ec2:RunInstances by policy "
-        "AdministratorAccess statement 0 not allowed by permissions boundary s3-only"
+        "AdministratorAccess statement 0 not allowed by permissions boundary s3-only; ec2:RequestSpotInstances by "
+        "policy AdministratorAccess statement 0 not allowed by permissions boundary s3-only"
     ) in reasons
 
 
