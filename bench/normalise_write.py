@@ -3,7 +3,8 @@
 Target (issue 2): >= 200,000 principal rows per second. Prints the median of several runs, the ratio to a
 baseline measured in the same command (pyarrow alone: Table.from_pylist + Parquet write of the same rows,
 no normalisation or validation), the median of each stage (transform = ``transform_account``, validate =
-``Collected.tables``, write = ``parquet_bytes`` of every table), and peak RSS.
+``Collected.tables``, write = ``parquet_payloads``: ``parquet_bytes`` of every table, on threads when cores
+are idle), and peak RSS.
 
     .venv/bin/python bench/normalise_write.py [--users 100000] [--roles 20000] [--runs 3]
 """
@@ -25,7 +26,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).parent))
 from muster.config import Tenant  # noqa: E402
 from muster.providers.aws.transform import transform_account  # noqa: E402
-from muster.snapshot import parquet_bytes  # noqa: E402
+from muster.snapshot import parquet_payloads  # noqa: E402
 from synthetic import raw_account  # noqa: E402
 
 DAY = dt.date(2026, 11, 26)
@@ -44,7 +45,7 @@ def run_muster(raw, tenant) -> tuple[dict[str, float], dict]:
     t1 = time.perf_counter()
     tables = collected.tables("bench", AT)
     t2 = time.perf_counter()
-    sizes = {name: len(parquet_bytes(tbl)) for name, tbl in tables.items()}
+    sizes = {name: len(data) for name, data in parquet_payloads(tables).items()}
     t3, c3 = time.perf_counter(), time.process_time()
     stages = {"transform": t1 - t0, "validate": t2 - t1, "write": t3 - t2, "total": t3 - t0, "cpu": c3 - c0}
     return stages, {n: tables[n].num_rows for n in tables} | {"bytes": sum(sizes.values())}

@@ -2,7 +2,7 @@
 
 from .derived import DerivedStore
 from .seal import seal_collected
-from .store import MANIFEST, SnapshotError, SnapshotRef, SnapshotStore, parquet_bytes
+from .store import MANIFEST, SnapshotError, SnapshotRef, SnapshotStore, parquet_bytes, parquet_payloads
 
 __all__ = [
     "DerivedStore",
@@ -11,5 +11,6 @@ __all__ = [
     "SnapshotRef",
     "SnapshotStore",
     "parquet_bytes",
+    "parquet_payloads",
     "seal_collected",
 ]

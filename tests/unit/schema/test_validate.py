@@ -136,3 +136,16 @@ def test_constant_means_one_non_null_value_throughout():
     assert not _constant(pa.chunked_array([["x", None]]))
     assert not _constant(pa.chunked_array([[None, None]], pa.string()))
     assert not _constant(pa.chunked_array([], pa.string()))
+
+
+@pytest.mark.parametrize("marker", ["", "None"])
+@pytest.mark.parametrize("others", [["a-long-owner-name"], ["ann", "x"], ["Nonesuch", "Non", "None "]])
+def test_markers_are_found_among_long_and_short_values(marker, others):
+    # the check first rules out columns whose values are all longer than any marker: it must not miss one
+    rows = [principal(principal_id=f"P{i}", owner=v) for i, v in enumerate([*others, marker, *others])]
+    with pytest.raises(
+        SchemaViolation, match=f"column owner holds '{marker}'.*principal_id='P{len(others)}'"
+    ):
+        to_table(PRINCIPALS, rows)
+    clean = [r for r in rows if r["owner"] != marker]
+    assert to_table(PRINCIPALS, clean).num_rows == len(clean)

@@ -1,4 +1,5 @@
-"""What the column-wise user and role paths share: policy checks, layouts, and the row tables they emit.
+"""What the column-wise user and role paths share: the batch of GAAD items, policy checks, layouts, and the
+row tables they emit.
 
 A principal goes column-wise only when the row path would handle it without a message; every check here
 answers "would the row path say something about this item?" without saying it (the row path does, in order).
@@ -14,6 +15,7 @@ import pyarrow.compute as pc
 
 from ...schema import PRINCIPALS, ROLE_DEFINITIONS
 from . import gaad_columns as gc
+from .classify_columns import ColumnClassifier
 from .grant_columns import LayoutRow
 
 if TYPE_CHECKING:
@@ -36,6 +38,98 @@ class Attached:
         #: No PolicyArn (a message) or a policy not in Policies (first seen by the row path, in order).
         self.bad = gc.owners_of(parents, entry & ~np.asarray(codes.is_valid()), len(lists))
         self.parents, self.codes = parents[entry], pc.fill_null(codes, -1).filter(pa.array(entry))
+
+
+class ItemBatch:
+    """The users or roles of one account that go column-wise; ``rest()`` lists the others for the row path.
+
+    What both kinds share lives here: the items read column-wise, the checks on ids, tags, attached policies
+    and dates, the principal columns read alike, and the key that groups items holding policies alike.
+    """
+
+    #: The GAAD fields naming an item and holding its id.
+    name_field: str
+    id_field: str
+
+    def __init__(self, run: Run, book: PolicyBook, items: list, read: gc.Items | None) -> None:
+        """``read`` is None when no item can go column-wise."""
+        self.run, self.book, self.items = run, book, items
+        self.size = n = len(items)
+        self.inline: dict[int, list[Inline]] = {}
+        self.converted: np.ndarray | None = None
+        if read is None:
+            self.ok, self.pid = np.zeros(n, bool), python_ids(items, self.id_field)
+            return
+        self.s, self.converted, ok = read.values, read.converted, read.ok.copy()
+        self.tag_lists, self.boundary = read.field("Tags"), read.field("PermissionsBoundary")
+        self.name, self.pid, self.arn = (gc.field(self.s, f) for f in (self.name_field, self.id_field, "Arn"))
+        self.ok = ok & gc.present(self.name) & gc.present(self.pid) & gc.present(self.arn)
+
+    def ids(self) -> pa.Array:
+        """Every item's id (null where unreadable), to find ids that two principals claim."""
+        if self.converted is None:
+            return self.pid
+        return read_field(self.pid, self.converted, self.items, self.id_field)
+
+    def rest(self) -> list[int]:
+        """Indexes of the items the row path takes, in order."""
+        return np.flatnonzero(~self.ok).tolist()
+
+    def _check_shared(self, duplicated: pa.Array) -> np.ndarray:
+        """``ok`` without the items whose id another principal claims or whose tags or attached policies the
+        row path would describe; reads the tags and attached policies."""
+        ok = self.ok
+        ok &= ~np.asarray(pc.fill_null(pc.is_in(self.pid, value_set=duplicated), False))
+        self.tags, bad_tags = gc.tag_maps(self.tag_lists)
+        self.attached = Attached(self.book, gc.field(self.s, "AttachedManagedPolicies"))
+        ok &= ~bad_tags & ~self.attached.bad
+        return ok
+
+    def _created(self, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the items still ``ok``, mask of those whose CreateDate the row path would report); reads them."""
+        at = np.flatnonzero(ok)
+        self.created, bad = gc.times(gc.pick(self.items, at, "CreateDate"))
+        return at, bad
+
+    def _drop(self, ok: np.ndarray, at: np.ndarray, bad: np.ndarray) -> pa.Array:
+        """Send the ``bad`` items of ``at`` the row way; returns the mask of the others, for dates read so."""
+        ok[at[bad]] = False
+        keep = pa.array(~bad)
+        self.created = self.created.filter(keep)
+        return keep
+
+    def _shared_columns(self, at: np.ndarray) -> dict[str, pa.Array]:
+        """The principal columns of the items ``at`` that users and roles read alike."""
+        take = gc.rows_of(at, self.size)
+        pid, name, tags = take(self.pid), take(self.name), take(self.tags)
+        self.classifier = ColumnClassifier(self.run.classifier)
+        owner, owner_source = self.classifier.owners(name, pid, tags)
+        return {
+            "principal_id": pid,
+            "name": name,
+            "arn_or_resource": take(self.arn),
+            "path": gc.or_none(take(gc.field(self.s, "Path"))),
+            "created_at": self.created,
+            "owner": owner,
+            "owner_source": owner_source,
+            "boundary_role_id": take(gc.or_none(gc.field(self.boundary, "PermissionsBoundaryArn"))),
+            "tags": tags,
+        }
+
+    def _positions(self, at: np.ndarray) -> np.ndarray:
+        """Per item, its position among ``at`` (-1: not in the batch)."""
+        where = np.full(self.size, -1)
+        where[at] = np.arange(len(at))
+        return where
+
+    def _layouts(self, at: np.ndarray, where: np.ndarray, boundary: pa.Array, *more: pa.Array) -> tuple:
+        """(layout id per item of ``at``, the first of each layout) by attached policies, ``more`` keys,
+        inline policies and boundary."""
+        parents = self.attached.parents
+        keep = self.ok[parents]
+        att = joined(where[parents[keep]], self.attached.codes.filter(pa.array(keep)), len(at))
+        inline = inline_codes(where, len(at), self.inline)
+        return layouts_of([att, *more, inline, boundary_codes(boundary)])
 
 
 def inline_entries(book: PolicyBook, items: object) -> list[Inline] | None:

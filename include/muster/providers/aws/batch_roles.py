@@ -15,20 +15,15 @@ import pyarrow.compute as pc
 
 from . import gaad_columns as gc
 from .batch_common import (
-    Attached,
-    boundary_codes,
+    ItemBatch,
     definitions_table,
-    inline_codes,
     inline_definitions,
     inline_entries,
-    joined,
     layout_rows,
-    layouts_of,
     principal_table,
+    read_field,
     shared_codes,
 )
-from .batch_common import read_field as _read
-from .classify_columns import ColumnClassifier
 from .grant_columns import Layout, LayoutBatch
 
 if TYPE_CHECKING:
@@ -56,48 +51,30 @@ def read_roles(items: list) -> gc.Items:
     return gc.read_items(items, ROLE, ROLE_OPTIONAL)
 
 
-class RoleBatch:
+class RoleBatch(ItemBatch):
     """The roles of one account that go column-wise; ``rest()`` lists the others for the row path."""
 
-    def __init__(self, run: Run, book: PolicyBook, items: list) -> None:
-        self.run, self.book, self.items = run, book, items
-        self.size = len(items)
-        read = read_roles(items)
-        self.s, self.converted, ok = read.values, read.converted, read.ok.copy()
-        self.tag_lists, self.boundary = read.field("Tags"), read.field("PermissionsBoundary")
-        self.name, self.pid, self.arn = (gc.field(self.s, f) for f in ("RoleName", "RoleId", "Arn"))
-        self.ok = ok & gc.present(self.name) & gc.present(self.pid) & gc.present(self.arn)
-        self.inline: dict[int, list] = {}
-        self.trust: dict[int, tuple[dict, str]] = {}
+    name_field, id_field = "RoleName", "RoleId"
 
-    def ids(self) -> pa.Array:
-        """Every role's id (null where unreadable), to find ids that two principals claim."""
-        return _read(self.pid, self.converted, self.items, "RoleId")
+    def __init__(self, run: Run, book: PolicyBook, items: list, read: gc.Items) -> None:
+        """``read``: ``read_roles(items)``."""
+        super().__init__(run, book, items, read)
+        self.trust: dict[int, tuple[dict, str]] = {}
 
     def check(self, duplicated: pa.Array) -> None:
         """Send to the row path every role it would describe, or that shares an id or ARN with another."""
         if not self.ok.any():
             return
-        s, ok = self.s, self.ok
-        ok &= ~np.asarray(pc.fill_null(pc.is_in(self.pid, value_set=duplicated), False))
-        ok &= ~_repeated(_read(self.arn, self.converted, self.items, "Arn"))
-        self.tags, bad_tags = gc.tag_maps(self.tag_lists)
-        self.attached = Attached(self.book, gc.field(s, "AttachedManagedPolicies"))
-        ok &= ~bad_tags & ~self.attached.bad
+        ok = self._check_shared(duplicated)
+        ok &= ~_repeated(read_field(self.arn, self.converted, self.items, "Arn"))
         self._documents(ok)
-        at = np.flatnonzero(ok)
-        self.created, bad = gc.times(gc.pick(self.items, at, "CreateDate"))
+        at, bad = self._created(ok)
         last = gc.pick(self.items, at, "RoleLastUsed")
         self.used, bad_used = gc.times([u.get("LastUsedDate") if isinstance(u, dict) else None for u in last])
         self.tracked = np.array([isinstance(u, dict) for u in last], bool)
         bad |= bad_used
-        ok[at[bad]] = False
-        keep = pa.array(~bad)
-        self.created, self.used, self.tracked = (
-            self.created.filter(keep),
-            self.used.filter(keep),
-            self.tracked[~bad],
-        )
+        keep = self._drop(ok, at, bad)
+        self.used, self.tracked = self.used.filter(keep), self.tracked[~bad]
 
     def _documents(self, ok: np.ndarray) -> None:
         """Decode each role's inline and trust policies; a role the row path would report goes that way.
@@ -135,57 +112,31 @@ class RoleBatch:
         except ValueError:
             return None
 
-    def rest(self) -> list[int]:
-        """Indexes of the roles the row path takes, in order."""
-        return np.flatnonzero(~self.ok).tolist()
-
     def build(self) -> None:
         """Principal, grant and role_definitions rows of the batch."""
         at = np.flatnonzero(self.ok)
         if not len(at):
             return
-        take = gc.rows_of(at, self.size)
-        pid, name, arn = take(self.pid), take(self.name), take(self.arn)
-        path = gc.or_none(take(gc.field(self.s, "Path")))
-        tags = take(self.tags)
-        classifier = ColumnClassifier(self.run.classifier)
-        is_nhi, reason = classifier.roles(name, pid, path, tags)
-        owner, owner_source = classifier.owners(name, pid, tags)
-        boundary = take(gc.or_none(gc.field(self.boundary, "PermissionsBoundaryArn")))
-        tracked = pa.array(self.tracked)
-        unused = pc.if_else(tracked, _NOT_USED, pa.scalar(None, gc.STR))
-        source = pc.if_else(pc.is_valid(self.used), _USED, unused)
         n = len(at)
-        columns = {
-            "principal_id": pid,
-            "name": name,
-            "arn_or_resource": arn,
+        columns = self._shared_columns(at)
+        pid, name, arn = columns["principal_id"], columns["name"], columns["arn_or_resource"]
+        is_nhi, reason = self.classifier.roles(name, pid, columns["path"], columns["tags"])
+        unused = pc.if_else(pa.array(self.tracked), _NOT_USED, pa.scalar(None, gc.STR))
+        columns |= {
             "kind": gc.constant("role", gc.STR, n),
             "is_nhi": is_nhi,
             "nhi_reason": reason,
             "enabled": gc.constant(True, pa.bool_(), n),
-            "path": path,
-            "created_at": self.created,
             "last_used_at": self.used,
-            "last_used_source": source,
-            "owner": owner,
-            "owner_source": owner_source,
-            "boundary_role_id": boundary,
-            "tags": tags,
+            "last_used_source": pc.if_else(pc.is_valid(self.used), _USED, unused),
         }
         self.run.add_columnar("principals", principal_table(self.run, n, columns))
-        self._grants(at, pid, arn, boundary)
+        self._grants(at, pid, arn, columns["boundary_role_id"])
         self._definitions(at, name, arn)
 
     def _grants(self, at: np.ndarray, pid: pa.Array, arn: pa.Array, boundary: pa.Array) -> None:
         """One layout per distinct (attached policies, inline policies, boundary)."""
-        where = np.full(self.size, -1)
-        where[at] = np.arange(len(at))
-        parents = self.attached.parents
-        keep = self.ok[parents]
-        att = joined(where[parents[keep]], self.attached.codes.filter(pa.array(keep)), len(at))
-        inline = inline_codes(where, len(at), self.inline)
-        ids, first = layouts_of([att, inline, boundary_codes(boundary)])
+        ids, first = self._layouts(at, self._positions(at), boundary)
         layouts = []
         for r in first:
             i = int(at[r])

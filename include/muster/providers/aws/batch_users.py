@@ -17,19 +17,13 @@ import pyarrow.compute as pc
 from . import credential_rows as cr
 from . import gaad_columns as gc
 from .batch_common import (
-    Attached,
-    boundary_codes,
-    inline_codes,
+    ItemBatch,
     inline_definitions,
     inline_entries,
     joined,
     layout_rows,
-    layouts_of,
     principal_table,
-    python_ids,
 )
-from .batch_common import read_field as _read
-from .classify_columns import ColumnClassifier
 from .grant_columns import Layout, LayoutBatch, LayoutRow
 
 if TYPE_CHECKING:
@@ -54,27 +48,24 @@ def read_users(items: list) -> gc.Items:
     return gc.read_items(items, USER, USER_OPTIONAL)
 
 
-class UserBatch:
+class UserBatch(ItemBatch):
     """The users of one account that go column-wise; ``rest()`` lists the others for the row path."""
 
-    def __init__(self, users: _Users, items: list) -> None:
-        self.users, self.run, self.book, self.report = users, users.run, users.book, users.report
-        self.items = items
-        self.size = n = len(items)
-        self.inline: dict[int, list] = {}
-        if self.report is None:  # credentials from fallbacks or unknown: the row path says which
-            self.ok, self.pid = np.zeros(n, bool), python_ids(items, "UserId")
+    name_field, id_field = "UserName", "UserId"
+
+    def __init__(self, users: _Users, items: list, read: gc.Items | None) -> None:
+        """``read``: ``read_users(items)``, or None when there is no report."""
+        self.users, self.report = users, users.report
+        # Without a report, credentials come from fallbacks or are unknown: the row path says which.
+        read = read if self.report is not None else None
+        super().__init__(users.run, users.book, items, read)
+        if read is None:
             return
-        read = read_users(items)
-        self.s, self.converted, ok = read.values, read.converted, read.ok.copy()
-        self.tag_lists, self.boundary = read.field("Tags"), read.field("PermissionsBoundary")
         self.inline_lists = read.field("UserPolicyList")
-        self.name, self.pid, self.arn = (gc.field(self.s, f) for f in ("UserName", "UserId", "Arn"))
-        ok &= gc.present(self.name) & gc.present(self.pid) & gc.present(self.arn)
         excluded = pa.array(sorted(self._excluded()), gc.STR)
-        ok &= ~np.asarray(pc.fill_null(pc.is_in(self.name, value_set=excluded), False))
+        self.ok &= ~np.asarray(pc.fill_null(pc.is_in(self.name, value_set=excluded), False))
         self.position = pc.index_in(self.arn, value_set=self.report.typed.column("arn").combine_chunks())
-        self.ok = ok & np.asarray(self.position.is_valid())
+        self.ok &= np.asarray(self.position.is_valid())
 
     def _excluded(self) -> set[str]:
         """Users the report does not settle: listed twice, with per-user fallback data, or SSH / service
@@ -87,25 +78,15 @@ class UserBatch:
             names.update(k for k, v in (optional or {}).items() if v)
         return {n for n in names if isinstance(n, str)}
 
-    def ids(self) -> pa.Array:
-        """Every user's id (null where unreadable), to find ids that two principals claim."""
-        if self.report is None:
-            return self.pid
-        return _read(self.pid, self.converted, self.items, "UserId")
-
     def check(self, duplicated: pa.Array) -> None:
         """Send to the row path every user it would describe or that shares an id with another principal."""
         if not self.ok.any():
             return
-        s, n, ok = self.s, self.size, self.ok
-        ok &= ~np.asarray(pc.fill_null(pc.is_in(self.pid, value_set=duplicated), False))
-        self.tags, bad_tags = gc.tag_maps(self.tag_lists)
-        self.attached = Attached(self.book, gc.field(s, "AttachedManagedPolicies"))
-        self.group_parents, groups = gc.flat(gc.field(s, "GroupList"))
+        ok = self._check_shared(duplicated)
+        self.group_parents, groups = gc.flat(gc.field(self.s, "GroupList"))
         known = pa.array([g for g in self.users.groups if isinstance(g, str)], gc.STR)
         self.group_codes = pc.index_in(groups, value_set=known)
-        missing = gc.owners_of(self.group_parents, ~np.asarray(self.group_codes.is_valid()), n)
-        ok &= ~bad_tags & ~self.attached.bad & ~missing
+        ok &= ~gc.owners_of(self.group_parents, ~np.asarray(self.group_codes.is_valid()), self.size)
         lengths = pc.list_value_length(self.inline_lists)
         for i in np.flatnonzero(ok & np.asarray(pc.fill_null(pc.greater(lengths, 0), False))):
             entries = inline_entries(self.book, self.items[i].get("UserPolicyList"))
@@ -113,51 +94,30 @@ class UserBatch:
                 ok[i] = False
             else:
                 self.inline[int(i)] = entries
-        at = np.flatnonzero(ok)
-        self.created, bad = gc.times(gc.pick(self.items, at, "CreateDate"))
-        ok[at[bad]] = False
-        self.created = self.created.filter(pa.array(~bad))
-
-    def rest(self) -> list[int]:
-        """Indexes of the users the row path takes, in order."""
-        return np.flatnonzero(~self.ok).tolist()
+        self._drop(ok, *self._created(ok))
 
     def build(self) -> None:
         """Principal, credential, grant and inline role_definitions rows of the batch."""
         at = np.flatnonzero(self.ok)
         if not len(at):
             return
-        take = gc.rows_of(at, self.size)
-        pid, name, arn = take(self.pid), take(self.name), take(self.arn)
+        columns = self._shared_columns(at)
+        pid, name, arn = columns["principal_id"], columns["name"], columns["arn_or_resource"]
         self.users.matched_batch = arn
-        console, mfa, enabled, when, source = self._credentials(pid, take(self.position))
-        path = gc.or_none(take(gc.field(self.s, "Path")))
-        tags = take(self.tags)
-        classifier = ColumnClassifier(self.run.classifier)
-        is_nhi, reason = classifier.users(name, pid, path, tags, console, mfa)
-        owner, owner_source = classifier.owners(name, pid, tags)
-        boundary = take(gc.or_none(gc.field(self.boundary, "PermissionsBoundaryArn")))
-        columns = {
-            "principal_id": pid,
-            "name": name,
-            "arn_or_resource": arn,
+        console, mfa, enabled, when, source = self._credentials(pid, gc.rows_of(at, self.size)(self.position))
+        is_nhi, reason = self.classifier.users(name, pid, columns["path"], columns["tags"], console, mfa)
+        columns |= {
             "kind": pc.if_else(is_nhi, "service_user", "human_user"),
             "is_nhi": is_nhi,
             "nhi_reason": reason,
             "enabled": enabled,
             "console_access": console,
             "mfa_enabled": mfa,
-            "path": path,
-            "created_at": self.created,
             "last_used_at": when,
             "last_used_source": source,
-            "owner": owner,
-            "owner_source": owner_source,
-            "boundary_role_id": boundary,
-            "tags": tags,
         }
         self.run.add_columnar("principals", principal_table(self.run, len(at), columns))
-        self._grants(at, pid, arn, boundary)
+        self._grants(at, pid, arn, columns["boundary_role_id"])
         inline_definitions(self.run, at, arn, self.inline)
 
     def _credentials(self, pid: pa.Array, position: pa.Array) -> tuple:
@@ -173,17 +133,12 @@ class UserBatch:
         return console, batch.column("mfa_active", pa.bool_()), enabled, when, source
 
     def _grants(self, at: np.ndarray, pid: pa.Array, arn: pa.Array, boundary: pa.Array) -> None:
-        """One layout per distinct (attached policies, inline policies, groups, boundary)."""
-        where = np.full(self.size, -1)
-        where[at] = np.arange(len(at))
-        attached, parents = self.attached, self.attached.parents
-        keep = self.ok[parents]
-        att = joined(where[parents[keep]], attached.codes.filter(pa.array(keep)), len(at))
+        """One layout per distinct (attached policies, groups, inline policies, boundary)."""
+        where = self._positions(at)
         keep = self.ok[self.group_parents]
         group_codes = self.group_codes.filter(pa.array(keep))
         grp = joined(where[self.group_parents[keep]], group_codes, len(at))
-        inline = inline_codes(where, len(at), self.inline)
-        ids, first = layouts_of([att, grp, inline, boundary_codes(boundary)])
+        ids, first = self._layouts(at, where, boundary, grp)
         layouts = [self._layout(int(at[r]), boundary[r].as_py()) for r in first]
         self.book.add_batch(LayoutBatch(pid, arn, ids, layouts))
 

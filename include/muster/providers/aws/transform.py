@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pyarrow as pa
@@ -29,10 +29,11 @@ import pyarrow.compute as pc
 from ...collected import Collected, EntityResult
 from ...config import Tenant
 from . import credential_rows as cr
-from .batch_roles import RoleBatch
-from .batch_users import UserBatch
+from .batch_roles import RoleBatch, read_roles
+from .batch_users import UserBatch, read_users
 from .classify import Classifier
-from .credential_report import CredentialReport, CredentialReportError, parse_credential_report, parse_time
+from .credential_report import CredentialReport, CredentialReportError, parse_time, start_parse
+from .gaad_columns import Items
 from .policies import GAAD, PolicyBook
 from .raw import RawAccount
 
@@ -146,8 +147,12 @@ def transform_account(raw: RawAccount, tenant: Tenant, snapshot_date: dt.date) -
 
 def _transform(raw: RawAccount, tenant: Tenant, snapshot_date: dt.date) -> Collected:
     run = Run(raw, tenant, snapshot_date)
-    report = _parse_report(run)
+    parse = start_parse(raw.credential_report) if raw.credential_report is not None else None
     gaad = raw.authorization_details if isinstance(raw.authorization_details, dict) else {}
+    # While Arrow reads the report's CSV on a thread, the GAAD items are read column-wise here (Python
+    # objects: this holds the GIL). Reading says nothing; the messages come in their usual order below.
+    read = _read_batches(gaad, with_users=parse is not None)
+    report = _parse_report(run, parse)
     if gaad is not raw.authorization_details:
         run.fail(GAAD, "authorization details are not an object", "failed")
     book = PolicyBook(run)
@@ -156,7 +161,7 @@ def _transform(raw: RawAccount, tenant: Tenant, snapshot_date: dt.date) -> Colle
     groups = _groups(run, book, _list(run, gaad, "GroupDetailList"))
     users = _Users(run, book, groups, report)
     user_items = _list(run, gaad, "UserDetailList")
-    user_batch, role_batch = _batches(users, user_items, _items(gaad, "RoleDetailList"))
+    user_batch, role_batch = _batches(users, user_items, _items(gaad, "RoleDetailList"), read)
     for i in user_batch.rest() if user_batch else range(len(user_items)):
         users.add_row(i, user_items[i])
     if user_batch:
@@ -180,12 +185,23 @@ def _items(gaad: dict, field: str) -> list:
     return value if isinstance(value, list) else []
 
 
-def _batches(users: _Users, user_items: list, role_items: list) -> tuple[UserBatch | None, RoleBatch | None]:
-    """The users and roles that go column-wise; an id that two principals claim sends both the row way."""
+def _read_batches(gaad: dict, with_users: bool) -> tuple[Items | None, Items | None] | None:
+    """``UserDetailList`` (only when a report may settle their credentials) and ``RoleDetailList`` read
+    column-wise, for ``_batches``."""
     if not COLUMNAR:
+        return None
+    users = read_users(_items(gaad, "UserDetailList")) if with_users else None
+    return users, read_roles(_items(gaad, "RoleDetailList"))
+
+
+def _batches(
+    users: _Users, user_items: list, role_items: list, read: tuple[Items | None, Items | None] | None
+) -> tuple[UserBatch | None, RoleBatch | None]:
+    """The users and roles that go column-wise; an id that two principals claim sends both the row way."""
+    if not COLUMNAR or read is None:
         return None, None
-    user_batch = UserBatch(users, user_items)
-    role_batch = RoleBatch(users.run, users.book, role_items)
+    user_batch = UserBatch(users, user_items, read[0])
+    role_batch = RoleBatch(users.run, users.book, role_items, read[1])
     ids = pa.concat_arrays([user_batch.ids(), role_batch.ids()])
     counts = pc.value_counts(ids)
     duplicated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
@@ -194,12 +210,11 @@ def _batches(users: _Users, user_items: list, role_items: list) -> tuple[UserBat
     return user_batch, role_batch
 
 
-def _parse_report(run: Run) -> CredentialReport | None:
-    text = run.raw.credential_report
-    if text is None:
+def _parse_report(run: Run, parse: Callable[[], CredentialReport] | None) -> CredentialReport | None:
+    if parse is None:
         return None
     try:
-        report = parse_credential_report(text)
+        report = parse()
     except CredentialReportError as e:
         run.fail(REPORT, f"credential report is unusable: {e}", "failed")
         return None

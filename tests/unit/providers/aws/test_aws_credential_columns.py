@@ -61,6 +61,43 @@ def test_the_strict_cast_gives_what_the_checks_give(cells):
     assert (got_bad or pa.array([False] * len(cells))).to_pylist() == want_bad.to_pylist()
 
 
+#: Cells of one width (19, 20 and 25 characters) that the column-at-once shape check must tell apart:
+#: a column made of only these takes the numpy check, not the regular expression.
+SAME_WIDTH = [
+    ["2024-01-01T00:00:00", "2024-01-01 00:00:00", "2024-01-01T00:00:0a", "2024-01-01T00-00:00", "N/A"],
+    ["2024-01-01T00:00:00Z", "2024-01-01T00:00:00z", "2024-01-01T00:00+05", "2024-01-01T00:00:00.", "N/A"],
+    [
+        "2024-01-01T00:00:00+00:00",
+        "2024-01-01T00:00:00+01:00",
+        "2024-01-01T00:00:00-00:00",
+        "2024-01-01T00:00:00+00:0x",
+        "2024-01-01T00:00:00.12345",
+        "2024/01/01T00:00:00+00:00",
+        " 2024-1-01T00:00:00+00:00",
+        "2024-02-30T00:00:00+00:00",
+        "",
+    ],
+]
+
+
+@SETTINGS
+@given(
+    st.sampled_from(SAME_WIDTH).flatmap(
+        lambda cells: st.lists(st.sampled_from(cells), min_size=1, max_size=8)
+    )
+)
+def test_the_shape_check_of_a_whole_column_gives_what_the_checks_give(cells):
+    test_the_strict_cast_gives_what_the_checks_give.hypothesis.inner_test(cells)
+
+
+def test_a_column_of_one_width_is_checked_at_once():
+    column = pa.array(["2024-01-01T00:00:00+00:00"] * 3, pa.string())
+    assert cr._fixed_shape(column) == 25
+    assert cr._fixed_shape(column.slice(1)) == 25
+    assert cr._fixed_shape(pa.array(["2024-01-01T00:00:00+00:00", "2024-01-01T00:00:00Z"])) is None
+    assert cr._fixed_shape(pa.array(["2024-01-01T00:00:00+00:00", "2024-01-01T0a:00:00+00:00"])) is None
+
+
 REPORTS = {
     "cloudmapper": cloudmapper_report,
     "quirky": lambda: quirky_account(300, 1).credential_report,

@@ -2,10 +2,12 @@
 
 import pytest
 from aws_transform_helpers import cloudmapper_report, placebo, report, report_row, utc
+from muster import threads
 from muster.providers.aws.credential_report import (
     CONFLICT,
     CredentialReportError,
     parse_credential_report,
+    start_parse,
 )
 
 CUSTODIAN_ACCOUNT = "644160558196"
@@ -146,3 +148,27 @@ def test_short_row_is_reported():
 def test_not_a_report_raises(text):
     with pytest.raises(CredentialReportError, match="not a CSV with a 'user' and 'arn' header"):
         parse_credential_report(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        report(report_row("alice"), report_row("bob")),
+        report(report_row("alice"), ",".join(report_row("bob").split(",")[:10])),  # a short row: line reader
+        report(report_row("alice", mfa_active="sometimes")),  # an odd cell: that row goes the slow way
+        '"user","arn"\n"a","arn:aws:iam::123456789012:user/a"\n',  # quoted: line reader from the start
+    ],
+)
+@pytest.mark.parametrize("idle", [0.0, 8.0], ids=["busy machine", "idle cores"])
+def test_a_parse_begun_on_a_thread_gives_what_the_plain_parse_gives(text, idle, monkeypatch):
+    monkeypatch.setattr(threads, "idle_cores", lambda: idle)
+    want, got = parse_credential_report(text), start_parse(text)()
+    assert got.typed.equals(want.typed) and got.raw.equals(want.raw)
+    assert (got.errors, got.ambiguous, got.exact) == (want.errors, want.ambiguous, want.exact)
+
+
+def test_a_parse_begun_on_a_thread_raises_when_finished(monkeypatch):
+    monkeypatch.setattr(threads, "idle_cores", lambda: 8.0)
+    finish = start_parse("name,email\nx,y\n")
+    with pytest.raises(CredentialReportError, match="not a CSV with a 'user' and 'arn' header"):
+        finish()

@@ -121,3 +121,17 @@ def test_map_value_is_map_lookup_first(rows, start, length, key):
     maps = pa.array(rows, TAGS).slice(start, length)
     want = pc.map_lookup(maps, query_key=pa.scalar(key), occurrence="first")
     assert gc.map_value(maps, key).to_pylist() == want.to_pylist()
+
+
+@SETTINGS
+@given(st.lists(st.integers(0, 4999), max_size=12))
+def test_convert_finds_each_odd_value_wherever_it_sits(odd_at):
+    # a failing chunk is halved until the odd values are found: every other value still converts
+    kind = pa.struct([("UserName", gc.STR)])
+    values = [{"UserName": f"u{i}"} for i in range(5000)]
+    for i in odd_at:
+        values[i] = {"UserName": i} if i % 2 else "not an object"
+    got, ok = gc.convert(values, kind)
+    assert np.flatnonzero(~ok).tolist() == sorted(set(odd_at))
+    want = [None if i in set(odd_at) else {"UserName": f"u{i}"} for i in range(5000)]
+    assert got.to_pylist() == want
