@@ -13,9 +13,11 @@ import logging
 import pyarrow as pa
 
 from ..config import Scope, ScopeError, Thresholds
+from ..derive import retained_memory
 from ..schema.ledger import CREDENTIAL_LIFECYCLE, FINDING_HISTORY, PRINCIPAL_LIFECYCLE
 from ..snapshot import DerivedStore, SnapshotError, SnapshotRef, SnapshotStore
-from .fold import LedgerState, advance, advance_principals, connect, state_schema
+from .fold import advance
+from .lifecycle import advance_principals
 from .observe import (
     collected_at,
     findings_digest,
@@ -27,6 +29,7 @@ from .observe import (
     snapshot_digest,
     snapshot_key,
 )
+from .state import LedgerState, connect, state_schema
 from .tables import ledger_tables
 
 log = logging.getLogger(__name__)
@@ -149,6 +152,11 @@ def derive_ledger(
     Reads the tenant's sealed snapshots and findings of every date up to `ref`'s, and the identities of
     the provider's other tenants up to that date (owners are matched across tenants). Never collects.
     """
+    with retained_memory():
+        return _derive_ledger(root, ref, scope, incremental)
+
+
+def _derive_ledger(root: str, ref: SnapshotRef, scope: Scope | None, incremental: bool) -> dict:
     store = SnapshotStore(root)
     derived = DerivedStore(store)
     manifest = store.manifest(ref)

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from ..schema import CREDENTIALS, FINDINGS, PRINCIPALS, SCHEMA_VERSION
 from ..snapshot import DerivedStore, SnapshotError, SnapshotRef, SnapshotStore
-from .fold import CREDENTIAL_INPUT, FINDING_INPUT, PRINCIPAL_INPUT, Observation, input_schema
+from .state import CREDENTIAL_INPUT, FINDING_INPUT, PRINCIPAL_INPUT, Observation, input_schema
 
 log = logging.getLogger(__name__)
 

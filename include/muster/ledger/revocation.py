@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from ..schema.ledger import PRINCIPAL_LIFECYCLE, REVOCATION_LATENCY
-from .fold import _query, state_schema
+from .state import query, state_schema
 
 #: Principal kinds that stand for many people or for the account itself: never someone's identity.
 NOT_A_PERSON = ("group", "domain", "public", "root")
@@ -85,7 +85,7 @@ def revocations(
     state of every tenant of the provider (this one included) with a `tenant_id` column.
     """
     people_cols = ["tenant_id", *state_schema(PRINCIPAL_LIFECYCLE).names]
-    return _query(
+    return query(
         con,
         _SQL,
         RECORD_SCHEMA,

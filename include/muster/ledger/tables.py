@@ -10,8 +10,8 @@ import pyarrow.compute as pc
 
 from ..schema import TableSpec
 from ..schema.ledger import CREDENTIAL_LIFECYCLE, FINDING_HISTORY, PRINCIPAL_LIFECYCLE, REVOCATION_LATENCY
-from .fold import LedgerState
 from .revocation import revocations, sentences
+from .state import LedgerState
 
 
 def dated(spec: TableSpec, tbl: pa.Table, provider: str, tenant_id: str, date: dt.date, as_of: dt.datetime):

@@ -89,7 +89,7 @@ def hits(
         if value is None:
             return pa.nulls(n, pa.string())
         if isinstance(value, str):
-            return pa.array([value] * n, pa.string())
+            return pa.repeat(pa.scalar(value, pa.string()), n)
         return flat(value).cast(pa.string())
 
     return pa.Table.from_arrays(

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from .base import GRANTEE_KINDS
 from .blind_spots import PROVIDER_MANAGED_PATHS
 from .inputs import RuleInput
-from .vector import by_case, day, flat, fmt, lookup, mask
+from .vector import by_case, day, flat, fmt, json_object, lookup, mask
 
 KIND_LABELS = {
     "access_key": "Access key",
@@ -67,6 +67,47 @@ def principal_label(p: pa.Table) -> pa.Array:
 def masked_key(c: pa.Table) -> pa.Array:
     return pc.if_else(
         pc.is_valid(c.column("external_id")), mask(c.column("external_id")), pa.scalar(None, pa.string())
+    )
+
+
+def observed_at(inp: RuleInput) -> str:
+    """The snapshot's as-of for a sentence: '2026-11-26 03:10 UTC'."""
+    return inp.as_of.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def measured_at(inp: RuleInput) -> str:
+    """The snapshot's as-of for evidence: '2026-11-26T03:10:00Z'."""
+    return inp.as_of.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def credential_fields(c: pa.Table) -> dict[str, pa.Array]:
+    """The fields naming a credential in a sentence: `cred` (its label) and `who` (its holder)."""
+    return {"cred": credential_label(c), "who": holder(c)}
+
+
+def credential_sentence(inp: RuleInput, c: pa.Table, rest: str, **fields) -> pa.Array:
+    """'{cred} of {who} in {tenant}' + `rest` + ' (as observed {at}).' for every credential of `c`; `rest`
+    may read the other `fields`."""
+    return fmt(
+        "{cred} of {who} in {tenant}" + rest + " (as observed {at}).",
+        len(c),
+        **credential_fields(c),
+        tenant=inp.tenant_id,
+        at=observed_at(inp),
+        **fields,
+    )
+
+
+def credential_evidence(c: pa.Table, **more) -> pa.Array:
+    """Canonical JSON evidence of each credential of `c`: its id, masked key id, kind and status, and `more`
+    (columns or constant values)."""
+    return json_object(
+        len(c),
+        credential_id=c.column("credential_id"),
+        key_id=masked_key(c),
+        kind=c.column("kind"),
+        status=c.column("status"),
+        **more,
     )
 
 

@@ -16,6 +16,7 @@ import logging
 import pyarrow as pa
 
 from ..config import Scope, ScopeError, Tenant
+from ..derive import retained_memory
 from ..schema import FINDINGS, SNAPSHOT_TABLES
 from ..snapshot import DerivedStore, SnapshotError, SnapshotRef, SnapshotStore
 from .engine import RULES_VERSION, evaluate, metadata
@@ -110,6 +111,11 @@ def derive_findings(root: str | SnapshotStore, ref: SnapshotRef, scope: Scope | 
     """Evaluate the rules on the sealed snapshot `ref` and seal its findings; returns the findings manifest.
 
     Without a scope file (None) the tenant gets default settings: default thresholds, no audit scope."""
+    with retained_memory():
+        return _derive_findings(root, ref, scope)
+
+
+def _derive_findings(root: str | SnapshotStore, ref: SnapshotRef, scope: Scope | None) -> dict:
     store = root if isinstance(root, SnapshotStore) else SnapshotStore(root)
     derived = DerivedStore(store)
     raw = store.manifest_bytes(ref)

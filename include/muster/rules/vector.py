@@ -28,6 +28,10 @@ UTC_TS = pa.timestamp("us", tz="UTC")
 _DAY_US = 86_400 * 1_000_000
 _HOUR_US = 3_600 * 1_000_000
 _CONTROL = r"[\x00-\x1f]"
+#: Bytes a JSON string cannot hold as they are: control characters, the quote and the backslash.
+_UNSAFE = np.zeros(256, dtype=bool)
+_UNSAFE[:0x20] = _UNSAFE[0x22] = _UNSAFE[0x5C] = True
+_WINDOW = 1 << 20
 
 
 def ts_scalar(value: dt.datetime) -> pa.Scalar:
@@ -214,7 +218,8 @@ def _plain(col: pa.Array) -> bool:
     if data is None:
         return True
     raw = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return not bool(((raw < 0x20) | (raw == 0x22) | (raw == 0x5C)).any())
+    # a window at a time: the lookup's mask stays small (one over all the text cost fresh pages)
+    return not any(_UNSAFE[raw[i : i + _WINDOW]].any() for i in range(0, len(raw), _WINDOW))
 
 
 def _control(col: pa.Array) -> bool:
@@ -295,8 +300,12 @@ def pick_case(n: int, conditions: dict[str, Column]) -> pa.Array:
     return case
 
 
-def choose(case: Column, options: dict[str, Column]) -> pa.Array:
+def choose(case: Column, options: dict[str, Column | pa.Scalar]) -> pa.Array:
     """Per row, the option named by `case` (null where the case has no option)."""
+    if all(isinstance(v, pa.Scalar) for v in options.values()):
+        # one value per case: a lookup, not a pass over the whole column per option
+        values = pa.array([v.as_py() for v in options.values()], pa.string())
+        return values.take(pc.index_in(case, value_set=pa.array(list(options), pa.string())))
     out = pa.nulls(len(case), pa.string())
     for name, values in options.items():
         out = pc.if_else(pc.equal(case, name), values, out)

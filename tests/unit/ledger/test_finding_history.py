@@ -98,7 +98,7 @@ def test_an_unknown_result_is_carried_as_state_unknown(world):
 def _obs(date, findings, complete=True):
     import pyarrow as pa
     from muster.ledger import Observation
-    from muster.ledger.fold import CREDENTIAL_INPUT, FINDING_INPUT, PRINCIPAL_INPUT, input_schema
+    from muster.ledger.state import CREDENTIAL_INPUT, FINDING_INPUT, PRINCIPAL_INPUT, input_schema
     from muster.schema import CREDENTIALS, FINDINGS, PRINCIPALS
 
     rows = [
@@ -160,3 +160,13 @@ def test_findings_seen_again_new_and_gone_are_folded_in_key_order_whatever_the_c
         **{**day2_chunked.__dict__, "findings": _chunked(day2_chunked.findings)}
     )
     assert advance(chunked, day2_chunked).findings.equals(state.findings)
+
+
+def test_rows_of_the_state_are_picked_as_a_take_would_whatever_their_order_and_chunking():
+    import pyarrow as pa
+    from muster.ledger.findings import _earlier_rows
+
+    column = pa.chunked_array([["a", "b", "c"], ["d", "e"], ["f"]])
+    for rows in ([1, 3, 5], [0], [4, 1], [5, 0, 2]):
+        picked = _earlier_rows(len(column), pa.chunked_array([pa.array(rows, pa.int64())]))(column)
+        assert picked.to_pylist() == column.take(pa.array(rows)).to_pylist()

@@ -7,9 +7,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..base import RuleMeta, credential_hits
-from ..common import credential_label, holder, masked_key
+from ..common import credential_evidence, credential_fields, observed_at
 from ..inputs import RuleInput
-from ..vector import cases, json_object
+from ..vector import cases
 
 META = RuleMeta(
     id="active_credential_disabled_identity",
@@ -52,12 +52,10 @@ def evaluate(inp: RuleInput) -> pa.Table:
         pc.is_null(enabled), "unknown", pc.if_else(enabled, pa.scalar(None, pa.string()), "fail")
     )
     c = c.append_column("case", case).filter(pc.is_valid(case))
-    n = len(c)
     f = dict(
-        cred=credential_label(c),
-        who=holder(c),
+        **credential_fields(c),
         tenant=inp.tenant_id,
-        at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
+        at=observed_at(inp),
     )
     sentence = cases(
         c.column("case"),
@@ -70,12 +68,8 @@ def evaluate(inp: RuleInput) -> pa.Table:
         },
         **f,
     )
-    evidence = json_object(
-        n,
-        credential_id=c.column("credential_id"),
-        key_id=masked_key(c),
-        kind=c.column("kind"),
-        status=c.column("status"),
+    evidence = credential_evidence(
+        c,
         principal_id=c.column("principal_id"),
         principal_enabled=c.column("principal_enabled"),
     )

@@ -6,9 +6,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..base import SECRET_KINDS, RuleMeta, credential_hits
-from ..common import active_credentials, credential_label, holder, masked_key
+from ..common import active_credentials, credential_evidence, credential_fields, measured_at, observed_at
 from ..inputs import RuleInput
-from ..vector import cases, day, days_between, json_object
+from ..vector import cases, day, days_between
 
 META = RuleMeta(
     id="credential_unrotated",
@@ -43,15 +43,13 @@ def evaluate(inp: RuleInput) -> pa.Table:
     old = pc.fill_null(pc.greater(age, limit), False)
     case = pc.if_else(old, "fail", pc.if_else(pc.is_null(age), "unknown", pa.scalar(None, pa.string())))
     c = c.append_column("age", age).append_column("case", case)  # every row has a case (see _reported)
-    n = len(c)
     f = dict(
-        cred=credential_label(c),
-        who=holder(c),
+        **credential_fields(c),
         tenant=inp.tenant_id,
         age=c.column("age"),
         limit=limit,
         created=day(c.column("created_at")),
-        at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
+        at=observed_at(inp),
     )
     sentence = cases(
         c.column("case"),
@@ -67,15 +65,11 @@ def evaluate(inp: RuleInput) -> pa.Table:
         },
         **f,
     )
-    evidence = json_object(
-        n,
-        credential_id=c.column("credential_id"),
-        key_id=masked_key(c),
-        kind=c.column("kind"),
-        status=c.column("status"),
+    evidence = credential_evidence(
+        c,
         created_at=c.column("created_at"),
         age_days=c.column("age"),
-        measured_at=inp.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        measured_at=measured_at(inp),
         rotation_days=limit,
     )
     return credential_hits(c.column("case"), c, sentence, evidence)

@@ -8,21 +8,12 @@ import pyarrow.compute as pc
 
 from ..base import SECRET_KINDS, RuleMeta, credential_hits
 from ..blind_spots import use_state
-from ..common import active_credentials, credential_label, holder, masked_key
+from ..common import active_credentials, credential_evidence, credential_fields
+from ..idle import idle_sentence, in_window, reported, with_idle_days
 from ..inputs import RuleInput
-from ..vector import cases, choose, days_between, hours_between, json_object, pick_case
+from ..vector import hours_between, pick_case
 
 KINDS = (*SECRET_KINDS, "password")
-#: case -> result. used/never/quiet fail; recent (never used, inside the reporting lag), blind (use not
-#: reported) and short (no use in a window shorter than the threshold) are unknown.
-RESULTS = {
-    "used": "fail",
-    "never": "fail",
-    "quiet": "fail",
-    "recent": "unknown",
-    "blind": "unknown",
-    "short": "unknown",
-}
 
 META = RuleMeta(
     id="credential_unused",
@@ -48,34 +39,23 @@ META = RuleMeta(
 
 
 def evaluate(inp: RuleInput) -> pa.Table:
-    c = active_credentials(inp, KINDS)
-    source = c.column("last_used_source")
-    ref = inp.ref_time(source)
-    c = c.append_column("ref", ref)
-    c = c.append_column("idle", days_between(ref, c.column("last_used_at")))
-    c = c.append_column("age", days_between(ref, c.column("created_at")))
-    window = inp.last_use.window_days
-    quiet_days = c.column("age") if window is None else pc.min_element_wise(c.column("age"), window)
-    c = c.append_column("quiet_days", quiet_days)
-    c = c.append_column("case", _case(inp, c, hours_between(ref, c.column("created_at"))))
-    c = c.filter(pc.is_valid(c.column("case")))
-    # the source's as-of in words, for the rows reported only
-    c = c.append_column("note", inp.source_note(c.column("last_used_source")))
-    result = choose(c.column("case"), {k: pa.scalar(v) for k, v in RESULTS.items()})
+    c = with_idle_days(inp, active_credentials(inp, KINDS))
+    c = c.append_column("case", _case(inp, c, hours_between(c.column("ref"), c.column("created_at"))))
+    c, result = reported(inp, c)
     return credential_hits(result, c, _sentence(inp, c), _evidence(inp, c))
 
 
 def _case(inp: RuleInput, c: pa.Table, age_hours: pa.Array) -> pa.Array:
     """Which situation each credential is in (null: nothing to report)."""
-    t, window, lag = inp.thresholds, inp.last_use.window_days, inp.last_use.lag_hours
+    t, lag = inp.thresholds, inp.last_use.lag_hours
     state = use_state(c.column("last_used_at"), c.column("last_used_source"))
     age, idle = c.column("age"), c.column("idle")
-    in_window = pc.less(age, window) if window is not None else pa.array([True] * len(c), type=pa.bool_())
-    never = pc.and_kleene(pc.equal(state, "never"), in_window)
+    window = in_window(inp, age)
+    never = pc.and_kleene(pc.equal(state, "never"), window)
     never_old = pc.and_kleene(never, pc.greater_equal(age, t.never_used_grace_days))
     # "never used" beyond the window, or "no use in the window": unused for at least min(age, window) days.
     quiet = pc.or_kleene(
-        pc.equal(state, "window"), pc.and_kleene(pc.equal(state, "never"), pc.invert(in_window))
+        pc.equal(state, "window"), pc.and_kleene(pc.equal(state, "never"), pc.invert(window))
     )
     old_enough = pc.or_kleene(
         pc.is_null(age), pc.greater_equal(age, min(t.unused_days, t.never_used_grace_days))
@@ -92,49 +72,21 @@ def _case(inp: RuleInput, c: pa.Table, age_hours: pa.Array) -> pa.Array:
 
 
 def _sentence(inp: RuleInput, c: pa.Table) -> pa.Array:
-    f = dict(
-        cred=credential_label(c),
-        who=holder(c),
-        tenant=inp.tenant_id,
-        note=c.column("note"),
-        idle=c.column("idle"),
-        age=c.column("age"),
-        days=c.column("quiet_days"),
-        limit=inp.thresholds.unused_days,
-        source=c.column("last_used_source"),
-    )
-    head = "{cred} of {who} in {tenant}"
-    return cases(
-        c.column("case"),
-        {
-            "used": head + " was last used {idle} days ago ({note}).",
-            "never": head + " has never been used and is {age} days old ({note}).",
-            "quiet": head + " shows no use in the {days} days the provider reports ({note}).",
-            "recent": (
-                head + " shows no use but was created within the provider's reporting lag before its "
-                "as-of ({note}): whether it was used is unknown."
-            ),
-            "short": (
-                head + " shows no use in the {days} days the provider reports, fewer than the {limit}-day "
-                "threshold ({note}): whether it is unused that long is unknown."
-            ),
-            "blind": (
-                head + " is {age} days old and the provider does not report its use ({source}): whether "
-                "it is unused is unknown."
-            ),
-        },
-        **f,
+    return idle_sentence(
+        inp,
+        c,
+        "{cred} of {who} in {tenant}",
+        inp.thresholds.unused_days,
+        unknown="unused",
+        lag="the provider's reporting lag before its as-of",
+        **credential_fields(c),
     )
 
 
 def _evidence(inp: RuleInput, c: pa.Table) -> pa.Array:
     t = inp.thresholds
-    return json_object(
-        len(c),
-        credential_id=c.column("credential_id"),
-        key_id=masked_key(c),
-        kind=c.column("kind"),
-        status=c.column("status"),
+    return credential_evidence(
+        c,
         created_at=c.column("created_at"),
         last_used_at=c.column("last_used_at"),
         last_used_source=c.column("last_used_source"),

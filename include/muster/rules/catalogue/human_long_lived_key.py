@@ -6,9 +6,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..base import KEY_KINDS, RuleMeta, credential_hits
-from ..common import active_credentials, credential_label, holder, masked_key
+from ..common import active_credentials, credential_evidence, credential_label, holder, observed_at
 from ..inputs import RuleInput
-from ..vector import fmt, json_object
+from ..vector import fmt
 
 META = RuleMeta(
     id="human_long_lived_key",
@@ -48,14 +48,10 @@ def evaluate(inp: RuleInput) -> pa.Table:
         who=holder(c),
         cred=pc.utf8_lower(credential_label(c)),
         tenant=inp.tenant_id,
-        at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
+        at=observed_at(inp),
     )
-    evidence = json_object(
-        n,
-        credential_id=c.column("credential_id"),
-        key_id=masked_key(c),
-        kind=c.column("kind"),
-        status=c.column("status"),
+    evidence = credential_evidence(
+        c,
         created_at=c.column("created_at"),
         principal_kind=c.column("principal_kind"),
         principal_is_nhi=c.column("principal_is_nhi"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -37,16 +38,7 @@ def evaluate(inp: RuleInput) -> pa.Table:
     several = counts.filter(pc.greater(counts.column("count_all"), 1)).column("principal_id")
     c = c.filter(pc.is_in(c.column("principal_id"), value_set=flat(several)))
     c = c.sort_by([("principal_id", "ascending"), ("credential_id", "ascending")])
-    c = c.append_column("label", credential_label(c))
-    grouped = c.group_by("principal_id", use_threads=False).aggregate(
-        [
-            ("credential_id", "count"),
-            ("credential_id", "list"),
-            ("label", "list"),
-            ("principal_name", "first"),
-        ]
-    )
-    g = grouped.filter(pc.greater(grouped.column("credential_id_count"), 1))
+    g = _per_holder(c.append_column("label", credential_label(c)))
     n = len(g)
     who = pc.coalesce(g.column("principal_name_first"), g.column("principal_id"))
     keys = pc.binary_join(g.column("label_list"), ", ")
@@ -74,4 +66,28 @@ def evaluate(inp: RuleInput) -> pa.Table:
         evidence,
         principal_id=g.column("principal_id"),
         principal_name=g.column("principal_name_first"),
+    )
+
+
+def _per_holder(c: pa.Table) -> pa.Table:
+    """One row per holder of the rows `c` (sorted by holder, every holder with two keys or more): its id and
+    name, and its keys' count, ids and labels as lists in row order. The rows of a holder are one run, so
+    the lists are slices of the sorted columns (no hash grouping)."""
+    holder = flat(c.column("principal_id"))
+    starts = np.empty(0, np.int64)
+    if len(holder):
+        change = pc.not_equal(holder.slice(1), holder.slice(0, len(holder) - 1)).to_numpy(
+            zero_copy_only=False
+        )
+        starts = np.concatenate([[0], np.flatnonzero(change) + 1])
+    offsets = pa.array(np.append(starts, len(holder)), pa.int32())
+    first = pa.array(starts, pa.int64())
+    return pa.table(
+        {
+            "principal_id": holder.take(first),
+            "credential_id_count": pa.array(np.diff(offsets.to_numpy()), pa.int64()),
+            "credential_id_list": pa.ListArray.from_arrays(offsets, flat(c.column("credential_id"))),
+            "label_list": pa.ListArray.from_arrays(offsets, flat(c.column("label"))),
+            "principal_name_first": flat(c.column("principal_name")).take(first),
+        }
     )

@@ -8,18 +8,9 @@ import pyarrow.compute as pc
 from ..base import RuleMeta, hits
 from ..blind_spots import use_state
 from ..common import nhis, not_disabled, principal_label
+from ..idle import idle_sentence, in_window, reported, with_idle_days
 from ..inputs import RuleInput
-from ..vector import cases, choose, days_between, hours_between, json_object, pick_case
-
-#: case -> result (see credential_unused for the same reading of last-used data).
-RESULTS = {
-    "used": "fail",
-    "never": "fail",
-    "quiet": "fail",
-    "recent": "unknown",
-    "blind": "unknown",
-    "short": "unknown",
-}
+from ..vector import hours_between, json_object, pick_case
 
 META = RuleMeta(
     id="nhi_dormant",
@@ -44,26 +35,14 @@ META = RuleMeta(
 
 
 def evaluate(inp: RuleInput) -> pa.Table:
-    p = nhis(inp, where=not_disabled)
-    source = p.column("last_used_source")
-    ref = inp.ref_time(source)
-    p = p.append_column("ref", ref)
-    p = p.append_column("idle", days_between(ref, p.column("last_used_at")))
-    p = p.append_column("age", days_between(ref, p.column("created_at")))
-    window = inp.last_use.window_days
-    p = p.append_column(
-        "quiet_days", p.column("age") if window is None else pc.min_element_wise(p.column("age"), window)
-    )
+    p = with_idle_days(inp, nhis(inp, where=not_disabled))
     never = pc.and_kleene(
         _credentials_never_used(inp, p.column("principal_id")), pc.is_null(p.column("last_used_at"))
     )
-    state = pc.if_else(never, "never", use_state(p.column("last_used_at"), source))
+    state = pc.if_else(never, "never", use_state(p.column("last_used_at"), p.column("last_used_source")))
     p = p.append_column("state", state)
-    p = p.append_column("case", _case(inp, p, hours_between(ref, p.column("created_at"))))
-    p = p.filter(pc.is_valid(p.column("case")))
-    # the source's as-of in words, for the rows reported only
-    p = p.append_column("note", inp.source_note(p.column("last_used_source")))
-    result = choose(p.column("case"), {k: pa.scalar(v) for k, v in RESULTS.items()})
+    p = p.append_column("case", _case(inp, p, hours_between(p.column("ref"), p.column("created_at"))))
+    p, result = reported(inp, p)
     return hits(
         result,
         "principal",
@@ -87,12 +66,12 @@ def _credentials_never_used(inp: RuleInput, principal_ids: pa.Array) -> pa.Array
 
 
 def _case(inp: RuleInput, p: pa.Table, age_hours: pa.Array) -> pa.Array:
-    limit, window, lag = inp.thresholds.dormant_days, inp.last_use.window_days, inp.last_use.lag_hours
+    limit, lag = inp.thresholds.dormant_days, inp.last_use.lag_hours
     state, age = p.column("state"), p.column("age")
-    in_window = pc.less(age, window) if window is not None else pa.array([True] * len(p), type=pa.bool_())
-    never = pc.and_kleene(pc.and_kleene(pc.equal(state, "never"), in_window), pc.greater_equal(age, limit))
+    window = in_window(inp, age)
+    never = pc.and_kleene(pc.and_kleene(pc.equal(state, "never"), window), pc.greater_equal(age, limit))
     quiet = pc.or_kleene(
-        pc.equal(state, "window"), pc.and_kleene(pc.equal(state, "never"), pc.invert(in_window))
+        pc.equal(state, "window"), pc.and_kleene(pc.equal(state, "never"), pc.invert(window))
     )
     conditions = {
         "used": pc.and_kleene(pc.equal(state, "used"), pc.greater_equal(p.column("idle"), limit)),
@@ -110,37 +89,14 @@ def _case(inp: RuleInput, p: pa.Table, age_hours: pa.Array) -> pa.Array:
 
 
 def _sentence(inp: RuleInput, p: pa.Table) -> pa.Array:
-    f = dict(
+    return idle_sentence(
+        inp,
+        p,
+        "{who} in {tenant}",
+        inp.thresholds.dormant_days,
+        unknown="dormant",
+        lag="the provider's reporting lag",
         who=principal_label(p),
-        tenant=inp.tenant_id,
-        note=p.column("note"),
-        idle=p.column("idle"),
-        age=p.column("age"),
-        days=p.column("quiet_days"),
-        limit=inp.thresholds.dormant_days,
-        source=p.column("last_used_source"),
-    )
-    head = "{who} in {tenant}"
-    return cases(
-        p.column("case"),
-        {
-            "used": head + " was last used {idle} days ago ({note}).",
-            "never": head + " has never been used and is {age} days old ({note}).",
-            "quiet": head + " shows no use in the {days} days the provider reports ({note}).",
-            "recent": (
-                head + " shows no use but was created within the provider's reporting lag ({note}): "
-                "whether it was used is unknown."
-            ),
-            "short": (
-                head + " shows no use in the {days} days the provider reports, fewer than the "
-                "{limit}-day threshold ({note}): whether it is dormant that long is unknown."
-            ),
-            "blind": (
-                head + " is {age} days old and the provider does not report its use ({source}): "
-                "whether it is dormant is unknown."
-            ),
-        },
-        **f,
     )
 
 

@@ -7,9 +7,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..base import RuleMeta, credential_hits
-from ..common import active_credentials, credential_label, masked_key
+from ..common import active_credentials, credential_evidence, credential_label, observed_at
 from ..inputs import RuleInput
-from ..vector import day, fmt, json_object
+from ..vector import day, fmt
 
 META = RuleMeta(
     id="root_access_key",
@@ -38,14 +38,10 @@ def evaluate(inp: RuleInput) -> pa.Table:
         tenant=inp.tenant_id,
         cred=pc.utf8_lower(credential_label(c)),
         created=day(c.column("created_at")),
-        at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
+        at=observed_at(inp),
     )
-    evidence = json_object(
-        n,
-        credential_id=c.column("credential_id"),
-        key_id=masked_key(c),
-        kind=c.column("kind"),
-        status=c.column("status"),
+    evidence = credential_evidence(
+        c,
         created_at=c.column("created_at"),
         last_used_at=c.column("last_used_at"),
         principal_kind=c.column("principal_kind"),

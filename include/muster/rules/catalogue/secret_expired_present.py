@@ -6,9 +6,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..base import SECRET_KINDS, RuleMeta, credential_hits
-from ..common import credential_label, holder, masked_key
+from ..common import credential_evidence, credential_sentence, measured_at
 from ..inputs import RuleInput
-from ..vector import day, days_between, fmt, json_object
+from ..vector import day, days_between
 
 META = RuleMeta(
     id="secret_expired_present",
@@ -32,27 +32,15 @@ def evaluate(inp: RuleInput) -> pa.Table:
     past = pc.fill_null(pc.less_equal(c.column("expires_at"), inp.as_of_ts), False)
     c = c.filter(pc.and_kleene(mine, pc.or_kleene(past, pc.equal(c.column("status"), "expired"))))
     ago = days_between(inp.as_of_ts, c.column("expires_at"))
-    n = len(c)
-    sentence = fmt(
-        "{cred} of {who} in {tenant} expired {ago} days ago ({on}) and is still registered with status "
-        "{status} (as observed {at}).",
-        n,
-        cred=credential_label(c),
-        who=holder(c),
-        tenant=inp.tenant_id,
+    sentence = credential_sentence(
+        inp,
+        c,
+        " expired {ago} days ago ({on}) and is still registered with status {status}",
         ago=ago,
         on=day(c.column("expires_at")),
         status=c.column("status"),
-        at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
     )
-    evidence = json_object(
-        n,
-        credential_id=c.column("credential_id"),
-        key_id=masked_key(c),
-        kind=c.column("kind"),
-        status=c.column("status"),
-        expires_at=c.column("expires_at"),
-        days_since_expiry=ago,
-        measured_at=inp.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    evidence = credential_evidence(
+        c, expires_at=c.column("expires_at"), days_since_expiry=ago, measured_at=measured_at(inp)
     )
     return credential_hits("fail", c, sentence, evidence)

@@ -6,9 +6,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..base import SECRET_KINDS, RuleMeta, credential_hits
-from ..common import active_credentials, credential_label, holder, masked_key
+from ..common import active_credentials, credential_evidence, credential_sentence, measured_at
 from ..inputs import RuleInput
-from ..vector import day, days_between, fmt, json_object
+from ..vector import day, days_between
 
 META = RuleMeta(
     id="secret_expiring_soon",
@@ -36,28 +36,19 @@ def evaluate(inp: RuleInput) -> pa.Table:
 
     c = active_credentials(inp, SECRET_KINDS, where=soon)
     c = c.append_column("left", days_between(c.column("expires_at"), inp.as_of_ts))
-    n = len(c)
-    sentence = fmt(
-        "{cred} of {who} in {tenant} expires in {left} days ({on}), within the {within}-day notice period "
-        "(as observed {at}).",
-        n,
-        cred=credential_label(c),
-        who=holder(c),
-        tenant=inp.tenant_id,
+    sentence = credential_sentence(
+        inp,
+        c,
+        " expires in {left} days ({on}), within the {within}-day notice period",
         left=c.column("left"),
         on=day(c.column("expires_at")),
         within=within,
-        at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
     )
-    evidence = json_object(
-        n,
-        credential_id=c.column("credential_id"),
-        key_id=masked_key(c),
-        kind=c.column("kind"),
-        status=c.column("status"),
+    evidence = credential_evidence(
+        c,
         expires_at=c.column("expires_at"),
         days_left=c.column("left"),
         expiring_within_days=within,
-        measured_at=inp.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        measured_at=measured_at(inp),
     )
     return credential_hits("fail", c, sentence, evidence)

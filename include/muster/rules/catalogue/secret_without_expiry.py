@@ -9,9 +9,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..base import RuleMeta, credential_hits
-from ..common import active_credentials, credential_label, holder, masked_key
+from ..common import active_credentials, credential_evidence, credential_sentence
 from ..inputs import RuleInput
-from ..vector import fmt, json_object, ts_scalar
+from ..vector import ts_scalar
 
 #: Kinds whose expiry the owner chooses. AWS access keys cannot expire: rotation covers them.
 KINDS = ("sa_key", "client_secret", "certificate")
@@ -46,22 +46,6 @@ def _no_expiry(c: pa.Table) -> pa.Array:
 
 def evaluate(inp: RuleInput) -> pa.Table:
     c = active_credentials(inp, KINDS, where=_no_expiry)
-    n = len(c)
-    sentence = fmt(
-        "{cred} of {who} in {tenant} is active and never expires (as observed {at}).",
-        n,
-        cred=credential_label(c),
-        who=holder(c),
-        tenant=inp.tenant_id,
-        at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
-    )
-    evidence = json_object(
-        n,
-        credential_id=c.column("credential_id"),
-        key_id=masked_key(c),
-        kind=c.column("kind"),
-        status=c.column("status"),
-        created_at=c.column("created_at"),
-        expires_at=c.column("expires_at"),
-    )
+    sentence = credential_sentence(inp, c, " is active and never expires")
+    evidence = credential_evidence(c, created_at=c.column("created_at"), expires_at=c.column("expires_at"))
     return credential_hits("fail", c, sentence, evidence)
