@@ -273,7 +273,8 @@ class PolicyBook:
         groups = self._row_groups() + self._batch_groups()
         if not groups:
             return
-        evaluator = privilege.AccountEvaluator(self.run.account_id, self.trusts)
+        managed = {arn: policy for arn, (_, _, policy) in self.managed.items()}
+        evaluator = privilege.AccountEvaluator(self.run.account_id, self.trusts, managed)
         results = evaluator.evaluate_batches([g for g, _, _ in groups])
         for (group, note, target), found in zip(groups, results, strict=True):
             if isinstance(target, privilege.Group):

@@ -14,8 +14,10 @@ Principals with facts of their own (privileged roles, principals a trust policy 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .conditions import KnownPolicies
 from .evaluate import PRIVILEGED, Context, Holder, PolicySet, Result, judge
 from .roles import PrivilegedRoles
 from .statements import Policy
@@ -54,10 +56,20 @@ class BatchResult:
 
 
 class AccountEvaluator:
-    """Judge the principals of one account; ``trusts`` maps role ARN -> trust policy (document or parsed)."""
+    """Judge the principals of one account; ``trusts`` maps role ARN -> trust policy (document or parsed).
 
-    def __init__(self, account_id: str, trusts: dict[str, object] | None = None) -> None:
+    ``policies`` maps the ARN of each managed policy of the account (as collected) to its compiled document:
+    an Allow whose Condition names a permissions boundary or the policies it may attach is judged by them.
+    """
+
+    def __init__(
+        self,
+        account_id: str,
+        trusts: dict[str, object] | None = None,
+        policies: Mapping[str, Policy] | None = None,
+    ) -> None:
         self.account_id = account_id
+        self.known = KnownPolicies(account_id, policies or {})
         self.trusts: dict[str, Trust] = {
             arn: doc if isinstance(doc, Trust) else parse_trust(doc, account_id)
             for arn, doc in (trusts or {}).items()
@@ -200,5 +212,5 @@ class AccountEvaluator:
         jkey = (key, privileged.serial, facts)
         found = self._judged.get(jkey)
         if found is None:
-            found = self._judged[jkey] = judge(ps, Context(self.account_id, arn, privileged))
+            found = self._judged[jkey] = judge(ps, Context(self.account_id, arn, privileged, self.known))
         return found

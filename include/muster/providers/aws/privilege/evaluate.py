@@ -6,6 +6,12 @@ IAM's rules, read conservatively (https://docs.aws.amazon.com/IAM/latest/UserGui
 * an Allow counts when no Deny without Condition (in any of the principal's policies or its boundary) covers
   the same action and resource, and the boundary (when there is one) allows the action on an overlapping
   resource; an Allow with a Condition counts, the Condition is reported as assumed to hold;
+* Conditions handled conservatively, except two shapes (``conditions``): ``iam:PermissionsBoundary`` pinned
+  (StringEquals / StringLike / ArnEquals / ArnLike) to a boundary policy on ``iam:Put{Role,User}Policy`` and
+  ``iam:Attach{Role,User}Policy``, and ``iam:PolicyARN`` pinned to a list on ``iam:Attach{Role,User,Group}Policy``,
+  lift an escalation method when every policy named is a known document that grants neither admin nor
+  escalation (and, for a boundary, the holder cannot remove, replace or edit it); ``iam:PassedToService`` limits
+  the services ``iam:PassRole`` reaches; ``IfExists`` / ``ForAllValues`` forms and other keys are assumed to hold;
 * a Deny with a Condition cancels nothing (it may not apply); the reasons say so when it mattered.
 
 Verdicts, strongest first (a grant gets the strongest that its policy takes part in):
@@ -34,6 +40,7 @@ from functools import cache
 
 from .actions import index
 from .catalogue import METHODS, Method, Requirement
+from .conditions import LIMITED, KnownPolicies, limit
 from .roles import ADMITS, ASSUME, PrivilegedRoles, RoleTargets
 from .statements import OTHER, Policy, Resources, Statement
 from .verdicts import (
@@ -91,12 +98,14 @@ class Context:
     """What the principal-dependent part of an evaluation needs.
 
     ``roles``: the account's roles that are admin or escalation so far, indexed (the holder itself is never
-    its own target, and ``roles.admits`` says how each trust policy admits the holder).
+    its own target, and ``roles.admits`` says how each trust policy admits the holder). ``known``: the account's
+    managed policies, for the Conditions that name one (``conditions``); None when judging such a policy alone.
     """
 
     account_id: str
     self_arn: str | None
     roles: PrivilegedRoles
+    known: KnownPolicies | None = None
 
 
 @dataclass
@@ -273,6 +282,11 @@ def _requirement(
 
 def _one(ps: PolicySet, s: Statement, action: str, bit: int, req: Requirement, ctx: Context):
     notes, kind = ps.soft_notes(bit), req.resource
+    if s.condition and action in LIMITED:
+        why, note = limit(ps, s, action, ctx.known)
+        if why is not None:
+            return None, why
+        notes += (note,) if note else ()
     if req.passed_to and s.condition and (limited := _passed_to(s.condition)) is not None:
         if not any(fnmatchcase(svc, pattern) for svc in req.passed_to for pattern in limited):
             return (

@@ -19,6 +19,9 @@ Traps (label False; the principal must not be admin or escalation):
 
 Role chains: ``chain`` (tester -> hop-role -> admin-role) is positive; ``chain-broken`` (hop-role trusted only
 by a role tester cannot reach) is a trap.
+
+Conditions that limit IAM delegation (``iam:PermissionsBoundary``, ``iam:PolicyARN``): ``condition`` cases in
+``privilege_condition_cases.py``, judged with the account's managed policies of ``Case.managed``.
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ class Case:
     policies: list[dict]
     boundary: dict | None = None
     roles: dict[str, tuple[list[dict], dict]] = field(default_factory=dict)
+    #: The account's managed policies (ARN -> document), for Conditions that name one.
+    managed: dict[str, dict] = field(default_factory=dict)
 
 
 def default_roles() -> dict[str, tuple[list[dict], dict]]:
@@ -222,7 +227,9 @@ def extra_cases() -> list[Case]:
 
 
 def all_cases() -> list[Case]:
-    return [c for m in METHODS for c in cases_for(m)] + assume_cases() + extra_cases()
+    from privilege_condition_cases import condition_cases  # it imports this module
+
+    return [c for m in METHODS for c in cases_for(m)] + assume_cases() + extra_cases() + condition_cases()
 
 
 def judge(case: Case):
@@ -235,7 +242,8 @@ def judge(case: Case):
     policies = [compile_policy(d, f"p{n}") for n, d in enumerate(case.policies)]
     boundary = compile_policy(case.boundary, "boundary") if case.boundary else None
     holders.append(Holder("tester", TESTER, policies, boundary))
-    evaluator = AccountEvaluator(ACCOUNT, {arn: trust for arn, (_, trust) in roles.items()})
+    managed = {arn: compile_policy(d, arn.rsplit("/", 1)[-1]) for arn, d in case.managed.items()}
+    evaluator = AccountEvaluator(ACCOUNT, {arn: trust for arn, (_, trust) in roles.items()}, managed)
     return evaluator.evaluate(holders)["tester"].principal
 
 
