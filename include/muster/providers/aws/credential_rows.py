@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from ...schema import CREDENTIALS
 from ...schema.validate import columnar_rows
-from .credential_report import UTC_TS
+from .report_cells import UTC_TS
 
 if TYPE_CHECKING:
     from .credential_report import CredentialReport

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from muster.providers.aws import credential_report as cr
 from muster.providers.aws import credential_rows as rows
+from muster.providers.aws import report_cells
 from muster.providers.aws.transform import Run
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "bench"))
@@ -53,10 +54,10 @@ CELLS = [
 @given(st.lists(st.sampled_from(CELLS), min_size=1, max_size=8))
 def test_the_strict_cast_gives_what_the_checks_give(cells):
     column = pa.array(cells, pa.string())
-    got, got_bad = cr._typed_column(cr._TIME, column)
+    got, got_bad = report_cells.typed_column(report_cells.TIME, column)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cr, "_strict_times", lambda cells, null: None)
-        want, want_bad = cr._typed_column(cr._TIME, column)
+        mp.setattr(report_cells, "_strict_times", lambda cells, null: None)
+        want, want_bad = report_cells.typed_column(report_cells.TIME, column)
     assert got.cast(pa.int64()).to_pylist() == want.cast(pa.int64()).to_pylist()
     assert (got_bad or pa.array([False] * len(cells))).to_pylist() == want_bad.to_pylist()
 
@@ -92,10 +93,12 @@ def test_the_shape_check_of_a_whole_column_gives_what_the_checks_give(cells):
 
 def test_a_column_of_one_width_is_checked_at_once():
     column = pa.array(["2024-01-01T00:00:00+00:00"] * 3, pa.string())
-    assert cr._fixed_shape(column) == 25
-    assert cr._fixed_shape(column.slice(1)) == 25
-    assert cr._fixed_shape(pa.array(["2024-01-01T00:00:00+00:00", "2024-01-01T00:00:00Z"])) is None
-    assert cr._fixed_shape(pa.array(["2024-01-01T00:00:00+00:00", "2024-01-01T0a:00:00+00:00"])) is None
+    assert report_cells.fixed_shape(column) == 25
+    assert report_cells.fixed_shape(column.slice(1)) == 25
+    assert report_cells.fixed_shape(pa.array(["2024-01-01T00:00:00+00:00", "2024-01-01T00:00:00Z"])) is None
+    assert (
+        report_cells.fixed_shape(pa.array(["2024-01-01T00:00:00+00:00", "2024-01-01T0a:00:00+00:00"])) is None
+    )
 
 
 REPORTS = {
@@ -117,18 +120,18 @@ def test_ids_from_the_report_text_are_the_printed_dates(name):
     run = Run(raw_account({}), tenant(), DAY)
     batch = rows.ReportBatch(run, parsed, [f"P{i}" for i in range(n)], list(range(n)))
     for column in ("access_key_1_last_rotated", "access_key_2_last_rotated", "cert_1_last_rotated"):
-        created = batch.column(column, cr.UTC_TS)
+        created = batch.column(column, report_cells.UTC_TS)
         assert batch.stamp(column, created).to_pylist() == rows._stamp(created).to_pylist()
         for i in range(n):  # one row at a time, as the row path asks
             one = rows.ReportBatch(run, parsed, ["P"], [i])
-            value = one.column(column, cr.UTC_TS)
+            value = one.column(column, report_cells.UTC_TS)
             assert one.stamp(column, value).to_pylist() == rows._stamp(value).to_pylist()
 
 
 @SETTINGS
 @given(st.lists(st.none() | st.datetimes(timezones=st.just(dt.UTC)), max_size=8))
 def test_stamps_are_what_arrow_prints_for_whole_seconds_toward_zero(values):
-    created = pa.array(values, cr.UTC_TS)
+    created = pa.array(values, report_cells.UTC_TS)
     printed = created.cast(pa.timestamp("s", "UTC"), safe=False).cast(pa.string())  # "YYYY-MM-DD HH:MM:SSZ"
     want = [None if p is None else p.replace(" ", "T", 1) for p in printed.to_pylist()]
     assert rows._stamp(created).to_pylist() == want
