@@ -20,7 +20,7 @@ from .grant_columns import LayoutRow
 
 if TYPE_CHECKING:
     from .policies import PolicyBook
-    from .transform import Run
+    from .transform_run import Run
 
 #: One decoded inline policy: (name, document, canonical text).
 Inline = tuple[str, dict, str]

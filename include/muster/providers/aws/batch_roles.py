@@ -1,6 +1,6 @@
 """IAM roles built column-wise (see ``batch_users``): principals, grants, inline and trust role_definitions.
 
-A role goes this way when ``_role`` in transform.py would take it without a message and no other role shares
+A role goes this way when ``_role`` in row_roles.py would take it without a message and no other role shares
 its ARN (the last role of an ARN names its trust policy); the others go the row way, in order.
 """
 
@@ -28,7 +28,7 @@ from .grant_columns import Layout, LayoutBatch
 
 if TYPE_CHECKING:
     from .policies import PolicyBook
-    from .transform import Run
+    from .transform_run import Run
 
 ROLE = pa.struct(
     [

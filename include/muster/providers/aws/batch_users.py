@@ -1,6 +1,6 @@
 """IAM users built column-wise: the bulk of an account, with every row of theirs made by Arrow kernels.
 
-A user goes this way when the row path (``_Users.add_row`` in transform.py) would take all its fields as they
+A user goes this way when the row path (``_Users.add_row`` in row_users.py) would take all its fields as they
 are, without a message, and its credentials come from one unambiguous credential-report row; every other
 user goes the row way, in order, so that messages and their order stay as they were. ``build`` then makes the
 principal, credential, grant and inline role_definitions rows of the batch with the same values.
@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import credential_rows as cr
+from . import credential_columns as cc
 from . import gaad_columns as gc
 from .batch_common import (
     ItemBatch,
@@ -27,7 +27,7 @@ from .batch_common import (
 from .grant_columns import Layout, LayoutBatch, LayoutRow
 
 if TYPE_CHECKING:
-    from .transform import _Users
+    from .row_users import _Users
 
 USER = pa.struct(
     [
@@ -122,12 +122,12 @@ class UserBatch(ItemBatch):
 
     def _credentials(self, pid: pa.Array, position: pa.Array) -> tuple:
         """Credential rows from the report, and (console, mfa, enabled, last use, its source) per user."""
-        batch = cr.ReportBatch(self.run, self.report, pid, position)
-        keys, (key_active, key_when, key_source) = cr.key_columns(batch)
-        certs, (cert_active, _, _) = cr.cert_columns(batch)
-        password, (console, when, source) = cr.password_columns(batch)
+        batch = cc.ReportBatch(self.run, self.report, pid, position)
+        keys, (key_active, key_when, key_source) = cc.key_columns(batch)
+        certs, (cert_active, _, _) = cc.cert_columns(batch)
+        password, (console, when, source) = cc.password_columns(batch)
         self.run.add_columnar("credentials", pa.concat_tables([keys, certs, password]))
-        when, source = cr.later(when, source, key_when, key_source)
+        when, source = cc.later(when, source, key_when, key_source)
         source = pc.if_else(pc.is_valid(when), source, pa.scalar(None, gc.STR))  # a source only with a date
         enabled = pc.or_kleene(console, pc.or_(key_active, cert_active))
         return console, batch.column("mfa_active", pa.bool_()), enabled, when, source

@@ -27,7 +27,7 @@ from . import privilege
 from .grant_columns import LayoutBatch
 
 if TYPE_CHECKING:
-    from .transform import Run
+    from .transform_run import Run
 
 GAAD = "authorization_details"
 _AWS_MANAGED = ":iam::aws:policy/"

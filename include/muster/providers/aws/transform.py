@@ -13,11 +13,15 @@ account, every user and role the row path would take without a message, and buil
 kernels, judging privilege once per distinct way of holding policies; the others go the row way, in order,
 so messages and their order are those of the row path alone (tests compare the two on real and synthetic
 accounts).
+
+This module is the orchestrator: it reads the report and the GAAD lists and hands items to the parts, in the
+order that fixes the order of messages. The parts live beside it: transform_run.py (``Run``, the shared state),
+row_users.py and row_roles.py (the row path), batch_*.py (the column-wise path), policies.py, credential_*.py.
+``ENTITY_FEEDS`` is re-exported here: it is the transform's contract with extract.py (``extract.FEEDS``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import gc
 from collections.abc import Callable, Iterator
@@ -26,100 +30,22 @@ from contextlib import contextmanager
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...collected import Collected, EntityResult
+from ...collected import Collected
 from ...config import Tenant
-from . import credential_rows as cr
 from .batch_roles import RoleBatch, read_roles
 from .batch_users import UserBatch, read_users
-from .classify import Classifier
-from .credential_report import CredentialReport, CredentialReportError, parse_time, start_parse
+from .credential_report import CredentialReport, CredentialReportError, start_parse
 from .gaad_columns import Items
 from .policies import GAAD, PolicyBook
 from .raw import RawAccount
+from .row_roles import _groups, _role
+from .row_users import _Users
+from .transform_run import ENTITY_FEEDS as ENTITY_FEEDS
+from .transform_run import MAX_NAMES, REPORT, Run
 
-#: Collection entities of an AWS account and the tables (or table:kind) each one feeds.
-ENTITY_FEEDS: dict[str, str] = {
-    "caller_identity": "principals,credentials,grants,role_definitions",
-    "authorization_details": "principals,grants,role_definitions",
-    "credential_report": "principals,credentials:access_key,credentials:signing_certificate,credentials:password",
-    "access_keys": "credentials:access_key",
-    "login_profiles": "principals",
-    "mfa_devices": "principals",
-    "signing_certificates": "credentials:signing_certificate",
-    "ssh_public_keys": "credentials:ssh_key",
-    "service_specific_credentials": "credentials:service_specific",
-}
-REPORT = "credential_report"
-#: At most this many names are listed in one error message; the rest are counted.
-MAX_NAMES = 20
 #: Build the users and roles that need no message column-wise (``batch_users``, ``batch_roles``); tests turn
 #: it off to prove that the row path, which takes every item, gives the same tables and messages.
 COLUMNAR = True
-
-
-def listing(names: set[str] | list[str]) -> str:
-    """A sorted, bounded, comma-separated list of names for an error message."""
-    ordered = sorted(names)
-    shown = ", ".join(ordered[:MAX_NAMES])
-    return shown + (f" and {len(ordered) - MAX_NAMES} more" if len(ordered) > MAX_NAMES else "")
-
-
-class Run:
-    """The state of one account's transform: output, entity ledger, and the helpers the parts share."""
-
-    def __init__(self, raw: RawAccount, tenant: Tenant, snapshot_date: dt.date) -> None:
-        self.raw = raw
-        self.account_id = raw.account_id
-        self.scope = f"account/{raw.account_id}"
-        self.base = {"provider": "aws", "tenant_id": raw.account_id, "snapshot_date": snapshot_date}
-        self.out = Collected("aws", raw.account_id, snapshot_date, caller_identity=raw.caller_arn)
-        self.entities = {e.entity: dataclasses.replace(e) for e in raw.entities}
-        self.out.entities = list(self.entities.values())
-        self.classifier = Classifier(tenant)
-        self.principal_ids: dict[str, str] = {}
-        #: Rows built column-wise, handed to ``out`` when the transform is done (row code appends until then).
-        self.columnar: dict[str, list[pa.Table]] = {}
-
-    def add_columnar(self, table: str, rows: pa.Table) -> None:
-        self.columnar.setdefault(table, []).append(rows)
-
-    def entity(self, name: str) -> EntityResult:
-        """The named entity, added (as complete) when the raw account did not list it."""
-        if name not in self.entities:
-            self.entities[name] = EntityResult(name, ENTITY_FEEDS.get(name, "principals"))
-            self.out.entities.append(self.entities[name])
-        return self.entities[name]
-
-    def fail(self, entity: str, message: str, status: str = "partial") -> None:
-        self.entity(entity).fail(self.message(entity, message), status)
-
-    def message(self, entity: str, what: str) -> str:
-        """The error format shared with extract: account, entity, then object and field."""
-        return f"account {self.account_id}: {entity}: {what}"
-
-    def note(self, entity: str, message: str) -> None:
-        """Record a fact on an entity without changing its status."""
-        e = self.entity(entity)
-        text = self.message(entity, message)
-        e.error = text if not e.error else f"{e.error}; {text}"
-
-    def time(self, value: object, entity: str, what: str, field: str) -> dt.datetime | None:
-        """An aware UTC datetime, or None; a malformed value makes the entity partial (value not repeated)."""
-        if value is None or value == "":
-            return None
-        try:
-            return parse_time(value)
-        except (ValueError, TypeError):
-            self.fail(entity, f"{what} field {field} is not an ISO-8601 date")
-            return None
-
-    def claim(self, principal_id: str, label: str) -> bool:
-        """Reserve a principal id; a second identity with the same id is skipped and recorded."""
-        first = self.principal_ids.setdefault(principal_id, label)
-        if first != label:
-            self.fail(GAAD, f"{label} has the same id {principal_id} as {first}; {label} skipped")
-            return False
-        return True
 
 
 @contextmanager
@@ -247,262 +173,3 @@ def _list(run: Run, gaad: dict, field: str) -> list:
         run.fail(GAAD, f"authorization details field {field} is not a list", "failed")
         return []
     return value
-
-
-def tags_of(run: Run, value: object, what: str) -> dict:
-    """Tags as a dict with sorted keys ([{Key, Value}] in IAM); malformed entries are reported."""
-    if not value:
-        return {}
-    try:
-        return dict(sorted((t["Key"], t.get("Value") or "") for t in value))
-    except (TypeError, KeyError, AttributeError):
-        run.fail(GAAD, f"{what} field Tags is not a list of {{Key, Value}}")
-        return {}
-
-
-def _groups(run: Run, book: PolicyBook, items: list) -> dict[str, tuple[str, list]]:
-    """Group name -> (via label, policies held through the group)."""
-    groups = {}
-    for i, group in enumerate(items):
-        if not isinstance(group, dict) or not group.get("GroupName") or not group.get("GroupId"):
-            run.fail(GAAD, f"GroupDetailList item {i} has no GroupName or GroupId")
-            continue
-        name, arn = group["GroupName"], group.get("Arn") or f"group/{group['GroupName']}"
-        what = f"group {name}"
-        held = book.attached(group.get("AttachedManagedPolicies"), what)
-        held += book.inline(group.get("GroupPolicyList"), what, arn, "GroupPolicyList")
-        groups[name] = (f"group:{group['GroupId']}", held)
-    return groups
-
-
-def _role(run: Run, book: PolicyBook, index: int, role: object) -> None:
-    if not isinstance(role, dict) or not role.get("RoleName") or not role.get("RoleId"):
-        run.fail(GAAD, f"RoleDetailList item {index} has no RoleName or RoleId")
-        return
-    name, pid, arn = role["RoleName"], role["RoleId"], role.get("Arn")
-    what = f"role {name}"
-    if not run.claim(pid, what):
-        return
-    path, tags = role.get("Path") or None, tags_of(run, role.get("Tags"), what)
-    is_nhi, reason = run.classifier.role(name, pid, path, tags)
-    owner, owner_source = run.classifier.owner(name, pid, tags)
-    used, source = _role_last_used(run, role, what)
-    run.out.principals.append(
-        {
-            **run.base,
-            "principal_id": pid,
-            "name": name,
-            "arn_or_resource": arn or None,
-            "kind": "role",
-            "is_nhi": is_nhi,
-            "nhi_reason": reason,
-            "enabled": True,
-            "console_access": None,
-            "mfa_enabled": None,
-            "path": path,
-            "created_at": run.time(role.get("CreateDate"), GAAD, what, "CreateDate"),
-            "last_used_at": used,
-            "last_used_source": source,
-            "owner": owner,
-            "owner_source": owner_source,
-            "boundary_role_id": _boundary(role),
-            "tags": tags,
-        }
-    )
-    held = book.attached(role.get("AttachedManagedPolicies"), what)
-    book.grants(pid, held, "direct")
-    book.grants(pid, book.inline(role.get("RolePolicyList"), what, arn or name, "RolePolicyList"), "inline")
-    book.trust(role, arn or name, name)
-
-
-def _role_last_used(run: Run, role: dict, what: str) -> tuple[dt.datetime | None, str | None]:
-    last = role.get("RoleLastUsed")
-    if not isinstance(last, dict):
-        return None, None
-    used = run.time(last.get("LastUsedDate"), GAAD, what, "RoleLastUsed.LastUsedDate")
-    return (used, "iam:RoleLastUsed") if used else (None, "iam:RoleLastUsed: no use in the tracking period")
-
-
-def _boundary(item: dict) -> str | None:
-    boundary = item.get("PermissionsBoundary")
-    return (boundary.get("PermissionsBoundaryArn") or None) if isinstance(boundary, dict) else None
-
-
-class _Users:
-    """IAM users and root: principals, credentials and grants, with the report or the fallbacks."""
-
-    def __init__(self, run: Run, book: PolicyBook, groups: dict, report: CredentialReport | None) -> None:
-        self.run, self.book, self.groups, self.report = run, book, groups, report
-        self.raw = run.raw
-        self.matched: set[str] = set()
-        self.unknown_keys: set[str] = set()
-        self.ambiguous_unresolved: set[str] = set()
-        self.missing_groups: set[str] = set()
-        #: ARNs of the users built column-wise (``batch_users``), matched to report rows.
-        self.matched_batch: pa.Array = pa.array([], pa.string())
-
-    def add_row(self, index: int, user: object) -> None:
-        """One user the row way (any source, any quirk)."""
-        run = self.run
-        if not isinstance(user, dict) or not user.get("UserName") or not user.get("UserId"):
-            run.fail(GAAD, f"UserDetailList item {index} has no UserName or UserId")
-            return
-        name, pid, arn = user["UserName"], user["UserId"], user.get("Arn")
-        what = f"user {name}"
-        if not run.claim(pid, what):
-            return
-        path, tags = user.get("Path") or None, tags_of(run, user.get("Tags"), what)
-        console, mfa, use = self._credentials(name, pid, arn)
-        is_nhi, reason = run.classifier.user(name, pid, path, tags, console, mfa)
-        owner, owner_source = run.classifier.owner(name, pid, tags)
-        run.out.principals.append(
-            {
-                **run.base,
-                "principal_id": pid,
-                "name": name,
-                "arn_or_resource": arn or None,
-                "kind": "service_user" if is_nhi else "human_user",
-                "is_nhi": is_nhi,
-                "nhi_reason": reason,
-                "enabled": use.active,
-                "console_access": console,
-                "mfa_enabled": mfa,
-                "path": path,
-                "created_at": run.time(user.get("CreateDate"), GAAD, what, "CreateDate"),
-                "last_used_at": use.last_used_at,
-                "last_used_source": use.last_used_source,
-                "owner": owner,
-                "owner_source": owner_source,
-                "boundary_role_id": _boundary(user),
-                "tags": tags,
-            }
-        )
-        self._grants(user, pid, arn or name, what)
-
-    def _grants(self, user: dict, pid: str, arn: str, what: str) -> None:
-        book = self.book
-        book.grants(pid, book.attached(user.get("AttachedManagedPolicies"), what), "direct")
-        book.grants(pid, book.inline(user.get("UserPolicyList"), what, arn, "UserPolicyList"), "inline")
-        for group in dict.fromkeys(user.get("GroupList") or ()):
-            found = self.groups.get(group)
-            if found is None:
-                self.missing_groups.add(f"{group} (of {what})")
-                continue
-            book.grants(pid, found[1], found[0])
-
-    def _credentials(self, name: str, pid: str, arn: str | None) -> tuple[bool | None, bool | None, cr.Use]:
-        """(console_access, mfa_enabled, Use over every credential) for one user.
-
-        ``Use.active`` is the principal's ``enabled``: a console password or any active access key or signing
-        certificate (the credential report's scope), or an active SSH key / service-specific credential when
-        those were collected.
-        """
-        run, raw = self.run, self.raw
-        row = self.report.row_for(name, arn) if self.report else None
-        if row is not None:
-            self.matched.add(row["arn"])
-        ambiguous = row is not None and name in self.report.ambiguous
-        covered = row is not None and not ambiguous
-        uses = []
-        if name in raw.access_keys:
-            uses.append(cr.listed_keys(run, pid, name, raw.access_keys[name]))
-        elif covered:
-            uses.append(cr.report_keys(run, pid, row, self.report))
-        else:
-            (self.ambiguous_unresolved if ambiguous else self.unknown_keys).add(name)
-            uses.append(cr.UNKNOWN)
-        if name in raw.signing_certificates:
-            uses.append(cr.listed_certs(run, pid, name, raw.signing_certificates[name]))
-        else:
-            uses.append(cr.report_certs(run, pid, row, self.report) if covered else cr.UNKNOWN)
-        if name in raw.login_profiles:
-            password = cr.login_profile(run, pid, name, raw.login_profiles[name])
-        elif covered:
-            password = cr.report_password(run, pid, row, self.report)
-        else:
-            password = cr.Use(row.get("password_enabled") if row else None)
-        if raw.ssh_public_keys is not None or raw.service_specific_credentials is not None:
-            uses += self._optional(pid, name)
-        mfa = bool(raw.mfa_devices[name]) if name in raw.mfa_devices else (row or {}).get("mfa_active")
-        active = cr.merge_active(password, *uses)
-        when, source = cr.latest(password, *uses)
-        return password.active, mfa, cr.Use(active, when, source)
-
-    def _optional(self, pid: str, name: str) -> list[cr.Use]:
-        """SSH keys and service-specific credentials, when collected (they do not decide ``enabled``)."""
-        uses = []
-        if self.raw.ssh_public_keys is not None:
-            uses.append(cr.ssh_keys(self.run, pid, name, self.raw.ssh_public_keys.get(name) or []))
-        if self.raw.service_specific_credentials is not None:
-            items = self.raw.service_specific_credentials.get(name) or []
-            uses.append(cr.service_specific(self.run, pid, name, items))
-        return [u for u in uses if u.active]
-
-    def finish(self) -> None:
-        """Root, then one message per kind of gap (not one per user)."""
-        run = self.run
-        self._root()
-        if self.unknown_keys:
-            run.fail(
-                "access_keys",
-                f"user(s) with no credential report row and no ListAccessKeys data, credentials unknown: "
-                f"{listing(self.unknown_keys)}",
-            )
-        if self.ambiguous_unresolved:
-            run.fail(
-                REPORT,
-                f"user(s) listed more than once with different content and no ListAccessKeys data, "
-                f"credentials unknown: {listing(self.ambiguous_unresolved)}",
-            )
-        if self.missing_groups:
-            run.fail(
-                GAAD,
-                f"group(s) named in GroupList but not in GroupDetailList: {listing(self.missing_groups)}",
-            )
-        if self.report:
-            arns = self.report.typed.column("arn")
-            matched = pa.concat_arrays([pa.array(list(self.matched), pa.string()), self.matched_batch])
-            unmatched = pc.invert(pc.is_in(arns, value_set=matched))
-            extra = set(self.report.typed.column("user").filter(unmatched).to_pylist())
-            extra.discard("<root_account>")
-            if extra:
-                run.note(
-                    REPORT,
-                    f"user(s) in the credential report but not in authorization details "
-                    f"(deleted in between?), skipped: {listing(extra)}",
-                )
-
-    def _root(self) -> None:
-        row = self.report.root if self.report else None
-        if row is None:
-            return
-        run, pid = self.run, self.run.account_id
-        keys = cr.report_keys(run, pid, row, self.report)
-        certs = cr.report_certs(run, pid, row, self.report)
-        password_used = row.get("password_last_used")
-        password = cr.Use(None, password_used, f"{REPORT}:password_last_used" if password_used else None)
-        is_nhi, reason = run.classifier.root("<root_account>", pid)
-        owner, owner_source = run.classifier.owner("<root_account>", pid, {})
-        when, source = cr.latest(password, keys)
-        run.out.principals.append(
-            {
-                **run.base,
-                "principal_id": pid,
-                "name": "<root_account>",
-                "arn_or_resource": row["arn"],
-                "kind": "root",
-                "is_nhi": is_nhi,
-                "nhi_reason": reason,
-                "enabled": True if (keys.active or certs.active) else None,
-                "console_access": None,
-                "mfa_enabled": row.get("mfa_active"),
-                "path": None,
-                "created_at": row.get("user_creation_time"),
-                "last_used_at": when,
-                "last_used_source": source,
-                "owner": owner,
-                "owner_source": owner_source,
-                "boundary_role_id": None,
-                "tags": {},
-            }
-        )

@@ -15,10 +15,10 @@ import pytest
 from aws_transform_helpers import DAY, cloudmapper_report, raw_account, report, report_row, tenant
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from muster.providers.aws import credential_columns as rows
 from muster.providers.aws import credential_report as cr
-from muster.providers.aws import credential_rows as rows
 from muster.providers.aws import report_cells
-from muster.providers.aws.transform import Run
+from muster.providers.aws.transform_run import Run
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "bench"))
 from synthetic import quirky_account, varied_account  # noqa: E402

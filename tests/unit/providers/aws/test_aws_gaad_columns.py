@@ -11,7 +11,8 @@ from aws_transform_helpers import DAY, raw_account, tenant
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from muster.providers.aws import gaad_columns as gc
-from muster.providers.aws.transform import Run, tags_of
+from muster.providers.aws.row_roles import tags_of
+from muster.providers.aws.transform_run import Run
 from muster.schema._base import TAGS
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

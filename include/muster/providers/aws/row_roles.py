@@ -1,0 +1,96 @@
+"""The row path for IAM groups and roles, and the two field readers that users share (tags, boundary).
+
+Split out of transform.py (module size). ``_role`` takes any ``RoleDetailList`` item and describes every
+problem; batch_roles.py builds the same rows column-wise for the roles that need no message, so the two must
+stay in step (test_aws_columnar_equivalence.py compares them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from .policies import GAAD
+
+if TYPE_CHECKING:
+    from .policies import PolicyBook
+    from .transform_run import Run
+
+
+def tags_of(run: Run, value: object, what: str) -> dict:
+    """Tags as a dict with sorted keys ([{Key, Value}] in IAM); malformed entries are reported."""
+    if not value:
+        return {}
+    try:
+        return dict(sorted((t["Key"], t.get("Value") or "") for t in value))
+    except (TypeError, KeyError, AttributeError):
+        run.fail(GAAD, f"{what} field Tags is not a list of {{Key, Value}}")
+        return {}
+
+
+def _groups(run: Run, book: PolicyBook, items: list) -> dict[str, tuple[str, list]]:
+    """Group name -> (via label, policies held through the group)."""
+    groups = {}
+    for i, group in enumerate(items):
+        if not isinstance(group, dict) or not group.get("GroupName") or not group.get("GroupId"):
+            run.fail(GAAD, f"GroupDetailList item {i} has no GroupName or GroupId")
+            continue
+        name, arn = group["GroupName"], group.get("Arn") or f"group/{group['GroupName']}"
+        what = f"group {name}"
+        held = book.attached(group.get("AttachedManagedPolicies"), what)
+        held += book.inline(group.get("GroupPolicyList"), what, arn, "GroupPolicyList")
+        groups[name] = (f"group:{group['GroupId']}", held)
+    return groups
+
+
+def _role(run: Run, book: PolicyBook, index: int, role: object) -> None:
+    if not isinstance(role, dict) or not role.get("RoleName") or not role.get("RoleId"):
+        run.fail(GAAD, f"RoleDetailList item {index} has no RoleName or RoleId")
+        return
+    name, pid, arn = role["RoleName"], role["RoleId"], role.get("Arn")
+    what = f"role {name}"
+    if not run.claim(pid, what):
+        return
+    path, tags = role.get("Path") or None, tags_of(run, role.get("Tags"), what)
+    is_nhi, reason = run.classifier.role(name, pid, path, tags)
+    owner, owner_source = run.classifier.owner(name, pid, tags)
+    used, source = _role_last_used(run, role, what)
+    run.out.principals.append(
+        {
+            **run.base,
+            "principal_id": pid,
+            "name": name,
+            "arn_or_resource": arn or None,
+            "kind": "role",
+            "is_nhi": is_nhi,
+            "nhi_reason": reason,
+            "enabled": True,
+            "console_access": None,
+            "mfa_enabled": None,
+            "path": path,
+            "created_at": run.time(role.get("CreateDate"), GAAD, what, "CreateDate"),
+            "last_used_at": used,
+            "last_used_source": source,
+            "owner": owner,
+            "owner_source": owner_source,
+            "boundary_role_id": _boundary(role),
+            "tags": tags,
+        }
+    )
+    held = book.attached(role.get("AttachedManagedPolicies"), what)
+    book.grants(pid, held, "direct")
+    book.grants(pid, book.inline(role.get("RolePolicyList"), what, arn or name, "RolePolicyList"), "inline")
+    book.trust(role, arn or name, name)
+
+
+def _role_last_used(run: Run, role: dict, what: str) -> tuple[dt.datetime | None, str | None]:
+    last = role.get("RoleLastUsed")
+    if not isinstance(last, dict):
+        return None, None
+    used = run.time(last.get("LastUsedDate"), GAAD, what, "RoleLastUsed.LastUsedDate")
+    return (used, "iam:RoleLastUsed") if used else (None, "iam:RoleLastUsed: no use in the tracking period")
+
+
+def _boundary(item: dict) -> str | None:
+    boundary = item.get("PermissionsBoundary")
+    return (boundary.get("PermissionsBoundaryArn") or None) if isinstance(boundary, dict) else None
