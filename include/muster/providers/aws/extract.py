@@ -32,22 +32,12 @@ from ...collected import EntityResult
 from ...config import Tenant
 from .calls import CallCounter, retry_config
 from .credential_report import CredentialReportError, parse_credential_report
-from .raw import RawAccount
+from .raw import ENTITY_FEEDS, RawAccount
 
 log = logging.getLogger(__name__)
 
 #: entity -> the snapshot tables (or table:kind) it feeds.
-FEEDS = {
-    "caller_identity": "principals,credentials,grants,role_definitions",
-    "authorization_details": "principals,grants,role_definitions",
-    "credential_report": "principals,credentials:access_key,credentials:signing_certificate,credentials:password",
-    "access_keys": "credentials:access_key",
-    "login_profiles": "principals",
-    "mfa_devices": "principals",
-    "signing_certificates": "credentials:signing_certificate",
-    "ssh_public_keys": "credentials:ssh_key",
-    "service_specific_credentials": "credentials:service_specific",
-}
+FEEDS = ENTITY_FEEDS
 GAAD_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 #: Largest page GetAccountAuthorizationDetails allows (default 100): fewer calls on big accounts.
 GAAD_PAGE_SIZE = 1000

@@ -12,6 +12,20 @@ from dataclasses import dataclass, field
 
 from ...collected import EntityResult
 
+#: Collection entities of an AWS account and the tables (or table:kind) each one feeds: the one table both
+#: sides of this seam record entities with (extract.py's calls, transform.py's derived entities).
+ENTITY_FEEDS: dict[str, str] = {
+    "caller_identity": "principals,credentials,grants,role_definitions",
+    "authorization_details": "principals,grants,role_definitions",
+    "credential_report": "principals,credentials:access_key,credentials:signing_certificate,credentials:password",
+    "access_keys": "credentials:access_key",
+    "login_profiles": "principals",
+    "mfa_devices": "principals",
+    "signing_certificates": "credentials:signing_certificate",
+    "ssh_public_keys": "credentials:ssh_key",
+    "service_specific_credentials": "credentials:service_specific",
+}
+
 
 @dataclass
 class RawAccount:

@@ -17,7 +17,7 @@ accounts).
 This module is the orchestrator: it reads the report and the GAAD lists and hands items to the parts, in the
 order that fixes the order of messages. The parts live beside it: transform_run.py (``Run``, the shared state),
 row_users.py and row_roles.py (the row path), batch_*.py (the column-wise path), policies.py, credential_*.py.
-``ENTITY_FEEDS`` is re-exported here: it is the transform's contract with extract.py (``extract.FEEDS``).
+``ENTITY_FEEDS`` (raw.py, shared with extract.py) is re-exported here for the callers that name it here.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 Split out of transform.py so that the row path (row_users.py, row_roles.py), the column-wise path
 (batch_*.py), policies.py and credential_*.py can all name ``Run`` and the entity ledger without importing the
-orchestrator that imports them. ``ENTITY_FEEDS`` lives here because ``Run.entity`` needs it; transform.py
-re-exports it, as it is the transform's contract with extract.py (``extract.FEEDS``).
+orchestrator that imports them. ``ENTITY_FEEDS`` is declared in raw.py, the seam with extract.py.
 """
 
 from __future__ import annotations
@@ -18,20 +17,8 @@ from ...config import Tenant
 from .classify import Classifier
 from .credential_report import parse_time
 from .policies import GAAD
-from .raw import RawAccount
+from .raw import ENTITY_FEEDS, RawAccount
 
-#: Collection entities of an AWS account and the tables (or table:kind) each one feeds.
-ENTITY_FEEDS: dict[str, str] = {
-    "caller_identity": "principals,credentials,grants,role_definitions",
-    "authorization_details": "principals,grants,role_definitions",
-    "credential_report": "principals,credentials:access_key,credentials:signing_certificate,credentials:password",
-    "access_keys": "credentials:access_key",
-    "login_profiles": "principals",
-    "mfa_devices": "principals",
-    "signing_certificates": "credentials:signing_certificate",
-    "ssh_public_keys": "credentials:ssh_key",
-    "service_specific_credentials": "credentials:service_specific",
-}
 REPORT = "credential_report"
 #: At most this many names are listed in one error message; the rest are counted.
 MAX_NAMES = 20
