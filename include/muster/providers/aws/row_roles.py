@@ -28,6 +28,20 @@ def tags_of(run: Run, value: object, what: str) -> dict:
         return {}
 
 
+def claim_item(run: Run, kind: str, index: int, item: object) -> tuple | None:
+    """(name, id, ARN, "user NAME", path, tags) of a UserDetailList / RoleDetailList item, or None when it
+    has no name or id (reported) or its id was already taken (``Run.claim`` reports the duplicate)."""
+    key = kind.capitalize()
+    if not isinstance(item, dict) or not item.get(f"{key}Name") or not item.get(f"{key}Id"):
+        run.fail(GAAD, f"{key}DetailList item {index} has no {key}Name or {key}Id")
+        return None
+    name, pid = item[f"{key}Name"], item[f"{key}Id"]
+    what = f"{kind} {name}"
+    if not run.claim(pid, what):
+        return None
+    return name, pid, item.get("Arn"), what, item.get("Path") or None, tags_of(run, item.get("Tags"), what)
+
+
 def _groups(run: Run, book: PolicyBook, items: list) -> dict[str, tuple[str, list]]:
     """Group name -> (via label, policies held through the group)."""
     groups = {}
@@ -44,14 +58,10 @@ def _groups(run: Run, book: PolicyBook, items: list) -> dict[str, tuple[str, lis
 
 
 def _role(run: Run, book: PolicyBook, index: int, role: object) -> None:
-    if not isinstance(role, dict) or not role.get("RoleName") or not role.get("RoleId"):
-        run.fail(GAAD, f"RoleDetailList item {index} has no RoleName or RoleId")
+    head = claim_item(run, "role", index, role)
+    if head is None:
         return
-    name, pid, arn = role["RoleName"], role["RoleId"], role.get("Arn")
-    what = f"role {name}"
-    if not run.claim(pid, what):
-        return
-    path, tags = role.get("Path") or None, tags_of(run, role.get("Tags"), what)
+    name, pid, arn, what, path, tags = head
     is_nhi, reason = run.classifier.role(name, pid, path, tags)
     owner, owner_source = run.classifier.owner(name, pid, tags)
     used, source = _role_last_used(run, role, what)
@@ -73,7 +83,7 @@ def _role(run: Run, book: PolicyBook, index: int, role: object) -> None:
             "last_used_source": source,
             "owner": owner,
             "owner_source": owner_source,
-            "boundary_role_id": _boundary(role),
+            "boundary_role_id": boundary_of(role),
             "tags": tags,
         }
     )
@@ -91,6 +101,6 @@ def _role_last_used(run: Run, role: dict, what: str) -> tuple[dt.datetime | None
     return (used, "iam:RoleLastUsed") if used else (None, "iam:RoleLastUsed: no use in the tracking period")
 
 
-def _boundary(item: dict) -> str | None:
+def boundary_of(item: dict) -> str | None:
     boundary = item.get("PermissionsBoundary")
     return (boundary.get("PermissionsBoundaryArn") or None) if isinstance(boundary, dict) else None

@@ -17,7 +17,7 @@ from . import credential_rows as cr
 from .credential_columns import report_certs, report_keys, report_password
 from .credential_fallbacks import listed_certs, listed_keys, login_profile, service_specific, ssh_keys
 from .policies import GAAD
-from .row_roles import _boundary, tags_of
+from .row_roles import boundary_of, claim_item
 from .transform_run import REPORT, listing
 
 if TYPE_CHECKING:
@@ -42,14 +42,10 @@ class _Users:
     def add_row(self, index: int, user: object) -> None:
         """One user the row way (any source, any quirk)."""
         run = self.run
-        if not isinstance(user, dict) or not user.get("UserName") or not user.get("UserId"):
-            run.fail(GAAD, f"UserDetailList item {index} has no UserName or UserId")
+        head = claim_item(run, "user", index, user)
+        if head is None:
             return
-        name, pid, arn = user["UserName"], user["UserId"], user.get("Arn")
-        what = f"user {name}"
-        if not run.claim(pid, what):
-            return
-        path, tags = user.get("Path") or None, tags_of(run, user.get("Tags"), what)
+        name, pid, arn, what, path, tags = head
         console, mfa, use = self._credentials(name, pid, arn)
         is_nhi, reason = run.classifier.user(name, pid, path, tags, console, mfa)
         owner, owner_source = run.classifier.owner(name, pid, tags)
@@ -71,7 +67,7 @@ class _Users:
                 "last_used_source": use.last_used_source,
                 "owner": owner,
                 "owner_source": owner_source,
-                "boundary_role_id": _boundary(user),
+                "boundary_role_id": boundary_of(user),
                 "tags": tags,
             }
         )
