@@ -5,7 +5,10 @@ tenant that uses every classification and ownership rule), on the quirky and var
 reference-data fixtures under ``tests/fixtures/aws`` (CloudMapper export, Cloud Custodian recordings), and
 prints one digest per (input, table). Record the output before a change and diff it after:
 
-    .venv/bin/python bench/normalise_digest.py [--users 5000] [--roles 1000] > before.txt
+    .venv/bin/python bench/normalise_digest.py [--users 5000] [--roles 1000] [--content] > before.txt
+
+``--content`` digests the rows instead of the file (the Arrow IPC stream of the table in one chunk): it stays the
+same when only the Parquet writer's options change.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import datetime as dt
 import hashlib
 import sys
 from pathlib import Path
+
+import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -41,10 +46,18 @@ def rules_tenant(account: str) -> Tenant:
     )
 
 
-def digests(name: str, raw, tenant: Tenant) -> list[str]:
+def ipc_bytes(tbl: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, tbl.schema) as writer:
+        writer.write_table(tbl.combine_chunks())
+    return sink.getvalue().to_pybytes()
+
+
+def digests(name: str, raw, tenant: Tenant, content: bool = False) -> list[str]:
     tables = transform_account(raw, tenant, DAY).tables("digest", AT)
+    encode = ipc_bytes if content else parquet_bytes
     return [
-        f"{name:48s} {table:17s} {tbl.num_rows:7d} {hashlib.sha256(parquet_bytes(tbl)).hexdigest()}"
+        f"{name:48s} {table:17s} {tbl.num_rows:7d} {hashlib.sha256(encode(tbl)).hexdigest()}"
         for table, tbl in tables.items()
     ]
 
@@ -53,6 +66,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--users", type=int, default=5000)
     ap.add_argument("--roles", type=int, default=1000)
+    ap.add_argument("--content", action="store_true", help="digest the rows, not the Parquet file")
     args = ap.parse_args()
     synthetic = raw_account(args.users, args.roles)
     inputs = [
@@ -71,7 +85,7 @@ def main() -> None:
         raw = ACCOUNTS[name]()
         inputs.append((name, raw, Tenant(provider="aws", id=raw.account_id)))
     for name, raw, tenant in inputs:
-        for line in digests(name, raw, tenant):
+        for line in digests(name, raw, tenant, args.content):
             print(line)
 
 

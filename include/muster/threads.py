@@ -31,8 +31,12 @@ def idle_cores() -> float:
 
 
 def workers(jobs: int) -> int:
-    """Threads worth running ``jobs`` on now: 1 means a plain loop in the caller's thread."""
-    return max(1, min(THREADS, jobs, 1 + int(idle_cores())))
+    """Threads worth running ``jobs`` on now: 1 means a plain loop in the caller's thread.
+
+    A core at least half idle counts: the load average includes this process's own busy thread, so on a
+    2-core machine with the other core free it reads a little under 1 idle core whenever anything else
+    stirs, and rounding down would switch the threads off exactly when they pay."""
+    return max(1, min(THREADS, jobs, 1 + int(idle_cores() + 0.5)))
 
 
 def in_order(jobs: Mapping[K, Callable[[], T]], cost: Mapping[K, int] | None = None) -> dict[K, T]:

@@ -48,9 +48,11 @@ def test_jobs_run_at_once_when_there_are_threads(monkeypatch):
     }
 
 
-@pytest.mark.parametrize(("idle", "want"), [(-3.0, 1), (0.0, 1), (0.9, 1), (1.2, 2), (2.5, 3), (50.0, 4)])
+@pytest.mark.parametrize(
+    ("idle", "want"), [(-3.0, 1), (0.0, 1), (0.4, 1), (0.6, 2), (1.2, 2), (2.3, 3), (2.5, 4), (50.0, 4)]
+)
 def test_threads_only_for_idle_cores(monkeypatch, idle, want):
-    # the caller's own thread is one worker; each idle core adds one, up to THREADS and the number of jobs
+    # the caller's own thread is one worker; each core at least half idle adds one, up to THREADS and the jobs
     monkeypatch.setattr(threads, "THREADS", 8)
     monkeypatch.setattr(threads, "idle_cores", lambda: idle)
     assert threads.workers(4) == want

@@ -30,20 +30,33 @@ CREDENTIALS = table(
             "a key's life.",
             True,
             sources={"aws": "<UserId>/<kind>/<created ISO>", "gcp": "key resource name", "azure": "keyId"},
+            dictionary=False,
         ),
-        Column("principal_id", pa.string(), "principal_id of the identity holding the credential.", True),
+        Column(
+            "principal_id",
+            pa.string(),
+            "principal_id of the identity holding the credential.",
+            True,
+            dictionary=False,
+        ),
         Column("kind", pa.string(), "What sort of credential this is.", True, allowed=KINDS),
         Column(
             "external_id",
             pa.string(),
             "The provider's own public identifier when observed (e.g. AccessKeyId).",
+            dictionary=False,
         ),
         Column("status", pa.string(), "Whether the credential can be used now.", True, allowed=STATUSES),
         Column("managed_by", pa.string(), "Who creates and rotates it.", True, allowed=("user", "provider")),
-        Column("created_at", UTC_TS, "When the credential was created (AWS: last_rotated)."),
+        Column(
+            "created_at", UTC_TS, "When the credential was created (AWS: last_rotated).", dictionary=False
+        ),
         Column("expires_at", UTC_TS, "When the credential stops working; null when it never expires."),
         Column(
-            "last_used_at", UTC_TS, "Most recent use the provider reports; null when never used or unknown."
+            "last_used_at",
+            UTC_TS,
+            "Most recent use the provider reports; null when never used or unknown.",
+            dictionary=False,
         ),
         Column(
             "last_used_source",

@@ -10,7 +10,7 @@ GRANTS = table(
     "grants",
     "One row per principal x role/policy x scope x path (direct, via a group, inline).",
     [
-        Column("principal_id", pa.string(), "principal_id of the grantee.", True),
+        Column("principal_id", pa.string(), "principal_id of the grantee.", True, dictionary=False),
         Column(
             "role_id",
             pa.string(),

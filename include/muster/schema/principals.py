@@ -33,6 +33,7 @@ PRINCIPALS = table(
                 "gcp": "uniqueId",
                 "azure": "object id",
             },
+            dictionary=False,
         ),
         Column(
             "name",
@@ -44,9 +45,13 @@ PRINCIPALS = table(
                 "gcp": "email",
                 "azure": "displayName or userPrincipalName",
             },
+            dictionary=False,
         ),
         Column(
-            "arn_or_resource", pa.string(), "Fully qualified resource name (ARN, resource name, object path)."
+            "arn_or_resource",
+            pa.string(),
+            "Fully qualified resource name (ARN, resource name, object path).",
+            dictionary=False,
         ),
         Column(
             "kind",
@@ -80,8 +85,13 @@ PRINCIPALS = table(
             "Whether a multi-factor device is registered; null where not applicable.",
         ),
         Column("path", pa.string(), "Provider path or container of the identity (AWS path, GCP project)."),
-        Column("created_at", UTC_TS, "When the identity was created."),
-        Column("last_used_at", UTC_TS, "Most recent authentication or use that the provider reports."),
+        Column("created_at", UTC_TS, "When the identity was created.", dictionary=False),
+        Column(
+            "last_used_at",
+            UTC_TS,
+            "Most recent authentication or use that the provider reports.",
+            dictionary=False,
+        ),
         Column("last_used_source", pa.string(), "Which provider field last_used_at came from."),
         Column("owner", pa.string(), "Accountable person or team, when known."),
         Column(

@@ -22,9 +22,13 @@ ROLE_DEFINITIONS = table(
     "policies, so an auditor can see why a grant is called admin.",
     [
         Column(
-            "role_id", pa.string(), "Stable id (policy ARN; <principal ARN>/inline/<name>; role name).", True
+            "role_id",
+            pa.string(),
+            "Stable id (policy ARN; <principal ARN>/inline/<name>; role name).",
+            True,
+            dictionary=False,
         ),
-        Column("role_name", pa.string(), "Display name.", True),
+        Column("role_name", pa.string(), "Display name.", True, dictionary=False),
         Column("role_type", pa.string(), "Kind of role or policy.", True, allowed=ROLE_TYPES),
         Column("description", pa.string(), "Provider description, if any."),
         Column(

@@ -22,7 +22,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from .. import __version__
-from ..schema import INVENTORY_TABLES, SCHEMA_VERSION, SNAPSHOT_TABLES, validate_table
+from ..schema import ALL_TABLES, INVENTORY_TABLES, SCHEMA_VERSION, SNAPSHOT_TABLES, validate_table
 from ..threads import in_order
 from .fs import resolve
 
@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "_MANIFEST.json"
 MANIFEST_FORMAT = 1
-#: Fixed writer options: together with sorted rows they make the bytes a function of the content.
+#: Fixed writer options: together with sorted rows they make the bytes a function of the content. A declared
+#: table's file dictionary-encodes only the columns its declaration asks for (``Column.dictionary``).
 WRITE_OPTIONS = dict(
     compression="zstd",
     compression_level=3,
@@ -65,7 +66,7 @@ def parquet_bytes(tbl: pa.Table, options: dict | None = None) -> bytes:
     The writer splits pages where its batches end, and a chunk boundary inside a row group ends a batch,
     so a chunked table is written one row group at a time, each gathered into one chunk first: the bytes
     are those of the table in one chunk, without ever holding all of it twice."""
-    options = options or WRITE_OPTIONS
+    options = options or write_options(tbl.schema)
     buf = io.BytesIO()
     if not tbl.num_rows or all(c.num_chunks <= 1 for c in tbl.columns):
         pq.write_table(tbl, buf, **options)
@@ -76,6 +77,15 @@ def parquet_bytes(tbl: pa.Table, options: dict | None = None) -> bytes:
         for offset in range(0, tbl.num_rows, size):
             writer.write_table(tbl.slice(offset, size).combine_chunks(), row_group_size=size)
     return buf.getvalue()
+
+
+def write_options(schema: pa.Schema) -> dict:
+    """``WRITE_OPTIONS`` for a table: a declared table (named in its schema's metadata) dictionary-encodes
+    only its columns declared so; any other table every column."""
+    spec = ALL_TABLES.get((schema.metadata or {}).get(b"muster.table", b"").decode())
+    if spec is None or spec.schema != schema:
+        return WRITE_OPTIONS
+    return {**WRITE_OPTIONS, "use_dictionary": spec.dictionary_paths()}
 
 
 def parquet_payloads(tables: dict[str, pa.Table], options: dict | None = None) -> dict[str, bytes]:

@@ -202,9 +202,10 @@ def parse_credential_report(text: str) -> CredentialReport:
 
 
 def start_parse(text: str) -> Callable[[], CredentialReport]:
-    """``parse_credential_report(text)`` begun now: Arrow's CSV reader runs on a thread (it releases the
-    GIL) while the caller goes on; the function returned finishes the parse and returns, or raises, what
-    ``parse_credential_report`` would. With no idle core, the CSV is read when finishing, as a loop would."""
+    """``parse_credential_report(text)`` begun now: Arrow reads and types the CSV on a thread (its reader and
+    kernels release the GIL) while the caller goes on; the function returned finishes the parse and returns,
+    or raises, what ``parse_credential_report`` would. With no idle core, the CSV is read when finishing, as a
+    loop would."""
     if workers(2) < 2:
         begun = _begin(text, None)
         return lambda: _finish(*begun)
@@ -218,8 +219,8 @@ def start_parse(text: str) -> Callable[[], CredentialReport]:
 
 def _begin(
     text: str, pool: ThreadPoolExecutor | None
-) -> tuple[str, list[str], Callable[[], pa.Table] | None]:
-    """(text, header names, the CSV read as Arrow strings: None when the text needs the line reader)."""
+) -> tuple[str, list[str], Callable[[], CredentialReport | None] | None]:
+    """(text, header names, the columnar reading: None when the text needs the line reader)."""
     text = text.lstrip("\ufeff")
     end = text.find("\n")  # the header alone, without copying the rest of the text
     header = (text if end < 0 else text[:end]).rstrip("\r")
@@ -227,16 +228,25 @@ def _begin(
     if not ("\r" not in header and "user" in names and "arn" in names and arrow_readable(text, names)):
         return text, names, None
     if pool is None:
-        return text, names, partial(read_strings, text, names)
-    return text, names, pool.submit(read_strings, text, names).result
+        return text, names, partial(_read_columnar, text, names)
+    return text, names, pool.submit(_read_columnar, text, names).result
 
 
-def _finish(text: str, names: list[str], strings: Callable[[], pa.Table] | None) -> CredentialReport:
-    if strings is not None:
-        try:
-            return _parse_columnar(text, names, strings())
-        except pa.ArrowInvalid:
-            pass  # a row with the wrong number of cells: the line-by-line reader names it
+def _read_columnar(text: str, names: list[str]) -> CredentialReport | None:
+    """The report read and typed with Arrow, or None when a row has the wrong number of cells (the
+    line-by-line reader names it)."""
+    try:
+        return _parse_columnar(text, names, read_strings(text, names))
+    except pa.ArrowInvalid:
+        return None
+
+
+def _finish(
+    text: str, names: list[str], columnar: Callable[[], CredentialReport | None] | None
+) -> CredentialReport:
+    report = columnar() if columnar is not None else None
+    if report is not None:
+        return report
     report, names, _ = _parse_lines(_lines(text))
     report.typed, report.raw = _tables(names, report._rows, report._cells)
     return report
