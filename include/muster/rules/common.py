@@ -10,7 +10,8 @@ import pyarrow.compute as pc
 from .base import GRANTEE_KINDS
 from .blind_spots import PROVIDER_MANAGED_PATHS
 from .inputs import RuleInput
-from .vector import by_case, day, flat, fmt, json_object, lookup, mask
+from .render import by_case, fmt, json_object
+from .vector import day, flat, lookup, mask
 
 KIND_LABELS = {
     "access_key": "Access key",

@@ -25,7 +25,8 @@ from . import catalogue
 from .base import HIT_SCHEMA, RuleMeta, hits
 from .frameworks import criteria_for
 from .inputs import RuleInput, RuleInputError
-from .vector import flat, fmt, json_object
+from .render import fmt, json_object
+from .vector import flat
 
 log = logging.getLogger(__name__)
 

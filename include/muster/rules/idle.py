@@ -8,7 +8,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .inputs import RuleInput
-from .vector import cases, choose, days_between
+from .render import cases, choose
+from .vector import days_between
 
 #: case -> result. used/never/quiet fail; recent (never used, inside the reporting lag), blind (use not
 #: reported) and short (no use in a window shorter than the threshold) are unknown.

@@ -17,7 +17,8 @@ import pyarrow.compute as pc
 from ..config import Tenant, Thresholds
 from ..schema import INVENTORY_TABLES, SCHEMA_VERSION
 from .blind_spots import LastUse, last_use
-from .vector import attach, fmt, per_value, text, ts_scalar, when
+from .render import fmt
+from .vector import attach, per_value, text, ts_scalar, when
 
 REQUIRED_TABLES = (*INVENTORY_TABLES, "collection")
 PEOPLE_COLUMNS = ("tenant_id", "snapshot_date", "principal_id", "name", "enabled")

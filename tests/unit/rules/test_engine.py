@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from muster.config import Tenant
 from muster.rules import RuleInputError, evaluate
-from muster.rules.vector import json_object, mask
+from muster.rules.render import json_object
+from muster.rules.vector import mask
 from muster.schema import FINDINGS, validate_table
 from rules_build import AS_OF, TENANT, ago, credential, manifest, principal, role, run, tables
 

@@ -9,7 +9,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from muster.rules.vector import Rows, by_case, cases, fmt, json_object, per_value
+from muster.rules.render import Rows, by_case, cases, fmt, json_object
+from muster.rules.vector import per_value
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
 MAYBE = st.one_of(st.none(), TEXT)

@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 from ..base import RuleMeta, credential_hits
 from ..common import credential_evidence, credential_fields, observed_at
 from ..inputs import RuleInput
-from ..vector import cases
+from ..render import cases
 
 META = RuleMeta(
     id="active_credential_disabled_identity",

@@ -8,7 +8,8 @@ import pyarrow.compute as pc
 from ..base import SECRET_KINDS, RuleMeta, credential_hits
 from ..common import active_credentials, credential_evidence, credential_fields, measured_at, observed_at
 from ..inputs import RuleInput
-from ..vector import cases, day, days_between
+from ..render import cases
+from ..vector import day, days_between
 
 META = RuleMeta(
     id="credential_unrotated",

@@ -11,7 +11,8 @@ from ..blind_spots import use_state
 from ..common import active_credentials, credential_evidence, credential_fields
 from ..idle import idle_sentence, in_window, reported, with_idle_days
 from ..inputs import RuleInput
-from ..vector import hours_between, pick_case
+from ..render import pick_case
+from ..vector import hours_between
 
 KINDS = (*SECRET_KINDS, "password")
 

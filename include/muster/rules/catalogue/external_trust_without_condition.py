@@ -10,7 +10,8 @@ import pyarrow.compute as pc
 
 from ..base import HIT_SCHEMA, RuleMeta, hits
 from ..inputs import RuleInput
-from ..vector import attach, fmt, json_object
+from ..render import fmt, json_object
+from ..vector import attach
 
 _ACCOUNT = re.compile(r"^(?:arn:[^:]+:(?:iam|sts)::(\d{12}):.*|(\d{12}))$")
 

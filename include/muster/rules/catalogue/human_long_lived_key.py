@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 from ..base import KEY_KINDS, RuleMeta, credential_hits
 from ..common import active_credentials, credential_evidence, credential_label, holder, observed_at
 from ..inputs import RuleInput
-from ..vector import fmt
+from ..render import fmt
 
 META = RuleMeta(
     id="human_long_lived_key",

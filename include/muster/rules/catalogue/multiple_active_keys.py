@@ -9,7 +9,8 @@ import pyarrow.compute as pc
 from ..base import KEY_KINDS, RuleMeta, hits
 from ..common import active_credentials, credential_label
 from ..inputs import RuleInput
-from ..vector import flat, fmt, json_object
+from ..render import fmt, json_object
+from ..vector import flat
 
 META = RuleMeta(
     id="multiple_active_keys",

@@ -10,7 +10,8 @@ from ..blind_spots import use_state
 from ..common import nhis, not_disabled, principal_label
 from ..idle import idle_sentence, in_window, reported, with_idle_days
 from ..inputs import RuleInput
-from ..vector import hours_between, json_object, pick_case
+from ..render import json_object, pick_case
+from ..vector import hours_between
 
 META = RuleMeta(
     id="nhi_dormant",

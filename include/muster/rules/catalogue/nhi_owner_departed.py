@@ -10,7 +10,8 @@ from ..base import RuleMeta, hits
 from ..common import active_credential_counts, nhis, not_disabled, principal_label
 from ..inputs import RuleInput, person_key
 from ..people import active_people, person_states
-from ..vector import cases, choose, flat, json_object
+from ..render import cases, choose, json_object
+from ..vector import flat
 
 META = RuleMeta(
     id="nhi_owner_departed",

@@ -8,7 +8,8 @@ import pyarrow.compute as pc
 from ..base import RuleMeta, hits
 from ..common import nhis, not_disabled, principal_label
 from ..inputs import RuleInput, one_chunk
-from ..vector import attach, cases, choose, fmt, json_object
+from ..render import cases, choose, fmt, json_object
+from ..vector import attach
 
 #: Privilege verdicts (grants.privilege) this rule reports, strongest first, and how a sentence says them.
 RANK = {"admin": 3, "escalation": 2, "unknown": 1}

@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 from ..base import RuleMeta, hits
 from ..common import nhis, not_disabled, principal_label
 from ..inputs import RuleInput
-from ..vector import fmt, json_object
+from ..render import fmt, json_object
 
 META = RuleMeta(
     id="nhi_without_owner",

@@ -8,7 +8,8 @@ import pyarrow.compute as pc
 
 from ..base import RuleMeta, hits
 from ..inputs import RuleInput
-from ..vector import attach, fmt, json_object
+from ..render import fmt, json_object
+from ..vector import attach
 
 #: The principal kind the providers give a grantee that stands for everyone.
 PUBLIC_KIND = "public"

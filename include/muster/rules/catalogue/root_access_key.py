@@ -9,7 +9,8 @@ import pyarrow.compute as pc
 from ..base import RuleMeta, credential_hits
 from ..common import active_credentials, credential_evidence, credential_label, observed_at
 from ..inputs import RuleInput
-from ..vector import day, fmt
+from ..render import fmt
+from ..vector import day
 
 META = RuleMeta(
     id="root_access_key",

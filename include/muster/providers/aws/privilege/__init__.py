@@ -6,6 +6,8 @@
 * ``trust`` — who a role's trust policy admits;
 * ``verdicts`` — admin / write / read of each policy of a policy set (what does not depend on the principal);
 * ``roles`` — an account's privileged roles, indexed so that a judgement does not grow with their number;
+* ``policyset`` — the policies and boundary of a principal compiled together: what a Deny or the boundary blocks;
+* ``escalation`` — the catalogued methods one principal can complete (and the near misses);
 * ``evaluate`` — one principal: Allow/Deny, NotAction, Resource scoping, boundary, conditions, escalation;
 * ``account`` — every principal of an account, role chains resolved to a fixpoint, cached per policy set.
 

@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .conditions import KnownPolicies
-from .evaluate import PRIVILEGED, Context, Holder, PolicySet, Result, judge
+from .evaluate import PRIVILEGED, Holder, Result, judge
+from .policyset import Context, PolicySet
 from .roles import PrivilegedRoles
 from .statements import Policy
 from .trust import Trust, parse_trust

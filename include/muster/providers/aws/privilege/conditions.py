@@ -73,7 +73,8 @@ class KnownPolicies:
         policy = self.policies.get(arn)
         if policy is None or policy.error is not None:
             return False, f"document of {arn} not known, assumed to grant escalation"
-        from .evaluate import Context, PolicySet, judge  # evaluate imports this module
+        from .evaluate import judge  # evaluate (through escalation and policyset) imports this module
+        from .policyset import Context, PolicySet
         from .roles import PrivilegedRoles
 
         alone = judge(PolicySet((policy,), None), Context(self.account_id, None, PrivilegedRoles((), {})))

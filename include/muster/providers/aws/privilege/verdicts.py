@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from .actions import index
 
 if TYPE_CHECKING:
-    from .evaluate import PolicySet
+    from .policyset import PolicySet
     from .statements import Policy
 
 ADMIN, ESCALATION, WRITE, READ, UNKNOWN = "admin", "escalation", "write", "read", "unknown"
