@@ -42,14 +42,31 @@ FINDING_HISTORY = table(
     "seen, when a complete snapshot first no longer showed it (resolved), and how long it has been open. "
     "A finding absent from a partial, failed or missing day is unknown, never resolved.",
     [
-        Column("finding_id", pa.string(), "Stable id of the finding (see findings.finding_id).", True),
+        Column(
+            "finding_id",
+            pa.string(),
+            "Stable id of the finding (see findings.finding_id).",
+            True,
+            dictionary=False,
+        ),
         Column("rule_id", pa.string(), "Rule that raised it.", True),
         Column("severity", pa.string(), "Severity when last seen.", True, allowed=SEVERITIES),
         Column("entity_type", pa.string(), "What the finding is about.", True, allowed=ENTITY_TYPES),
-        Column("entity_id", pa.string(), "principal_id, credential_id or grant key of the entity.", True),
-        Column("principal_id", pa.string(), "The identity concerned."),
-        Column("principal_name", pa.string(), "Its name when last seen."),
-        Column("credential_id", pa.string(), "The credential concerned, for credential findings."),
+        Column(
+            "entity_id",
+            pa.string(),
+            "principal_id, credential_id or grant key of the entity.",
+            True,
+            dictionary=False,
+        ),
+        Column("principal_id", pa.string(), "The identity concerned.", dictionary=False),
+        Column("principal_name", pa.string(), "Its name when last seen.", dictionary=False),
+        Column(
+            "credential_id",
+            pa.string(),
+            "The credential concerned, for credential findings.",
+            dictionary=False,
+        ),
         _first_seen("finding"),
         _last_seen("finding"),
         Column(
@@ -79,7 +96,7 @@ FINDING_HISTORY = table(
             allowed=FINDING_STATES,
         ),
         Column("last_result", pa.string(), "The finding's result when last seen.", True, allowed=RESULTS),
-        Column("sentence", pa.string(), "The finding's sentence when last seen.", True),
+        Column("sentence", pa.string(), "The finding's sentence when last seen.", True, dictionary=False),
         _AS_OF,
     ],
     ["finding_id"],
@@ -91,16 +108,31 @@ CREDENTIAL_LIFECYCLE = table(
     "last used, deactivated (first snapshot seen not active) and deleted (first complete snapshot without "
     "it). A credential absent from a snapshot that does not vouch for its kind is unknown, never deleted.",
     [
-        Column("credential_id", pa.string(), "Stable id of the credential (see credentials).", True),
-        Column("principal_id", pa.string(), "Identity holding the credential.", True),
-        Column("principal_name", pa.string(), "Its name when the credential was last seen."),
+        Column(
+            "credential_id",
+            pa.string(),
+            "Stable id of the credential (see credentials).",
+            True,
+            dictionary=False,
+        ),
+        Column("principal_id", pa.string(), "Identity holding the credential.", True, dictionary=False),
+        Column(
+            "principal_name", pa.string(), "Its name when the credential was last seen.", dictionary=False
+        ),
         Column("kind", pa.string(), "What sort of credential.", True, allowed=CREDENTIAL_KINDS),
-        Column("external_id", pa.string(), "The provider's public identifier, when observed."),
+        Column(
+            "external_id", pa.string(), "The provider's public identifier, when observed.", dictionary=False
+        ),
         Column("managed_by", pa.string(), "Who creates and rotates it.", True, allowed=("user", "provider")),
-        Column("created_at", UTC_TS, "When the credential was created, as last reported."),
+        Column("created_at", UTC_TS, "When the credential was created, as last reported.", dictionary=False),
         _first_seen("credential"),
         _last_seen("credential"),
-        Column("last_used_at", UTC_TS, "Latest use any snapshot reported; null when never reported."),
+        Column(
+            "last_used_at",
+            UTC_TS,
+            "Latest use any snapshot reported; null when never reported.",
+            dictionary=False,
+        ),
         Column(
             "last_seen_status",
             pa.string(),
@@ -138,8 +170,8 @@ PRINCIPAL_LIFECYCLE = table(
     "(first snapshot seen not enabled) and removed (first complete snapshot without it). Human identities "
     "disabled or removed are the offboardings that revocation latency starts from.",
     [
-        Column("principal_id", pa.string(), "Stable provider id of the identity.", True),
-        Column("name", pa.string(), "Name when last seen.", True),
+        Column("principal_id", pa.string(), "Stable provider id of the identity.", True, dictionary=False),
+        Column("name", pa.string(), "Name when last seen.", True, dictionary=False),
         Column("kind", pa.string(), "Kind when last seen.", True, allowed=PRINCIPAL_KINDS),
         Column("is_nhi", pa.bool_(), "Non-human identity, as last classified.", True),
         Column("owner", pa.string(), "Owner when last seen."),
@@ -174,12 +206,14 @@ REVOCATION_LATENCY = table(
     "(or its identity disabled or removed), against the tenant's revocation SLA. Still-open revocations "
     "count the days elapsed up to the ledger date.",
     [
-        Column("credential_id", pa.string(), "The NHI's credential.", True),
-        Column("principal_id", pa.string(), "The non-human identity holding it.", True),
-        Column("principal_name", pa.string(), "Its name."),
+        Column("credential_id", pa.string(), "The NHI's credential.", True, dictionary=False),
+        Column("principal_id", pa.string(), "The non-human identity holding it.", True, dictionary=False),
+        Column("principal_name", pa.string(), "Its name.", dictionary=False),
         Column("kind", pa.string(), "Kind of credential.", True, allowed=CREDENTIAL_KINDS),
-        Column("external_id", pa.string(), "The provider's public identifier, when observed."),
-        Column("created_at", UTC_TS, "When the credential was created, as last reported."),
+        Column(
+            "external_id", pa.string(), "The provider's public identifier, when observed.", dictionary=False
+        ),
+        Column("created_at", UTC_TS, "When the credential was created, as last reported.", dictionary=False),
         Column("owner", pa.string(), "The NHI's owner, as recorded on the identity.", True),
         Column(
             "owner_principals",
@@ -214,7 +248,7 @@ REVOCATION_LATENCY = table(
             True,
             allowed=REVOCATION_STATES,
         ),
-        Column("sentence", pa.string(), "The record in one plain sentence.", True),
+        Column("sentence", pa.string(), "The record in one plain sentence.", True, dictionary=False),
         _AS_OF,
     ],
     ["credential_id"],
