@@ -11,16 +11,25 @@ of wrapping each call, so nothing in extract.py can forget to count:
   decision) and carries the attempt number and the error code, from which retries and throttles follow.
 
 Calls are attributed to the entity set with ``CallCounter.entity``; calls outside any entity are not counted.
+
+The end of the module holds what every extraction step shares (split out of extract.py for module size, so
+that extract.py and user_calls.py both import it from here): ``_Ctx``, the account being collected, and how an
+IAM answer is read (Marker paging, what counts as unparseable, a one-line description of an error).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from botocore.config import Config
+from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
 
 from ...collected import EntityResult
+from ...config import Tenant
+from .raw import ENTITY_FEEDS, RawAccount
 
 #: Error codes AWS uses for throttling (botocore's standard retry mode treats these as throttles too).
 THROTTLE_CODES = frozenset(
@@ -108,3 +117,57 @@ class CallCounter:
 
     def _on_call_error(self, **_: object) -> None:
         self._finish(ok=False)
+
+
+#: How an endpoint says it does not implement an operation: moto answers HTTP 500 (server mode, botocore
+#: cannot parse it) or raises NotImplementedError (in-process). A truncated payload is a parser error too.
+class MalformedPage(ValueError):
+    """A page that parsed but contradicts itself (IsTruncated without a Marker)."""
+
+
+UNPARSEABLE = (ResponseParserError, NotImplementedError, MalformedPage)
+
+
+@dataclass
+class _Ctx:
+    tenant: Tenant
+    iam: object
+    counter: CallCounter
+    raw: RawAccount
+
+    def start(self, entity: str) -> EntityResult:
+        result = EntityResult(entity=entity, feeds=ENTITY_FEEDS[entity])
+        self.raw.entities.append(result)
+        return result
+
+    def message(self, entity: str, what: str) -> str:
+        return f"account {self.tenant.id}: {entity}: {what}"
+
+
+def describe(error: BaseException) -> str:
+    """A one-line description of an API error: code and message, never the payload."""
+    if isinstance(error, ClientError):
+        err = error.response.get("Error", {})
+        return f"{err.get('Code', 'error')}: {err.get('Message', '')}".rstrip(": ")
+    first_line = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {first_line[:200]}".rstrip(": ")
+
+
+def error_code(error: ClientError) -> str | None:
+    return error.response.get("Error", {}).get("Code")
+
+
+def _pages(call: Callable[..., dict], **params) -> Iterator[dict]:
+    """Every page of a Marker-paged IAM operation."""
+    while True:
+        page = call(**params)
+        yield page
+        if not page.get("IsTruncated"):
+            return
+        if not page.get("Marker"):
+            raise MalformedPage("IsTruncated is true but the page has no Marker")
+        params["Marker"] = page["Marker"]
+
+
+def _list_all(call: Callable[..., dict], key: str, **params) -> list[dict]:
+    return [item for page in _pages(call, **params) for item in page.get(key, [])]

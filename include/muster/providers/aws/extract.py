@@ -14,6 +14,9 @@ Steps, each recorded as one collection entity (see FEEDS) with its calls, pages,
 Problems inside the account that we know how to describe (AccessDenied, a malformed payload, a report that
 never becomes ready, an API the endpoint lacks) become entity statuses; connection errors and anything
 unexpected propagate so that Airflow retries the task.
+
+Shared pieces (``_Ctx``, paging, error descriptions) live in calls.py and steps 4 and 5 in user_calls.py
+(split for module size).
 """
 
 from __future__ import annotations
@@ -21,18 +24,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 import boto3
 from botocore.exceptions import ClientError, NoCredentialsError
-from botocore.parsers import ResponseParserError
 
 from ...collected import EntityResult
 from ...config import Tenant
-from .calls import CallCounter, retry_config
+from .calls import UNPARSEABLE, CallCounter, _Ctx, _pages, describe, error_code, retry_config
 from .credential_report import CredentialReportError, parse_credential_report
 from .raw import ENTITY_FEEDS, RawAccount
+from .user_calls import _fallback, _per_user_credentials
 
 log = logging.getLogger(__name__)
 
@@ -41,49 +42,10 @@ FEEDS = ENTITY_FEEDS
 GAAD_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 #: Largest page GetAccountAuthorizationDetails allows (default 100): fewer calls on big accounts.
 GAAD_PAGE_SIZE = 1000
-PER_USER_DISABLED = "disabled in scope: no bulk API, would cost 2 calls per user"
-
-
-#: How an endpoint says it does not implement an operation: moto answers HTTP 500 (server mode, botocore
-#: cannot parse it) or raises NotImplementedError (in-process). A truncated payload is a parser error too.
-class MalformedPage(ValueError):
-    """A page that parsed but contradicts itself (IsTruncated without a Marker)."""
-
-
-UNPARSEABLE = (ResponseParserError, NotImplementedError, MalformedPage)
 
 
 class ReportTimeout(RuntimeError):
     """The credential report did not become available within the time budget."""
-
-
-@dataclass
-class _Ctx:
-    tenant: Tenant
-    iam: object
-    counter: CallCounter
-    raw: RawAccount
-
-    def start(self, entity: str) -> EntityResult:
-        result = EntityResult(entity=entity, feeds=FEEDS[entity])
-        self.raw.entities.append(result)
-        return result
-
-    def message(self, entity: str, what: str) -> str:
-        return f"account {self.tenant.id}: {entity}: {what}"
-
-
-def describe(error: BaseException) -> str:
-    """A one-line description of an API error: code and message, never the payload."""
-    if isinstance(error, ClientError):
-        err = error.response.get("Error", {})
-        return f"{err.get('Code', 'error')}: {err.get('Message', '')}".rstrip(": ")
-    first_line = str(error).splitlines()[0] if str(error) else ""
-    return f"{type(error).__name__}: {first_line[:200]}".rstrip(": ")
-
-
-def error_code(error: ClientError) -> str | None:
-    return error.response.get("Error", {}).get("Code")
 
 
 def extract_account(
@@ -128,22 +90,6 @@ def _check_caller(sts, tenant: Tenant, raw: RawAccount, counter: CallCounter) ->
         log.error("account %s: %s", tenant.id, result.error)
         return False
     return True
-
-
-def _pages(call: Callable[..., dict], **params) -> Iterator[dict]:
-    """Every page of a Marker-paged IAM operation."""
-    while True:
-        page = call(**params)
-        yield page
-        if not page.get("IsTruncated"):
-            return
-        if not page.get("Marker"):
-            raise MalformedPage("IsTruncated is true but the page has no Marker")
-        params["Marker"] = page["Marker"]
-
-
-def _list_all(call: Callable[..., dict], key: str, **params) -> list[dict]:
-    return [item for page in _pages(call, **params) for item in page.get(key, [])]
 
 
 def _authorization_details(ctx: _Ctx) -> list[str] | None:
@@ -233,97 +179,3 @@ def _credential_report(ctx: _Ctx, backoff: _Backoff) -> set[str] | None:
     ctx.raw.credential_report, ctx.raw.credential_report_generated = text, result.source_as_of
     result.items = len(report.rows)
     return report.covered_users()
-
-
-# --- per-user calls -------------------------------------------------------------------------------------
-
-
-def _per_user(ctx: _Ctx, entity: str, users: list[str] | None, fetch: Callable[[str], object]) -> dict | None:
-    """``fetch(user)`` for each user into {user: value}; None when the endpoint cannot answer at all.
-
-    A user deleted while we list (NoSuchEntity) is skipped: it is simply gone. Any other API error stops
-    the entity (partial when some users were read) rather than repeating it for every remaining user.
-    """
-    result = ctx.start(entity)
-    if users is None:
-        result.fail(ctx.message(entity, "no user list (authorization_details failed)"), "not_collected")
-        return None
-    out: dict = {}
-    with ctx.counter.entity(result):
-        for user in users:
-            try:
-                out[user] = fetch(user)
-            except ClientError as e:
-                if error_code(e) == "NoSuchEntity":
-                    log.debug("account %s: %s: user %s deleted while listing", ctx.tenant.id, entity, user)
-                    continue
-                result.fail(
-                    ctx.message(entity, f"user {user}: {describe(e)}"), "partial" if out else "failed"
-                )
-                break
-            except UNPARSEABLE as e:
-                if not out:
-                    result.fail(
-                        ctx.message(entity, f"the endpoint cannot answer: {describe(e)}"), "not_collected"
-                    )
-                    return None
-                result.fail(ctx.message(entity, f"user {user}: {describe(e)}"), "partial")
-                break
-    result.items = sum(len(v) if isinstance(v, list) else int(v is not None) for v in out.values())
-    return out
-
-
-def _access_keys(iam, user: str) -> list[dict]:
-    keys = []
-    for key in _list_all(iam.list_access_keys, "AccessKeyMetadata", UserName=user):
-        try:
-            last = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
-        except ClientError as e:
-            if error_code(e) != "NoSuchEntity":
-                raise
-            continue  # the key was deleted after it was listed
-        keys.append({**key, "LastUsed": last.get("AccessKeyLastUsed", {})})
-    return keys
-
-
-def _login_profile(iam, user: str) -> dict | None:
-    try:
-        return iam.get_login_profile(UserName=user)["LoginProfile"]
-    except ClientError as e:
-        if error_code(e) == "NoSuchEntity":
-            return None  # no console password (or the user is gone): both mean no login profile
-        raise
-
-
-def _lister(call: Callable[..., dict], key: str) -> Callable[[str], list[dict]]:
-    return lambda user: _list_all(call, key, UserName=user)
-
-
-def _fallback(ctx: _Ctx, users: list[str] | None) -> None:
-    """What the credential report would have said, per user, for the users it does not cover."""
-    iam, raw = ctx.iam, ctx.raw
-    if users:
-        log.info("account %s: %d user(s) not covered by the credential report", ctx.tenant.id, len(users))
-    raw.access_keys = _per_user(ctx, "access_keys", users, lambda u: _access_keys(iam, u)) or {}
-    raw.login_profiles = _per_user(ctx, "login_profiles", users, lambda u: _login_profile(iam, u)) or {}
-    raw.mfa_devices = _per_user(ctx, "mfa_devices", users, _lister(iam.list_mfa_devices, "MFADevices")) or {}
-    certificates = _lister(iam.list_signing_certificates, "Certificates")
-    raw.signing_certificates = _per_user(ctx, "signing_certificates", users, certificates) or {}
-
-
-def _per_user_credentials(ctx: _Ctx, users: list[str] | None) -> None:
-    """SSH public keys and service-specific credentials: per user, only when the scope file asks for it."""
-    if not ctx.tenant.per_user_credentials:
-        for entity in ("ssh_public_keys", "service_specific_credentials"):
-            ctx.start(entity).fail(ctx.message(entity, PER_USER_DISABLED), "not_collected")
-        return
-    iam = ctx.iam
-    ctx.raw.ssh_public_keys = _per_user(
-        ctx, "ssh_public_keys", users, _lister(iam.list_ssh_public_keys, "SSHPublicKeys")
-    )
-    ctx.raw.service_specific_credentials = _per_user(
-        ctx,
-        "service_specific_credentials",
-        users,
-        lambda u: iam.list_service_specific_credentials(UserName=u).get("ServiceSpecificCredentials", []),
-    )

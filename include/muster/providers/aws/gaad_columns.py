@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...schema._base import TAGS
-from .credential_report import parse_time
 from .report_cells import UTC_TS
+from .report_lines import parse_time
 
 STR = pa.string()
 #: ``[{Key, Value}]`` as IAM lists tags.

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from ...collected import Collected, EntityResult
 from ...config import Tenant
-from .credential_report import parse_time
 from .raw import RawAccount
+from .report_lines import parse_time
 from .transform import ENTITY_FEEDS, transform_account
 
 NO_API = "offline import: no API available"

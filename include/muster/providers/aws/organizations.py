@@ -13,8 +13,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from ...config import AwsOrganization, Tenant
-from .calls import retry_config
-from .extract import describe
+from .calls import describe, retry_config
 from .session import TenantAccessError, session_for_tenant
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ import pyarrow as pa
 from ...collected import Collected, EntityResult
 from ...config import Tenant
 from .classify import Classifier
-from .credential_report import parse_time
 from .policies import GAAD
 from .raw import ENTITY_FEEDS, RawAccount
+from .report_lines import parse_time
 
 REPORT = "credential_report"
 #: At most this many names are listed in one error message; the rest are counted.

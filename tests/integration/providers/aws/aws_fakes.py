@@ -13,7 +13,7 @@ import datetime as dt
 import boto3
 from botocore.awsrequest import AWSResponse
 from muster.config import Tenant
-from muster.providers.aws.credential_report import COLUMNS
+from muster.providers.aws.report_lines import COLUMNS
 
 #: moto's default account: in-process and server mode both start in it.
 ACCOUNT = "123456789012"

@@ -17,8 +17,8 @@ from aws_fakes import (
 from botocore.retries.standard import ExponentialBackoff
 from moto.iam.models import iam_backends
 from muster.collected import EntityResult
-from muster.providers.aws.credential_report import parse_time
 from muster.providers.aws.extract import FEEDS, extract_account
+from muster.providers.aws.report_lines import parse_time
 
 pytestmark = pytest.mark.integration
 

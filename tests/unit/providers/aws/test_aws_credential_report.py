@@ -3,12 +3,8 @@
 import pytest
 from aws_transform_helpers import cloudmapper_report, placebo, report, report_row, utc
 from muster import threads
-from muster.providers.aws.credential_report import (
-    CONFLICT,
-    CredentialReportError,
-    parse_credential_report,
-    start_parse,
-)
+from muster.providers.aws.credential_report import CredentialReportError, parse_credential_report, start_parse
+from muster.providers.aws.report_lines import CONFLICT
 
 CUSTODIAN_ACCOUNT = "644160558196"
 
