@@ -31,7 +31,8 @@ from muster.providers.azure.raw import RawTenant
 from muster.providers.azure.tokens import static
 from muster.providers.azure.transform import transform_tenant
 from muster.sandbox import azure
-from muster.sandbox.azure_fake import AzureFake, Fault, World
+from muster.sandbox.azure_fake import AzureFake
+from muster.sandbox.azure_world import Fault, World
 from muster.sandbox.scenario import builtin, state_on
 from muster.snapshot.store import parquet_bytes
 

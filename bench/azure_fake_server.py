@@ -11,7 +11,8 @@ import argparse
 import sys
 
 from loopback import announce_and_serve
-from muster.sandbox.azure_fake import AzureFake, World
+from muster.sandbox.azure_fake import AzureFake
+from muster.sandbox.azure_world import World
 
 TENANT = "7f3e2a10-4b5c-4d6e-8f90-a1b2c3d4e5f6"
 

@@ -4,30 +4,29 @@ select tenants -> coverage + reconciliation -> copy populations -> gather derive
 -> samples -> report -> README -> manifest.json -> SHA256SUMS -> signature. The bundle is assembled in
 `<out>.partial` and renamed into place only when complete. No wall clock: `generated_at` is a parameter or
 the latest collection time among the inputs, so the same inputs give byte-identical bundles.
+What manifest.json records is built in `manifest.py`, the populations to sample in `samples.py`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import platform
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
-from .. import __version__
 from ..config import Scope
-from ..schema import SCHEMA_VERSION, SNAPSHOT_TABLES
 from ..snapshot import SnapshotRef, SnapshotStore, parquet_bytes
 from . import coverage as cov_mod
 from . import integrity as ig
 from . import metrics, readme, report, samples, tabular
 from .gather import chain, copy_populations, gather_derived
+from .manifest import _bundle_id, _effort, _manifest, _selection_dict, _versions
 from .params import BundleError, BundleParams
 from .records import listings, run_records
+from .samples import _populations
 from .scoping import Selection, select
 
 log = logging.getLogger(__name__)
@@ -108,34 +107,6 @@ def _generated_at(manifests: dict[SnapshotRef, dict], params: BundleParams) -> d
     times = [dt.datetime.fromisoformat(m["collected_at"]) for m in manifests.values()]
     end = dt.datetime.combine(params.period_end + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
     return max(times).astimezone(dt.UTC) if times else end
-
-
-def _bundle_id(params: BundleParams, chains: dict, derived_inputs: list[dict]) -> str:
-    material = ig.canonical(
-        {
-            "params": params.recorded(),
-            "chain": {t: [e["sha256"] for e in es] for t, es in sorted(chains.items())},
-            "derived": [d["manifest_sha256"] for d in derived_inputs],
-        }
-    )
-    return hashlib.sha256(material).hexdigest()[:16]
-
-
-def _versions(signed: bool) -> dict:
-    import xlsxwriter
-
-    out = {
-        "muster": __version__,
-        "schema": SCHEMA_VERSION,
-        "pyarrow": pa.__version__,
-        "xlsxwriter": xlsxwriter.__version__,
-        "python": platform.python_version(),
-    }
-    if signed:
-        import cryptography
-
-        out["cryptography"] = cryptography.__version__
-    return out
 
 
 def _write_tables(
@@ -220,184 +191,3 @@ def _recon_summary(cov: cov_mod.Coverage) -> dict:
             f"{len(problems)} problem(s)."
         )
     return {"summary": summary, "problems": problems}
-
-
-def _populations(work: Path, params: BundleParams, asof: dict, cov, derived, distinct) -> tuple[list, list]:
-    """Population definitions and the seeded sample of each."""
-    defs, drawn = [], []
-    view = (
-        "the as-of snapshot"
-        if params.report_type == "type1"
-        else "each tenant's latest snapshot in the period"
-    )
-    for table, label, extra in (
-        ("principals", "name", None),
-        ("principals", "name", "is_nhi"),
-        ("credentials", "external_id", None),
-        ("grants", "role_name", None),
-    ):
-        spec = SNAPSHOT_TABLES[table]
-        key_cols = [k for k in spec.primary_key if k not in ("provider", "tenant_id", "snapshot_date")]
-        name = f"{'nhi_' if extra else ''}{table}@as_of"
-        members = []
-        for ref in asof.values():
-            cols = sorted({"provider", "tenant_id", label, *key_cols, *([extra] if extra else [])})
-            tbl = metrics.read_bundle_table(work, ref, table, cols)
-            if extra:
-                tbl = tbl.filter(tbl[extra])
-            members += samples.members_of(tbl, key_cols, label, ref.snapshot_date.isoformat())
-        what = "non-human identities (is_nhi)" if extra else f"rows of {table}"
-        defs.append(
-            {"name": name, "definition": f"All {what} in {view} of every in-scope tenant", "members": members}
-        )
-    if params.report_type == "type2":
-        days = [
-            {
-                "key": {
-                    "provider": r.provider,
-                    "tenant_id": r.tenant_id,
-                    "date": r.snapshot_date.isoformat(),
-                },
-                "provider": r.provider,
-                "tenant_id": r.tenant_id,
-                "date": r.snapshot_date.isoformat(),
-                "label": cov.manifests[r]["status"],
-            }
-            for r in sorted(cov.manifests)
-        ]
-        defs.append(
-            {"name": "tenant_days", "definition": "Every sealed tenant-day of the period", "members": days}
-        )
-        if "changes" in derived:
-            ch = derived["changes"].filter(pa.compute.not_equal(derived["changes"]["change"], "unknown"))
-            defs.append(
-                {
-                    "name": "changes",
-                    "definition": "Every added, removed or modified entity in the period",
-                    "members": samples.members_of(ch, ["table_name", "entity_key", "change"], "change"),
-                }
-            )
-    if distinct is not None:
-        rows = distinct
-        members = [
-            {
-                "key": {
-                    "provider": r["provider"],
-                    "tenant_id": r["tenant_id"],
-                    "finding_id": r["finding_id"],
-                },
-                "provider": r["provider"],
-                "tenant_id": r["tenant_id"],
-                "date": r["last_seen"].isoformat(),
-                "label": r["rule_id"],
-            }
-            for r in rows
-        ]
-        defs.append(
-            {"name": "findings", "definition": "Every distinct finding in the bundle", "members": members}
-        )
-    out = []
-    for d in defs:
-        sample = samples.draw(d["name"], d["members"], params.sample_size, params.seed)
-        drawn += sample
-        out.append(
-            {
-                "name": d["name"],
-                "definition": d["definition"],
-                "size": len(d["members"]),
-                "sampled": len(sample),
-            }
-        )
-    return out, drawn
-
-
-def _selection_dict(sel: Selection) -> dict:
-    return {
-        "note": sel.note,
-        "tenants": [
-            {"label": t.label, "name": t.name, "why": t.why, "objectives": list(t.objectives)}
-            for t in sel.tenants
-        ],
-        "criteria": sel.criteria,
-        "out_of_scope": list(sel.out_of_scope),
-    }
-
-
-def _effort(rows: list[tuple[SnapshotRef, dict]]) -> list[dict]:
-    """API effort per tenant x entity over the bundle's days, from the copied collection tables."""
-    acc: dict[tuple, dict] = {}
-    for ref, r in rows:
-        key = (ref.provider, ref.tenant_id, r["entity"])
-        a = acc.get(key)
-        if a is None:
-            a = acc[key] = {
-                "provider": key[0],
-                "tenant_id": key[1],
-                "entity": key[2],
-                "days": 0,
-                "statuses": {},
-                "callers": set(),
-                "source_as_of_min": None,
-                "source_as_of_max": None,
-            }
-            a.update({k: 0 for k in _SUMMED})
-        a["days"] += 1
-        for k in _SUMMED:
-            a[k] += r[k]
-        a["statuses"][r["status"]] = a["statuses"].get(r["status"], 0) + 1
-        if r["caller_identity"]:
-            a["callers"].add(r["caller_identity"])
-        if r["source_as_of"] is not None:
-            t = r["source_as_of"].isoformat()
-            a["source_as_of_min"] = min(a["source_as_of_min"] or t, t)
-            a["source_as_of_max"] = max(a["source_as_of_max"] or t, t)
-    return [
-        {**a, "statuses": dict(sorted(a["statuses"].items())), "callers": sorted(a["callers"])}
-        for _, a in sorted(acc.items())
-    ]
-
-
-_SUMMED = ("api_calls", "pages", "retries", "throttles", "items")
-
-
-DERIVATIONS = {
-    "populations/": "Byte copies of the sealed snapshots (SnapshotStore) of the in-scope tenants on the bundle's "
-    "days, each checked against its sealed _MANIFEST.json before copying.",
-    "coverage.csv": "For each in-scope tenant and day: the status of each table in that day's _MANIFEST.json; "
-    "'missing' where no snapshot was sealed; derived kinds from their sealed partitions.",
-    "reconciliation.csv": "Every tenant listed by discovery/provider=P/source=S/date=D/*.json in the period, "
-    "joined with the sealed snapshots of that day.",
-    "findings.parquet": "Concatenation of the sealed findings partitions of the in-scope tenants on the bundle's days.",
-    "findings.csv": "findings.parquet grouped by (provider, tenant_id, finding_id): first/last snapshot_date, "
-    "days observed, latest row.",
-    "samples.csv": "Per population the sample_size members with the smallest sha256('seed:population:member_key').",
-    "report.html": "Counts from daily manifests; ages and identity counts from each tenant's latest population; "
-    "findings and latency from the derived tables.",
-}
-
-
-def _manifest(ctx: dict, cov, chains: dict, derived_inputs: list, hashes: dict, effort: list) -> dict:
-    return {
-        "muster_bundle": 1,
-        "bundle_id": ctx["bundle_id"],
-        "generated_at": ctx["generated_at"],
-        "params": ctx["params"],
-        "root": ctx["root"],
-        "versions": ctx["versions"],
-        "scope": ctx["selection"],
-        "derivations": DERIVATIONS,
-        "collection_effort": effort,
-        "coverage_summary": _coverage_summary(cov),
-        "gaps": ctx["gaps"],
-        "chain": chains,
-        "derived_inputs": derived_inputs,
-        "files": {k: v for k, v in sorted(hashes.items())},
-    }
-
-
-def _coverage_summary(cov: cov_mod.Coverage) -> dict:
-    out: dict[str, dict[str, int]] = {}
-    for r in cov.rows:
-        t = out.setdefault(r["table"], {})
-        t[r["status"]] = t.get(r["status"], 0) + 1
-    return out

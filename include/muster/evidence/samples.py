@@ -3,6 +3,8 @@
 Each member of a population gets a sample key, SHA-256 of "<seed>:<population>:<member key>", and the
 sample is the `size` members with the smallest keys. That is independent of row order and of how the
 population was read, and an auditor can redo it with sha256sum alone (docs/AUDITOR.md shows how).
+The populations a bundle samples (principals, NHIs, credentials, grants, tenant-days, changes, findings)
+are defined here too (`_populations`), beside the drawing they feed.
 """
 
 from __future__ import annotations
@@ -10,8 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 from json.encoder import encode_basestring_ascii as _str
+from pathlib import Path
 
 import pyarrow as pa
+
+from ..schema import SNAPSHOT_TABLES
+from . import metrics
+from .params import BundleParams
 
 SAMPLE_SCHEMA = pa.schema(
     [
@@ -96,3 +103,92 @@ def members_of(
             }
         )
     return out
+
+
+def _populations(work: Path, params: BundleParams, asof: dict, cov, derived, distinct) -> tuple[list, list]:
+    """Population definitions and the seeded sample of each."""
+    defs, drawn = [], []
+    view = (
+        "the as-of snapshot"
+        if params.report_type == "type1"
+        else "each tenant's latest snapshot in the period"
+    )
+    for table, label, extra in (
+        ("principals", "name", None),
+        ("principals", "name", "is_nhi"),
+        ("credentials", "external_id", None),
+        ("grants", "role_name", None),
+    ):
+        spec = SNAPSHOT_TABLES[table]
+        key_cols = [k for k in spec.primary_key if k not in ("provider", "tenant_id", "snapshot_date")]
+        name = f"{'nhi_' if extra else ''}{table}@as_of"
+        members = []
+        for ref in asof.values():
+            cols = sorted({"provider", "tenant_id", label, *key_cols, *([extra] if extra else [])})
+            tbl = metrics.read_bundle_table(work, ref, table, cols)
+            if extra:
+                tbl = tbl.filter(tbl[extra])
+            members += members_of(tbl, key_cols, label, ref.snapshot_date.isoformat())
+        what = "non-human identities (is_nhi)" if extra else f"rows of {table}"
+        defs.append(
+            {"name": name, "definition": f"All {what} in {view} of every in-scope tenant", "members": members}
+        )
+    if params.report_type == "type2":
+        days = [
+            {
+                "key": {
+                    "provider": r.provider,
+                    "tenant_id": r.tenant_id,
+                    "date": r.snapshot_date.isoformat(),
+                },
+                "provider": r.provider,
+                "tenant_id": r.tenant_id,
+                "date": r.snapshot_date.isoformat(),
+                "label": cov.manifests[r]["status"],
+            }
+            for r in sorted(cov.manifests)
+        ]
+        defs.append(
+            {"name": "tenant_days", "definition": "Every sealed tenant-day of the period", "members": days}
+        )
+        if "changes" in derived:
+            ch = derived["changes"].filter(pa.compute.not_equal(derived["changes"]["change"], "unknown"))
+            defs.append(
+                {
+                    "name": "changes",
+                    "definition": "Every added, removed or modified entity in the period",
+                    "members": members_of(ch, ["table_name", "entity_key", "change"], "change"),
+                }
+            )
+    if distinct is not None:
+        rows = distinct
+        members = [
+            {
+                "key": {
+                    "provider": r["provider"],
+                    "tenant_id": r["tenant_id"],
+                    "finding_id": r["finding_id"],
+                },
+                "provider": r["provider"],
+                "tenant_id": r["tenant_id"],
+                "date": r["last_seen"].isoformat(),
+                "label": r["rule_id"],
+            }
+            for r in rows
+        ]
+        defs.append(
+            {"name": "findings", "definition": "Every distinct finding in the bundle", "members": members}
+        )
+    out = []
+    for d in defs:
+        sample = draw(d["name"], d["members"], params.sample_size, params.seed)
+        drawn += sample
+        out.append(
+            {
+                "name": d["name"],
+                "definition": d["definition"],
+                "size": len(d["members"]),
+                "sampled": len(sample),
+            }
+        )
+    return out, drawn

@@ -20,7 +20,8 @@ from typing import Annotated, Any, Union, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
-from .aws_model import AWS_EVENTS, AwsSpec, ScenarioStateError
+from .aws_events import AWS_EVENTS
+from .aws_model import AwsSpec, ScenarioStateError
 from .azure_model import AZURE_EVENTS, AzureSpec
 from .gcp_model import GCP_EVENTS, GcpSpec
 

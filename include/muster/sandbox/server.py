@@ -79,7 +79,8 @@ class Sandbox:
             self.gcp = GcpFake()
             self.gcp.start()
         if self.scenario.azure is not None:
-            from .azure_fake import AzureFake, World
+            from .azure_fake import AzureFake
+            from .azure_world import World
 
             self.azure = AzureFake(World(tenant_id=self.scenario.azure.tenants[0].id))
             self.azure.start()

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from muster.config import Tenant
 from muster.providers.azure.collect import collect_tenant
-from muster.sandbox.azure_fake import Fault
+from muster.sandbox.azure_world import Fault
 from muster.snapshot.store import table_statuses
 
 pytestmark = pytest.mark.integration
