@@ -15,8 +15,8 @@ Faithful where the collector depends on it (API-NOTES.md §3):
 * errors are ``{"error": {"code", "message"}}`` (Graph adds ``innerError``); a missing bearer token is 401;
 * ``faults`` inject throttling (429 + Retry-After) or denials (403) by path prefix.
 
-The world is plain data (Graph / ARM wire objects, ``azure_world.py``); ``sandbox/azure_model.py`` builds it
-from a scenario, and the benchmarks build large synthetic ones.
+The world is plain data (Graph / ARM wire objects, ``azure_world.py``); ``sandbox/azure.py`` builds it from a
+scenario's state (``azure_model.py``), and the benchmarks build large synthetic ones.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ clouds serve on day n. Day n is the date `start_date + n`; its snapshot is taken
 UTC, and every event of that day happens earlier (`at`, default 01:00), so it is visible that night.
 
 The format is provider-keyed so that GCP and Azure can be added beside `aws:`: every event names its
-`provider`, and the event type is looked up as `<provider>:<action>`. Only AWS exists so far; its
-models live in `sandbox/aws_model.py`.
+`provider`, and the event type is looked up as `<provider>:<action>`. Each provider's state lives in
+`sandbox/<provider>_model.py` (AWS's events in `sandbox/aws_events.py`).
 """
 
 from __future__ import annotations
