@@ -6,6 +6,7 @@ so a retried task repeats exactly its own work.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import re
@@ -66,8 +67,9 @@ def coverage_summary(plan: dict) -> dict:
     selection = select(store, scope, params, found)
     cov = cov_mod.compute(store, selection, dates, found, run_records(store, dates[0], dates[-1]))
     gaps = cov.gaps()
-    for g in gaps:
-        log.warning("gap: %s:%s on %s is %s", g["provider"], g["tenant_id"], g["date"], g["status"])
+    for provider, tenant_id, status, first, last, days in gap_runs(gaps):
+        when = f"on {first}" if days == 1 else f"from {first} to {last} ({days} days)"
+        log.warning("gap: %s:%s is %s %s", provider, tenant_id, status, when)
     return {
         "tenants": [t.label for t in selection.tenants],
         "days": len(dates),
@@ -76,6 +78,20 @@ def coverage_summary(plan: dict) -> dict:
             {r["tenant_id"] for r in cov.reconciliation if r["outcome"].startswith("MISSING")}
         ),
     }
+
+
+def gap_runs(gaps: list[dict]) -> list[tuple[str, str, str, dt.date, dt.date, int]]:
+    """Gap days as runs of consecutive days of one tenant with one status: (provider, tenant, status, first
+    day, last day, days), so that a tenant failing for a fortnight is one log line, not fourteen."""
+    runs: list[list] = []
+    for g in sorted(gaps, key=lambda g: (g["provider"], g["tenant_id"], str(g["date"]))):
+        day = dt.date.fromisoformat(str(g["date"]))
+        key = (g["provider"], g["tenant_id"], g["status"])
+        if runs and tuple(runs[-1][:3]) == key and runs[-1][4] + dt.timedelta(days=1) == day:
+            runs[-1][4], runs[-1][5] = day, runs[-1][5] + 1
+        else:
+            runs.append([*key, day, day, 1])
+    return [tuple(r) for r in runs]
 
 
 def build(plan: dict, signing_key=None) -> dict:

@@ -56,6 +56,38 @@ def test_coverage_summary_counts_gaps_and_missing_tenants(store_root, scope_file
     assert (GAP[0], PARTIAL[0]) == (A2, A1)
 
 
+def test_coverage_summary_logs_a_run_of_gap_days_once(store_root, scope_file, caplog):
+    plan = period.check(conf(store_root, scope_file), "r")
+    with caplog.at_level("WARNING", logger="muster.evidence.period"):
+        period.coverage_summary(plan)
+    gaps = [r.getMessage() for r in caplog.records if r.getMessage().startswith("gap:")]
+    # A3 is missing on every day: one line for the whole period, not one per day
+    assert f"gap: aws:{A3} is missing from {DAYS[0]} to {DAYS[-1]} ({len(DAYS)} days)" in gaps
+    assert len(gaps) == 3, gaps
+
+
+def test_gap_runs_join_consecutive_days_of_one_tenant_and_status():
+    d = dt.date(2026, 11, 1)
+
+    def gap(tenant, day, status="failed"):
+        return {
+            "provider": "aws",
+            "tenant_id": tenant,
+            "date": (d + dt.timedelta(days=day)).isoformat(),
+            "status": status,
+        }
+
+    runs = period.gap_runs(
+        [gap("b", 0), gap("a", 2), gap("a", 0), gap("a", 1), gap("a", 4), gap("a", 5, "partial")]
+    )
+    assert runs == [
+        ("aws", "a", "failed", d, d + dt.timedelta(days=2), 3),
+        ("aws", "a", "failed", d + dt.timedelta(days=4), d + dt.timedelta(days=4), 1),
+        ("aws", "a", "partial", d + dt.timedelta(days=5), d + dt.timedelta(days=5), 1),
+        ("aws", "b", "failed", d, d, 1),
+    ]
+
+
 def test_build_then_verify(store_root, scope_file, tmp_path):
     plan = {**period.check(conf(store_root, scope_file), "r"), "out": str(tmp_path / "b")}
     built = period.build(plan)
