@@ -97,7 +97,8 @@ def muster_nightly():
 
     @task(map_index_template="{{ tenant_label }}", multiple_outputs=False)
     def derive(target: dict, params=None) -> dict:
-        """diff -> rules -> ledger for one sealed tenant-day, from the store alone (never collects)."""
+        """diff -> people index -> rules -> ledger for one sealed tenant-day, from the store alone (never
+        collects)."""
         from muster import nightly
 
         get_current_context()["tenant_label"] = f"{target['provider']}:{target['tenant_id']}"

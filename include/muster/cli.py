@@ -250,7 +250,8 @@ def cmd_verify(args) -> int:
 
 
 def cmd_backfill(args) -> int:
-    """Re-derive changes, findings and ledger from sealed snapshots, day by day; never collects."""
+    """Re-derive changes, people index, findings and ledger from sealed snapshots, day by day; never
+    collects."""
     from .config import load_scope
     from .derive import derive_day, sealed_on
 
@@ -291,7 +292,7 @@ def cmd_findings(args) -> int:
 
 
 def cmd_derive(args) -> int:
-    """Derive (diff -> rules -> ledger) every sealed tenant of one date; never collects."""
+    """Derive (diff -> people index -> rules -> ledger) every sealed tenant of one date; never collects."""
     from .derive import derive_date
 
     for summary in derive_date(args.root, args.date, args.scope, args.tenant):

@@ -1,4 +1,4 @@
-"""Derive a sealed tenant-day: diff -> rules -> ledger, each sealed as its own partition.
+"""Derive a sealed tenant-day: diff -> people index -> rules -> ledger, each sealed as its own partition.
 
 Used by the nightly DAG (one mapped task per sealed tenant), by a backfill of past dates and by the CLI
 alike. It only reads sealed snapshots and never collects, and re-deriving a day gives the same tables
@@ -70,19 +70,24 @@ def _rows(manifest: dict) -> dict[str, int]:
 
 
 def derive_day(root: str, ref: SnapshotRef, scope: Scope | str | Path | None = None) -> dict:
-    """Diff, evaluate the rules and update the ledger for one sealed tenant-day; return a small summary.
+    """Diff, fold the people index, evaluate the rules and update the ledger for one sealed tenant-day;
+    return a small summary.
 
     The day must be sealed (SnapshotError otherwise). Steps run in order because each reads the sealed
-    output of the one before: the rules read the changes, the ledger reads the findings.
+    output of the one before: the rules read the changes and the people index, the ledger reads the
+    findings. The people index is its own step, not part of the rules, so that deriving findings alone (the
+    CLI's `findings`) never writes another kind; without a stored index the rules fold it in memory.
     """
     from .diff.derive import derive_changes
     from .ledger import derive_ledger
     from .rules import derive_findings
+    from .rules.people_index import derive_people
 
     scope = _scope(scope)
     SnapshotStore(root).manifest(ref)  # sealed, or a clear error before anything is derived
     with retained_memory():
         changes = derive_changes(root, ref)
+        people = derive_people(root, ref)
         findings = derive_findings(root, ref, scope)
         ledger = derive_ledger(root, ref, scope)
     log.info("derived %s/%s/%s", ref.provider, ref.tenant_id, ref.snapshot_date)
@@ -91,6 +96,7 @@ def derive_day(root: str, ref: SnapshotRef, scope: Scope | str | Path | None = N
         "tenant_id": ref.tenant_id,
         "snapshot_date": ref.snapshot_date.isoformat(),
         "changes": {"status": changes.get("status"), "rows": _rows(changes)},
+        "people": {"status": people.get("status"), "rows": _rows(people)},
         "findings": {"status": findings.get("status"), "rows": _rows(findings)},
         "ledger": {"status": ledger.get("status"), "rows": _rows(ledger)},
     }

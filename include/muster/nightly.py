@@ -339,7 +339,8 @@ def _summary(manifest: dict) -> dict:
 
 # -- derive ----------------------------------------------------------------------------------------
 def derive_targets(sealed: list[dict], root: str, logical_date: dt.datetime) -> list[dict]:
-    """The tenant-days to derive (diff -> rules -> ledger): those the run sealed (or found sealed).
+    """The tenant-days to derive (diff -> people index -> rules -> ledger): those the run sealed (or found
+    sealed).
 
     A backfill run seals nothing (the past cannot be observed); it re-derives the snapshots already
     sealed on its logical date instead, so a rule change can be applied to past days without collecting.

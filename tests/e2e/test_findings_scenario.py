@@ -42,7 +42,7 @@ def aws_history(root: str) -> list[dict]:
 def test_every_aws_tenant_day_is_derived(demo):
     derived = DerivedStore(demo["root"])
     days = (LAST - FIRST).days + 1
-    for kind in ("changes", "findings", "ledger"):
+    for kind in ("changes", "people", "findings", "ledger"):
         refs = derived.list(kind, "aws")
         assert len(refs) == 3 * days, kind
         assert {r.tenant_id for r in refs} == {MGMT, PAYMENTS, ANALYTICS}
@@ -127,7 +127,7 @@ def test_backfill_re_derives_past_days_identically_without_collecting(demo):
     def hashes():
         return {
             (kind, r): {t: e["sha256"] for t, e in derived.manifest(kind, r)["tables"].items()}
-            for kind in ("changes", "findings", "ledger")
+            for kind in ("changes", "people", "findings", "ledger")
             for r in refs
         }
 

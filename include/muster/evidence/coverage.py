@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from ..schema import INVENTORY_TABLES
 from ..snapshot import SnapshotRef, SnapshotStore
-from ..snapshot.derived import KINDS, DerivedStore
+from ..snapshot.derived import EVIDENCE_KINDS, DerivedStore
 from .records import ACTIVE_STATES, Listing
 from .scoping import Selection
 
@@ -167,7 +167,7 @@ def compute(
             if state in ACTIVE_STATES:
                 listed_by.setdefault((lst.provider, tid, lst.date), []).append(f"{lst.provider}:{lst.source}")
     derived = DerivedStore(store)
-    kinds = tuple(k for k in KINDS if derived.list(k))
+    kinds = tuple(k for k in EVIDENCE_KINDS if derived.list(k))
     derived_refs = {k: set(derived.list(k)) for k in kinds}
     rows, manifests = [], {}
     for t in selection.tenants:

@@ -1,7 +1,7 @@
 """Evaluate the rules for one sealed tenant-day and seal the result as the day's `findings` partition.
 
 Reads only sealed inputs (every table through its manifest hash): the snapshot, the day's changes when
-they were derived, and the human principals of the provider's tenants up to that day (for owners who
+they were derived, and the people indexes of the provider's tenants up to that day (for owners who
 left). The findings manifest names each input's SHA-256, the thresholds and the rules version, so the
 same inputs always re-derive the same, byte-identical findings.
 """
@@ -21,7 +21,8 @@ from ..schema import FINDINGS, SNAPSHOT_TABLES
 from ..snapshot import DerivedStore, SnapshotError, SnapshotRef, SnapshotStore
 from .engine import RULES_VERSION, evaluate, metadata
 from .frameworks import FRAMEWORKS, load
-from .inputs import CHUNKED_TABLES, OBSERVED_COLUMNS, PEOPLE_COLUMNS, REQUIRED_TABLES, humans, one_chunk
+from .inputs import CHUNKED_TABLES, REQUIRED_TABLES, one_chunk
+from .people_index import people_context
 
 log = logging.getLogger(__name__)
 
@@ -52,31 +53,16 @@ def catalogue_digest() -> str:
 
 
 def build_context(store: SnapshotStore, ref: SnapshotRef, scope: Scope | None = None) -> tuple[dict, str]:
-    """People and observations of the provider's tenants up to `ref`'s day, and a digest of what was read."""
-    people, observed, digests = [], [], []
-    for r in store.list_snapshots(ref.provider):
-        if r.snapshot_date > ref.snapshot_date:
-            continue
-        raw = store.manifest_bytes(r)
-        manifest = json.loads(raw)
-        digests.append(f"{r.tenant_id}/{r.snapshot_date}:{hashlib.sha256(raw).hexdigest()}")
-        complete = manifest["tables"].get("principals", {}).get("status") == "complete"
-        observed.append({"tenant_id": r.tenant_id, "snapshot_date": r.snapshot_date, "complete": complete})
-        principals = store.read_table(r, "principals", columns=[*PEOPLE_COLUMNS, "is_nhi", "kind"])
-        people.append(humans(principals).select(PEOPLE_COLUMNS))
-    tenants = {r.tenant_id for r in store.list_snapshots(ref.provider)}
+    """People summaries of the provider's tenants up to `ref`'s day (from their people indexes, see
+    `people_index`), the tenants Muster knows, and a digest of what was read: over each tenant's chain
+    digest (every snapshot folded) and the tenant set, so it changes whenever any folded snapshot does."""
+    sealed = store.list_snapshots(ref.provider)
+    context, chains = people_context(store, ref, sealed)
+    tenants = {r.tenant_id for r in sealed}
     tenants |= {t.id for t in (scope.tenants if scope else ()) if t.provider == ref.provider}
-    context = {
-        "people": pa.concat_tables(people) if people else None,
-        "observed": pa.Table.from_pylist(
-            observed,
-            schema=pa.schema(
-                [("tenant_id", pa.string()), ("snapshot_date", pa.date32()), ("complete", pa.bool_())]
-            ),
-        ).select(OBSERVED_COLUMNS),
-        "tenants": sorted(tenants),
-    }
-    digest = hashlib.sha256("\n".join(sorted(digests) + sorted(tenants)).encode()).hexdigest()
+    context["tenants"] = sorted(tenants)
+    lines = [f"{t}:{c}" for t, c in sorted(chains.items())]
+    digest = hashlib.sha256("\n".join(lines + sorted(tenants)).encode()).hexdigest()
     return context, digest
 
 

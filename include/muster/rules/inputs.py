@@ -17,12 +17,13 @@ import pyarrow.compute as pc
 from ..config import Tenant, Thresholds
 from ..schema import INVENTORY_TABLES, SCHEMA_VERSION
 from .blind_spots import LastUse, last_use
+from .people_fold import OBSERVED_SCHEMA, SUMMARY_SCHEMA, day_people, empty_index, fold, summaries
+from .people_fold import humans as humans  # re-exported: rules read who is a person from here
+from .people_fold import person_key as person_key  # re-exported: how rules match an owner to a person
 from .render import fmt
 from .vector import attach, per_value, text, ts_scalar, when
 
 REQUIRED_TABLES = (*INVENTORY_TABLES, "collection")
-PEOPLE_COLUMNS = ("tenant_id", "snapshot_date", "principal_id", "name", "enabled")
-OBSERVED_COLUMNS = ("tenant_id", "snapshot_date", "complete")
 #: Tables left in the chunks they were read in: the rules only filter them down first (grants: 5 rows per
 #: principal, where a copy into one chunk would cost more than the rules that read them).
 CHUNKED_TABLES = ("grants",)
@@ -45,19 +46,14 @@ class RuleInputError(ValueError):
     """The snapshot handed to the rules cannot be evaluated (missing table, other schema version)."""
 
 
-def person_key(col: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """How an owner is matched to a person: lower case, the part before any '@' (dana.kim@x = dana.kim)."""
-    lowered = pc.utf8_lower(col)
-    return pc.list_element(pc.split_pattern(lowered, "@", max_splits=1), 0)
-
-
 @dataclass(frozen=True)
 class Context:
-    """Facts from beyond the tenant-day: human principals over time, and the tenants Muster knows."""
+    """Facts from beyond the tenant-day: people followed across the provider's tenants, the tenants Muster
+    knows."""
 
-    #: Human principals of the provider's tenants on every sealed day up to the snapshot (PEOPLE_COLUMNS).
+    #: Per tenant and person seen there up to the snapshot: the tenant's people index (SUMMARY_SCHEMA).
     people: pa.Table
-    #: Every sealed tenant-day those people were read from, and whether its principals were complete.
+    #: Per tenant: the latest sealed day folded into its summaries and whether its principals were complete.
     observed: pa.Table
     #: Tenant ids of the same provider that Muster collects (trust from one of them is not external).
     tenants: frozenset[str] = field(default_factory=frozenset)
@@ -71,30 +67,22 @@ class Context:
         if people is None or observed is None:
             people, observed = own_people(inp)
         tenants = frozenset(data.get("tenants") or ()) | {inp.tenant_id}
-        return cls(people.select(PEOPLE_COLUMNS), observed.select(OBSERVED_COLUMNS), tenants)
+        return cls(people.select(SUMMARY_SCHEMA.names), observed.select(OBSERVED_SCHEMA.names), tenants)
 
 
 def own_people(inp: RuleInput) -> tuple[pa.Table, pa.Table]:
-    """People and observation of this tenant-day alone (no history: nobody can be seen to have left)."""
-    p = humans(inp.principals)
+    """People summaries and observation of this tenant-day alone (no history: nobody can be seen to have
+    left)."""
+    index = fold(empty_index(), day_people(inp.principals), inp.snapshot_date)
     observed = pa.table(
         {
             "tenant_id": [inp.tenant_id],
             "snapshot_date": pa.array([inp.snapshot_date], pa.date32()),
             "complete": [inp.complete("principals")],
-        }
+        },
+        schema=OBSERVED_SCHEMA,
     )
-    return p.select(PEOPLE_COLUMNS), observed
-
-
-def humans(principals: pa.Table) -> pa.Table:
-    """Principals that are one person: not an NHI, not a grantee group, not the root user."""
-    kind = principals.column("kind")
-    keep = pc.and_kleene(
-        pc.invert(principals.column("is_nhi")),
-        pc.invert(pc.is_in(kind, value_set=pa.array(["group", "domain", "public", "root"]))),
-    )
-    return principals.filter(keep)
+    return summaries({inp.tenant_id: index}), observed
 
 
 def one_chunk(tbl: pa.Table) -> pa.Table:

@@ -7,6 +7,7 @@ from .credentials import CREDENTIALS
 from .findings import FINDINGS
 from .grants import GRANTS
 from .ledger import LEDGER_TABLES
+from .people import PEOPLE_INDEX
 from .principals import PRINCIPALS
 from .role_definitions import ROLE_DEFINITIONS
 from .validate import SchemaViolation, to_table, validate_table
@@ -15,9 +16,9 @@ from .validate import SchemaViolation, to_table, validate_table
 SNAPSHOT_TABLES: dict[str, TableSpec] = {
     t.name: t for t in (PRINCIPALS, CREDENTIALS, GRANTS, ROLE_DEFINITIONS, COLLECTION)
 }
-#: Tables derived from sealed snapshots (changes, findings, ledger); declared in their own modules and
-#: registered here so that golden copies, docs and contract tests cover them too.
-DERIVED_TABLES: dict[str, TableSpec] = {t.name: t for t in (CHANGES, FINDINGS, *LEDGER_TABLES)}
+#: Tables derived from sealed snapshots (changes, findings, ledger, people index); declared in their own
+#: modules and registered here so that golden copies, docs and contract tests cover them too.
+DERIVED_TABLES: dict[str, TableSpec] = {t.name: t for t in (CHANGES, FINDINGS, *LEDGER_TABLES, PEOPLE_INDEX)}
 #: Every declared table.
 ALL_TABLES: dict[str, TableSpec] = {**SNAPSHOT_TABLES, **DERIVED_TABLES}
 #: The tables whose completeness the collection table vouches for.
@@ -32,6 +33,7 @@ __all__ = [
     "CREDENTIALS",
     "GRANTS",
     "INVENTORY_TABLES",
+    "PEOPLE_INDEX",
     "PRINCIPALS",
     "ROLE_DEFINITIONS",
     "SCHEMA_VERSION",

@@ -1,4 +1,4 @@
-"""Sealed partitions derived from snapshots: changes, findings, ledger.
+"""Sealed partitions derived from snapshots: changes, findings, ledger, and the people index the rules read.
 
 Layout: <root>/<kind>/provider=P/tenant=T/date=D/{table}.parquet + _MANIFEST.json (written last).
 Unlike a snapshot, a derived partition is reproducible from sealed inputs, so re-deriving a date (a
@@ -31,7 +31,10 @@ from .store import (
 
 log = logging.getLogger(__name__)
 
-KINDS = ("changes", "findings", "ledger")
+KINDS = ("changes", "findings", "ledger", "people")
+#: The kinds that are evidence for an auditor (coverage, bundles); the people index is the rules' working
+#: state across days, reproducible from the snapshots and already covered by the findings it fed.
+EVIDENCE_KINDS = ("changes", "findings", "ledger")
 
 
 def _encode(spec: TableSpec, tbl: pa.Table) -> tuple[bytes, dict]:

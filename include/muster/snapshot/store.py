@@ -141,10 +141,13 @@ def sealed_partitions(
     fs: pafs.FileSystem, top: str, provider: str | None = None, tenant_id: str | None = None
 ) -> list[SnapshotRef]:
     """The provider=/tenant=/date= partitions under `top` that carry a manifest, sorted."""
-    if fs.get_file_info(top).type != pafs.FileType.Directory:
+    # only the provider's (tenant's) folder is listed: a tenant's days, not every tenant's, per derive
+    below = top + (f"/provider={provider}" if provider is not None else "")
+    below += f"/tenant={tenant_id}" if provider is not None and tenant_id is not None else ""
+    if fs.get_file_info(below).type != pafs.FileType.Directory:
         return []
     refs = []
-    for info in fs.get_file_info(pafs.FileSelector(top, recursive=True)):
+    for info in fs.get_file_info(pafs.FileSelector(below, recursive=True)):
         if info.base_name != MANIFEST:
             continue
         parts = dict(p.split("=", 1) for p in info.path[len(top) + 1 :].split("/")[:-1] if "=" in p)

@@ -6,6 +6,7 @@ import json
 import pyarrow as pa
 from muster.schema import to_table
 from muster.schema.changes import CHANGES
+from people_reference import OBSERVED_SCHEMA, PEOPLE_SCHEMA, history_context
 from rules_build import BASE, DAY, TENANT, ago, grant, human, of, principal, role, row, run, tables, trust
 
 
@@ -232,21 +233,11 @@ def test_owner_disabled_today_fires_and_owner_active_does_not():
 
 
 def _people(rows):
-    schema = pa.schema(
-        [
-            ("tenant_id", pa.string()),
-            ("snapshot_date", pa.date32()),
-            ("principal_id", pa.string()),
-            ("name", pa.string()),
-            ("enabled", pa.bool_()),
-        ]
-    )
-    return pa.Table.from_pylist(rows, schema=schema)
+    return pa.Table.from_pylist(rows, schema=PEOPLE_SCHEMA)
 
 
 def _observed(rows):
-    schema = pa.schema([("tenant_id", pa.string()), ("snapshot_date", pa.date32()), ("complete", pa.bool_())])
-    return pa.Table.from_pylist(rows, schema=schema)
+    return pa.Table.from_pylist(rows, schema=OBSERVED_SCHEMA)
 
 
 def test_owner_removed_elsewhere_in_a_complete_snapshot_has_left_and_partial_is_unknown():
@@ -262,22 +253,23 @@ def test_owner_removed_elsewhere_in_a_complete_snapshot_has_left_and_partial_is_
                 {"tenant_id": other, "snapshot_date": d2, "complete": complete},
             ]
         )
-        f = run(t, context={"people": people, "observed": observed})
+        f = run(t, context=history_context(people, observed, d2))
         assert of(f, "nhi_owner_departed") == {(expected, "S1")}
     assert (
         f"since {d2}"
         in row(
             run(
                 t,
-                context={
-                    "people": people,
-                    "observed": _observed(
+                context=history_context(
+                    people,
+                    _observed(
                         [
                             {"tenant_id": other, "snapshot_date": d1, "complete": True},
                             {"tenant_id": other, "snapshot_date": d2, "complete": True},
                         ]
                     ),
-                },
+                    d2,
+                ),
             ),
             "nhi_owner_departed",
             "S1",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import people_reference as ref_people
 import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,16 +12,8 @@ from muster.rules.inputs import Context
 from muster.rules.people import active_people, person_states
 
 DAY0 = dt.date(2026, 11, 1)
-PEOPLE = pa.schema(
-    [
-        ("tenant_id", pa.string()),
-        ("snapshot_date", pa.date32()),
-        ("principal_id", pa.string()),
-        ("name", pa.string()),
-        ("enabled", pa.bool_()),
-    ]
-)
-OBSERVED = pa.schema([("tenant_id", pa.string()), ("snapshot_date", pa.date32()), ("complete", pa.bool_())])
+PEOPLE = ref_people.PEOPLE_SCHEMA
+OBSERVED = ref_people.OBSERVED_SCHEMA
 ROW = st.tuples(
     st.sampled_from(["t1", "t2"]),
     st.integers(0, 3),
@@ -36,6 +29,8 @@ ROW = st.tuples(
     st.integers(0, 3),
 )
 def test_active_people_are_exactly_those_person_states_calls_active(rows, observed, on):
+    # people are read from sealed tenant-days only
+    rows = [r for r in rows if (r[0], r[1]) in {(t, d) for t, d, _ in observed}]
     people = pa.Table.from_pylist(
         [
             {
@@ -56,9 +51,10 @@ def test_active_people_are_exactly_those_person_states_calls_active(rows, observ
         ],
         schema=OBSERVED,
     )
-    context = Context(people, seen)
     keys = ["dana.kim", "alice", "bob", "carol"]
     date = DAY0 + dt.timedelta(days=on)
+    data = ref_people.history_context(people, seen, date)
+    context = Context(data["people"], data["observed"])
     states = person_states(context, set(keys), date)
     active = active_people(context, pa.array(keys), date).to_pylist()
     assert sorted(active) == sorted(k for k, s in states.items() if s.state == "active")
