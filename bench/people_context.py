@@ -4,8 +4,8 @@ Copies the first --days days of --tenants tenants of a sealed period store (`ben
 only each snapshot's manifest and principals, all that the context reads) to a scratch root, then measures
 `build_context` for the last day, each run in a fresh process (peak RSS is the child's VmHWM):
 
-  * old:      the committed code (`git archive HEAD` of --repo, via its own PYTHONPATH): every sealed
-              snapshot of the provider up to the day re-read;
+  * old:      the code of --old (default: b00549a, the last commit before the people index; `git archive`
+              of --repo, via its own PYTHONPATH): every sealed snapshot of the provider up to the day re-read;
   * scratch:  this tree with no stored people index (the first run after deploying: every tenant folded
               from its first day, in memory);
   * nightly:  this tree with every tenant's index stored up to the day before (each tenant: its stored
@@ -14,7 +14,7 @@ only each snapshot's manifest and principals, all that the context reads) to a s
 Prints medians over --runs and the ratios to `old`; the people summaries are checked equal between
 scratch and nightly. The inputs' store is only read.
 
-    nice -n 10 .venv/bin/python bench/people_context.py --source var/bench/period --tenants 20 --days 60
+    nice -n 10 .venv/bin/python bench/people_context.py --source var/bench/period --tenants 20 --days 60 [--old REV]
 """
 
 from __future__ import annotations
@@ -64,11 +64,11 @@ def copy_part(source: Path, root: Path, tenants: int, days: int) -> None:
                 shutil.copyfile(ddir / name, out / name)
 
 
-def head_tree(repo: Path, into: Path) -> Path:
-    """The committed code of `repo` (git archive HEAD), unpacked under `into`."""
+def head_tree(repo: Path, into: Path, rev: str = "HEAD") -> Path:
+    """The committed code of `repo` at `rev` (git archive), unpacked under `into`."""
     tar = into / "head.tar"
     with tar.open("wb") as f:
-        subprocess.run(["git", "-C", str(repo), "archive", "HEAD"], stdout=f, check=True)
+        subprocess.run(["git", "-C", str(repo), "archive", rev], stdout=f, check=True)
     with tarfile.open(tar) as t:
         t.extractall(into / "head", filter="data")
     return into / "head" / "include"
@@ -105,7 +105,8 @@ def main() -> None:
     ap.add_argument("--tenants", type=int, default=20)
     ap.add_argument("--days", type=int, default=60)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--repo", default=str(HERE), help="git repository whose HEAD is the 'old' code")
+    ap.add_argument("--repo", default=str(HERE), help="git repository holding the 'old' code")
+    ap.add_argument("--old", default="b00549a", help="revision of the 'old' code (before the people index)")
     ap.add_argument(
         "--whole-source",
         action="store_true",
@@ -117,7 +118,7 @@ def main() -> None:
         root = Path(args.source) if args.whole_source else work / "store"
         if not args.whole_source:
             copy_part(Path(args.source), root, args.tenants, args.days)
-        old_include = head_tree(Path(args.repo), work)
+        old_include = head_tree(Path(args.repo), work, args.old)
         new_include = HERE / "include"
         results = {"old": [measure(old_include, root) for _ in range(args.runs)]}
         results["scratch"] = [measure(new_include, root) for _ in range(args.runs)]
