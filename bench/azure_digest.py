@@ -34,7 +34,7 @@ from muster.sandbox import azure
 from muster.sandbox.azure_fake import AzureFake
 from muster.sandbox.azure_world import Fault, World
 from muster.sandbox.scenario import builtin, state_on
-from muster.snapshot.store import parquet_bytes
+from muster.snapshot.encoding import parquet_bytes
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "azure"
 RUN = "digest"

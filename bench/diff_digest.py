@@ -28,7 +28,7 @@ from muster.schema import SNAPSHOT_TABLES, to_table, validate_table  # noqa: E40
 from muster.schema.changes import CHANGES, DIFFED_TABLES  # noqa: E402
 from muster.schema.validate import sort_table  # noqa: E402
 from muster.snapshot import SnapshotStore  # noqa: E402
-from muster.snapshot.store import parquet_bytes  # noqa: E402
+from muster.snapshot.encoding import parquet_bytes  # noqa: E402
 from synthetic_snapshots import make_pair  # noqa: E402
 
 

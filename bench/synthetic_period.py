@@ -34,7 +34,7 @@ from muster.schema import (
     ROLE_DEFINITIONS,
     validate_table,
 )
-from muster.snapshot.store import parquet_bytes, table_statuses, versions
+from muster.snapshot.encoding import parquet_bytes, table_statuses, versions
 
 START = dt.date(2025, 11, 1)
 MARKER = "_PERIOD.json"

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from ..snapshot import SnapshotRef, SnapshotStore
 from ..snapshot.derived import DerivedStore
-from ..snapshot.store import MANIFEST
+from ..snapshot.encoding import MANIFEST
 from .params import BundleError
 
 log = logging.getLogger(__name__)

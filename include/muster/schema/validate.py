@@ -193,7 +193,7 @@ def sort_table(spec: TableSpec, tbl: pa.Table) -> pa.Table:
     # A constant key further on never decides an order either (e.g. grants.scope of one account).
     keys = keys[:1] + [k for k in keys[1:] if not _constant(tbl.column(k))]
     # Already in order: what the stable sort would return, without copying the rows (the Parquet bytes do
-    # not depend on the chunking: see muster.snapshot.store.parquet_bytes).
+    # not depend on the chunking: see muster.snapshot.encoding.parquet_bytes).
     if _in_key_order(tbl, keys):
         return tbl
     return tbl.sort_by([(k, "ascending") for k in keys])

@@ -1,8 +1,9 @@
 """Validate -> write -> seal snapshots; read back only what is sealed."""
 
 from .derived import DerivedStore
+from .encoding import MANIFEST, parquet_bytes, parquet_payloads
 from .seal import seal_collected
-from .store import MANIFEST, SnapshotError, SnapshotRef, SnapshotStore, parquet_bytes, parquet_payloads
+from .store import SnapshotError, SnapshotRef, SnapshotStore
 
 __all__ = [
     "DerivedStore",

@@ -18,16 +18,8 @@ import pyarrow.parquet as pq
 
 from ..schema import TableSpec, validate_table
 from ..schema.validate import sort_table
-from .store import (
-    MANIFEST,
-    SnapshotError,
-    SnapshotRef,
-    SnapshotStore,
-    _sha256,
-    parquet_bytes,
-    sealed_partitions,
-    versions,
-)
+from .encoding import MANIFEST, _sha256, parquet_bytes, versions
+from .store import SnapshotError, SnapshotRef, SnapshotStore, sealed_partitions
 
 log = logging.getLogger(__name__)
 

@@ -4,16 +4,16 @@ Layout: <root>/snapshots/provider=P/tenant=T/date=D/{table}.parquet + _MANIFEST.
 Files are written under temporary names, renamed into place, and sealed by the manifest written last.
 A partition without a manifest is not a snapshot: readers never see it. The manifest chains to the
 same tenant's previous manifest by SHA-256, so a removed or edited day breaks the chain visibly.
+
+This module holds the store itself (paths, listing, reading, writing, verifying); the Parquet bytes and the
+manifest's fields are in `snapshot.encoding`, shared with the derived partitions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import io
 import json
 import logging
-import platform
 from dataclasses import dataclass
 from functools import partial
 
@@ -21,28 +21,20 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from .. import __version__
-from ..schema import ALL_TABLES, INVENTORY_TABLES, SCHEMA_VERSION, SNAPSHOT_TABLES, validate_table
+from ..schema import SNAPSHOT_TABLES, validate_table
 from ..threads import in_order
+from .encoding import (
+    MANIFEST,
+    MANIFEST_FORMAT,
+    _sha256,
+    overall_status,
+    parquet_bytes,
+    table_statuses,
+    versions,
+)
 from .fs import resolve
 
 log = logging.getLogger(__name__)
-
-MANIFEST = "_MANIFEST.json"
-MANIFEST_FORMAT = 1
-#: Fixed writer options: together with sorted rows they make the bytes a function of the content. A declared
-#: table's file dictionary-encodes only the columns its declaration asks for (``Column.dictionary``).
-WRITE_OPTIONS = dict(
-    compression="zstd",
-    compression_level=3,
-    use_dictionary=True,
-    write_statistics=True,
-    version="2.6",
-    data_page_version="1.0",
-    row_group_size=1_000_000,
-)
-#: Worst first: a table is as complete as its least complete entity.
-_STATUS_RANK = {"failed": 0, "partial": 1, "not_observable": 2, "complete": 3}
 
 
 class SnapshotError(RuntimeError):
@@ -54,87 +46,6 @@ class SnapshotRef:
     provider: str
     tenant_id: str
     snapshot_date: dt.date
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def parquet_bytes(tbl: pa.Table, options: dict | None = None) -> bytes:
-    """The table's Parquet bytes, the same however its columns are chunked.
-
-    The writer splits pages where its batches end, and a chunk boundary inside a row group ends a batch,
-    so a chunked table is written one row group at a time, each gathered into one chunk first: the bytes
-    are those of the table in one chunk, without ever holding all of it twice."""
-    options = options or write_options(tbl.schema)
-    buf = io.BytesIO()
-    if not tbl.num_rows or all(c.num_chunks <= 1 for c in tbl.columns):
-        pq.write_table(tbl, buf, **options)
-        return buf.getvalue()
-    size = options["row_group_size"]
-    writer_options = {k: v for k, v in options.items() if k != "row_group_size"}
-    with pq.ParquetWriter(buf, tbl.schema, **writer_options) as writer:
-        for offset in range(0, tbl.num_rows, size):
-            writer.write_table(tbl.slice(offset, size).combine_chunks(), row_group_size=size)
-    return buf.getvalue()
-
-
-def write_options(schema: pa.Schema) -> dict:
-    """``WRITE_OPTIONS`` for a table: a declared table (named in its schema's metadata) dictionary-encodes
-    only its columns declared so; any other table every column."""
-    spec = ALL_TABLES.get((schema.metadata or {}).get(b"muster.table", b"").decode())
-    if spec is None or spec.schema != schema:
-        return WRITE_OPTIONS
-    return {**WRITE_OPTIONS, "use_dictionary": spec.dictionary_paths()}
-
-
-def parquet_payloads(tables: dict[str, pa.Table], options: dict | None = None) -> dict[str, bytes]:
-    """``parquet_bytes`` of several tables, encoded at once on threads when cores are idle (the writer
-    releases the GIL; see ``muster.threads``).
-
-    Each file's bytes are those ``parquet_bytes`` gives alone; the result keeps the order of ``tables``."""
-    jobs = {name: partial(parquet_bytes, tbl, options) for name, tbl in tables.items()}
-    return in_order(jobs, cost={name: tbl.num_rows for name, tbl in tables.items()})
-
-
-def table_statuses(collection: pa.Table) -> dict[str, dict]:
-    """Per inventory table: how completely the entities feeding it were collected, and the parts not collected.
-
-    complete when every feeding entity is; failed when every one failed (nothing usable); partial otherwise
-    (some population is missing: e.g. one subscription's role assignments failed while the directory's were
-    read). An entity whose `feeds` names `table:kind` and that was deliberately not collected leaves the table
-    complete for everything else; downstream code must treat rows of that kind as unknown.
-    """
-    feeding: dict[str, list[str]] = {t: [] for t in INVENTORY_TABLES}
-    not_collected: dict[str, list[str]] = {t: [] for t in INVENTORY_TABLES}
-    for row in collection.to_pylist():
-        for feed in row["feeds"].split(","):
-            table, _, kind = feed.strip().partition(":")
-            if table not in feeding:
-                continue
-            if row["status"] == "not_collected":
-                not_collected[table].append(f"{kind or '*'} ({row['entity']}: {row['error']})")
-                feeding[table].append("partial" if not kind else "complete")
-            else:
-                feeding[table].append(row["status"])
-    out = {}
-    for table, statuses in feeding.items():
-        # Every collector has an entity that feeds all four tables (the caller check), so an empty list
-        # only happens in hand-made fixtures.
-        if statuses and all(s == "failed" for s in statuses):
-            status = "failed"
-        elif "not_observable" in statuses:
-            status = "not_observable"
-        elif any(s in ("failed", "partial") for s in statuses):
-            status = "partial"
-        else:
-            status = "complete"
-        out[table] = {"status": status, "not_collected": sorted(not_collected[table])}
-    return out
-
-
-def overall_status(statuses: dict[str, dict]) -> str:
-    return min((s["status"] for s in statuses.values()), key=_STATUS_RANK.get)
 
 
 def sealed_partitions(
@@ -373,15 +284,3 @@ def _check_partition(ref: SnapshotRef, name: str, tbl: pa.Table) -> None:
             and not pc.all(pc.equal(tbl.column(col), pa.scalar(want, tbl.schema.field(col).type))).as_py()
         ):
             raise SnapshotError(f"table {name}: rows with {col} other than {want!r} in snapshot {ref}")
-
-
-def versions() -> dict:
-    import boto3
-
-    return {
-        "muster": __version__,
-        "schema": SCHEMA_VERSION,
-        "pyarrow": pa.__version__,
-        "boto3": boto3.__version__,
-        "python": platform.python_version(),
-    }

@@ -6,7 +6,7 @@ import hashlib
 
 import pyarrow as pa
 import pytest
-from muster.snapshot.store import WRITE_OPTIONS, parquet_bytes
+from muster.snapshot.encoding import WRITE_OPTIONS, parquet_bytes
 
 SMALL_GROUPS = {**WRITE_OPTIONS, "row_group_size": 7}
 

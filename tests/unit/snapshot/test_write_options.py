@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from muster.schema import ALL_TABLES, PRINCIPALS
 from muster.schema._base import parquet_leaf_paths
-from muster.snapshot.store import WRITE_OPTIONS, parquet_bytes, write_options
+from muster.snapshot.encoding import WRITE_OPTIONS, parquet_bytes, write_options
 
 _DICTIONARY = {"RLE_DICTIONARY", "PLAIN_DICTIONARY"}
 

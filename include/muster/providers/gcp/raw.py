@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ...collected import EntityResult
 
-#: entity -> the tables (or table:kind / table:column) it feeds; see snapshot.store.table_statuses.
+#: entity -> the tables (or table:kind / table:column) it feeds; see snapshot.encoding.table_statuses.
 FEEDS = {
     "project": "principals,credentials,grants,role_definitions",
     "organization": "principals,grants,role_definitions",

@@ -7,7 +7,7 @@ import pytest
 from muster.config import Tenant
 from muster.providers.azure.collect import collect_tenant
 from muster.sandbox.azure_world import Fault
-from muster.snapshot.store import table_statuses
+from muster.snapshot.encoding import table_statuses
 
 pytestmark = pytest.mark.integration
 TENANT = "7f3e2a10-4b5c-4d6e-8f90-a1b2c3d4e5f6"

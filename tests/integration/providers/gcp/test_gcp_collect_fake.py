@@ -14,7 +14,7 @@ from muster.providers.gcp.transform import UNAVAILABLE
 from muster.sandbox.gcp import world_of
 from muster.sandbox.gcp_fake import GcpFake, World
 from muster.sandbox.scenario import builtin, state_on
-from muster.snapshot.store import table_statuses
+from muster.snapshot.encoding import table_statuses
 
 pytestmark = pytest.mark.integration
 DAY = dt.date(2026, 11, 10)

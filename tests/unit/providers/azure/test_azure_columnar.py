@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 from muster.providers.azure.columnar import Rows
 from muster.schema import CREDENTIALS, PRINCIPALS, SchemaViolation, to_table
-from muster.snapshot.store import parquet_bytes
+from muster.snapshot.encoding import parquet_bytes
 
 BASE = {"provider": "azure", "tenant_id": "t1", "snapshot_date": dt.date(2026, 11, 2)}
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
