@@ -26,7 +26,7 @@ import azure_fake_server  # noqa: I001 - bench/ helper, on sys.path as the scrip
 from muster.collected import EntityResult
 from muster.config import Tenant
 from muster.providers.azure.collect import collect_tenant
-from muster.providers.azure.extract import FEEDS
+from muster.providers.azure.populations import FEEDS
 from muster.providers.azure.raw import RawTenant
 from muster.providers.azure.tokens import static
 from muster.providers.azure.transform import transform_tenant

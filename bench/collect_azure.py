@@ -52,7 +52,8 @@ def _rss_mb() -> float:
 def floor_query() -> dict:
     """The query of the collector's service-principal listing (read in the parent: the floor worker must
     not import muster, whose imports alone are ~120 MB)."""
-    from muster.providers.azure.extract import OWNERS, PAGE, SP_FIELDS
+    from muster.providers.azure.extract import OWNERS, SP_FIELDS
+    from muster.providers.azure.populations import PAGE
 
     return {"$top": PAGE, "$select": SP_FIELDS, "$expand": OWNERS}
 

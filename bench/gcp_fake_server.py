@@ -9,7 +9,8 @@ import argparse
 import sys
 
 from loopback import announce_and_serve
-from muster.sandbox.gcp_fake import GcpFake, World
+from muster.sandbox.gcp_fake import GcpFake
+from muster.sandbox.gcp_world import World
 
 
 def synthetic_world(projects: int, accounts: int, keys: int) -> World:

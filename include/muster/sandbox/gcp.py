@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from .gcp_fake import World, etag
 from .gcp_model import GcpBinding, GcpCustomRole, GcpServiceAccount, GcpSpec
+from .gcp_world import World, etag
 
 NO_EXPIRY = "9999-12-31T23:59:59Z"
 SA_ACTIVITY = "serviceAccountLastAuthentication"

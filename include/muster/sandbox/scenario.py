@@ -7,7 +7,7 @@ UTC, and every event of that day happens earlier (`at`, default 01:00), so it is
 
 The format is provider-keyed so that GCP and Azure can be added beside `aws:`: every event names its
 `provider`, and the event type is looked up as `<provider>:<action>`. Each provider's state lives in
-`sandbox/<provider>_model.py` (AWS's events in `sandbox/aws_events.py`).
+`sandbox/<provider>_model.py` (AWS's and Azure's events in `sandbox/aws_events.py`, `sandbox/azure_events.py`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 
 from .aws_events import AWS_EVENTS
 from .aws_model import AwsSpec, ScenarioStateError
-from .azure_model import AZURE_EVENTS, AzureSpec
+from .azure_events import AZURE_EVENTS
+from .azure_model import AzureSpec
 from .gcp_model import GCP_EVENTS, GcpSpec
 
 #: The time of day (UTC) each scenario day is observed; events of a day happen before it.

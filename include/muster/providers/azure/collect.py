@@ -23,8 +23,9 @@ import requests
 from ... import clock
 from ...collected import Collected, EntityResult
 from ...config import Tenant
-from .extract import FEEDS, extract_tenant
+from .extract import extract_tenant
 from .http import Client
+from .populations import FEEDS
 from .raw import RawTenant
 from .tokens import ARM_SCOPE, GRAPH_SCOPE, TokenError, Tokens, caller_of, tokens_for
 from .transform import TenantTransform

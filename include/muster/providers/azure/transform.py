@@ -39,10 +39,10 @@ from ...config import Tenant
 from ...schema import CREDENTIALS, PRINCIPALS
 from .columnar import Rows
 from .credentials import federated_rows
-from .extract import FEEDS
 from .grants import grants, members_of
 from .identities import STAGES
 from .links import drop_losers, settle_principals
+from .populations import FEEDS
 from .raw import RawTenant
 from .stage import Stage, checked_time
 

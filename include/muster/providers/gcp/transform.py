@@ -12,6 +12,7 @@ Mapping into the provider-neutral schema:
   binding, ``condition:<12 hex of the condition's SHA-256>`` for a conditional one (GCP lets the same role be
   bound to the same member under several conditions); the condition itself is kept as JSON.
 * role_definitions — includedPermissions of every role a binding names; privilege from `privilege`.
+  Grants, role_definitions and the principals of binding members are built in `grants`.
 * last_used_at — Policy Analyzer's last authentication where it was readable; otherwise null with
   last_used_source saying why. Even when readable it does not see API keys bound to a service account or
   domain-wide delegation, and says nothing before its own observation period.
@@ -20,14 +21,12 @@ Mapping into the provider-neutral schema:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import re
 
 from ...collected import Collected
 from ...config import Tenant
-from . import privilege
-from .members import KINDS, Member, is_service_agent, parse_member, project_of
+from .grants import _grants, _role_definitions
+from .members import project_of
 from .raw import RawTenant
 
 PA_SA = "policy_analyzer:serviceAccountLastAuthentication"
@@ -35,7 +34,6 @@ PA_KEY = "policy_analyzer:serviceAccountKeyLastAuthentication"
 BLIND = "blind to API keys bound to the account and to domain-wide delegation"
 NOT_SEEN = "policy_analyzer: no authentication in its observation period ({})"
 UNAVAILABLE = "unknown: Policy Analyzer activity not available for this project (see collection)"
-NOT_TRACKED = "unknown: last use is not reported for this kind of identity"
 NO_EXPIRY_YEAR = 9999
 
 
@@ -49,14 +47,6 @@ def parse_time(value: object) -> dt.datetime | None:
     frac = (m[2] or "")[:6].ljust(6, "0")
     tz = "+00:00" if m[3] == "Z" else m[3]
     return dt.datetime.fromisoformat(f"{m[1]}.{frac}{tz}").astimezone(dt.UTC)
-
-
-def _condition(binding: dict) -> tuple[str, str | None]:
-    cond = binding.get("condition")
-    if not cond:
-        return "direct", None
-    text = json.dumps(cond, sort_keys=True, separators=(",", ":"))
-    return f"condition:{hashlib.sha256(text.encode()).hexdigest()[:12]}", text
 
 
 class _Run:
@@ -259,115 +249,3 @@ def _key(run: _Run, email: str, key: object, used: dict | None) -> None:
 
 def _note(old: str | None, new: str) -> str:
     return new if not old else f"{old}; {new}"
-
-
-def _role_definitions(run: _Run) -> dict[str, tuple[str, list[str], str]]:
-    """role name -> (privilege, reasons, title); one role_definitions row per readable role."""
-    verdicts = {}
-    for name, role in sorted(run.raw.roles.items()):
-        if not isinstance(role, dict):
-            verdicts[name] = (*privilege.assess(None, name), name)
-            continue
-        perms = role.get("includedPermissions") or []
-        verdicts[name] = (*privilege.assess(perms, name), role.get("title") or name)
-        document = {"includedPermissions": sorted(perms)}
-        for k in ("stage", "deleted"):
-            if role.get(k) is not None:
-                document[k] = role[k]
-        run.out.role_definitions.append(
-            {
-                **run.base(),
-                "role_id": name,
-                "role_name": role.get("title") or name,
-                "role_type": "predefined" if name.startswith("roles/") else "custom",
-                "description": role.get("description") or None,
-                "document": json.dumps(document, sort_keys=True, separators=(",", ":")),
-                "version_id": role.get("etag") or None,
-                "created_at": None,
-                "updated_at": None,
-            }
-        )
-    return verdicts
-
-
-def _grants(run: _Run, verdicts: dict) -> None:
-    seen: dict[tuple, dict] = {}
-    for resource, policy in sorted(run.raw.policies.items()):
-        for i, b in enumerate(policy.get("bindings") or []):
-            role = b.get("role") if isinstance(b, dict) else None
-            if not isinstance(role, str):
-                run.problem("iam_policy", f"{resource} binding {i} has no role")
-                continue
-            via, condition = _condition(b)
-            level, reasons, title = verdicts.get(role, (*privilege.assess(None, role), role))
-            for raw_member in b.get("members") or []:
-                pid = _member_principal(run, raw_member, resource, role)
-                if pid is None:
-                    continue
-                key = (pid, role, resource, via)
-                seen.setdefault(
-                    key,
-                    {
-                        **run.base(),
-                        "principal_id": pid,
-                        "role_id": role,
-                        "role_name": title,
-                        "scope": resource,
-                        "via": via,
-                        "condition": condition,
-                        "privilege": level,
-                        "privilege_reasons": list(reasons),
-                    },
-                )
-    run.out.grants = [seen[k] for k in sorted(seen)]
-
-
-def _member_principal(run: _Run, raw_member: object, resource: str, role: str) -> str | None:
-    """The principal_id of a binding member, adding its principals row on first sight."""
-    m = parse_member(raw_member)
-    if m is None:
-        run.problem("iam_policy", f"{resource} {role}: member {raw_member!r} has no known form")
-        return None
-    if m.type == "serviceAccount" and not m.deleted and m.value in run.by_email:
-        return run.by_email[m.value]
-    pid = m.uid if (m.deleted and m.type == "serviceAccount" and m.uid) else m.principal_id
-    if pid not in run.principals or (m.deleted is False and run.principals[pid]["enabled"] is False):
-        run.principals[pid] = _member_row(run, m, pid)
-    return pid
-
-
-def _member_row(run: _Run, m: Member, pid: str) -> dict:
-    kind, is_nhi, reason = KINDS[m.type]
-    if m.type == "serviceAccount":
-        reason = (
-            "Google-managed service agent"
-            if is_service_agent(m.value)
-            else f"GCP service account of project {project_of(m.value) or 'unknown'}, named in a binding"
-        )
-    if m.deleted:
-        reason += "; deleted (member shown as deleted:)"
-    project = project_of(m.value) if m.type == "serviceAccount" else None
-    last_source = (
-        "unknown: collected with the account's own project" if m.type == "serviceAccount" else NOT_TRACKED
-    )
-    owner, owner_source = run.owner((m.value, pid), None)
-    return {
-        **run.base(),
-        "principal_id": pid,
-        "name": m.value or m.type,
-        "arn_or_resource": m.raw if m.type in ("principal", "principalSet") else None,
-        "kind": kind,
-        "is_nhi": is_nhi,
-        "nhi_reason": reason,
-        "enabled": False if m.deleted else None,
-        "console_access": None,
-        "mfa_enabled": None,
-        "path": f"projects/{project}" if project else None,
-        "created_at": None,
-        "last_used_at": None,
-        "last_used_source": last_source,
-        "owner": owner,
-        "owner_source": owner_source,
-        "boundary_role_id": None,
-        "tags": None,
-    }

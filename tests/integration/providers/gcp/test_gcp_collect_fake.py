@@ -12,7 +12,8 @@ from muster.providers.gcp.discovery import discover_projects
 from muster.providers.gcp.extract import RoleCache
 from muster.providers.gcp.transform import UNAVAILABLE
 from muster.sandbox.gcp import world_of
-from muster.sandbox.gcp_fake import GcpFake, World
+from muster.sandbox.gcp_fake import GcpFake
+from muster.sandbox.gcp_world import World
 from muster.sandbox.scenario import builtin, state_on
 from muster.snapshot.encoding import table_statuses
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from muster.collected import EntityResult
 from muster.config import Tenant
-from muster.providers.azure.extract import FEEDS
+from muster.providers.azure.populations import FEEDS
 from muster.providers.azure.raw import RawTenant
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "azure"

@@ -1,0 +1,99 @@
+"""What the GCP fake (`gcp_fake.py`) serves, and the pure pieces of its answers.
+
+The ``World`` (API-shaped JSON objects of an organisation's projects, folders, policies, service accounts,
+keys, custom roles and Policy Analyzer activities), the predefined roles served by ``roles.get``, etags,
+page-size limits and the Google error (``ApiFault``) with its 403 / 404 forms. Kept apart from the request
+routing and the HTTP server (`gcp_fake.py`), as `azure_world.py` is from `azure_fake.py`, so that
+`sandbox/gcp.py`, which builds a world, does not import the server.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+
+MAX_PAGE = {"accounts": 100, "folders": 100, "projects": 100, "activities": 1000}
+DEFAULT_PAGE = {"accounts": 20, "folders": 50, "projects": 50, "activities": 1000}
+
+
+def predefined_roles() -> dict[str, dict]:
+    """Real GCP predefined roles with permissions (iam-dataset, MIT), by name."""
+    ref = resources.files("muster.sandbox") / "gcp_data" / "gcp_predefined_roles.json.gz"
+    return {r["name"]: r for r in json.loads(gzip.decompress(ref.read_bytes()))}
+
+
+_ROLES: dict[str, dict] | None = None
+_ROLES_LOCK = threading.Lock()
+
+
+def shared_predefined_roles() -> dict[str, dict]:
+    """`predefined_roles()` loaded once per process (0.3 s, 2,461 roles)."""
+    global _ROLES
+    with _ROLES_LOCK:
+        if _ROLES is None:
+            _ROLES = predefined_roles()
+        return _ROLES
+
+
+def etag(obj: object) -> str:
+    """A base64 etag (the field is protobuf bytes: it must decode)."""
+    import hashlib
+
+    digest = hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).digest()[:8]
+    return base64.b64encode(digest).decode()
+
+
+@dataclass
+class World:
+    """What the fake serves. All values are API-shaped JSON dicts."""
+
+    organizations: dict[str, dict] = field(default_factory=dict)  # organizations/N -> organization
+    folders: dict[str, dict] = field(default_factory=dict)  # folders/N -> folder (with parent)
+    projects: dict[str, dict] = field(default_factory=dict)  # project id -> project
+    policies: dict[str, dict] = field(default_factory=dict)  # projects/<id> | folders/N | organizations/N
+    accounts: dict[str, list[dict]] = field(default_factory=dict)  # project id -> service accounts
+    keys: dict[str, list[dict]] = field(default_factory=dict)  # account email -> keys (both types)
+    roles: dict[str, dict] = field(default_factory=dict)  # custom roles by name (predefined: built in)
+    activities: dict[tuple[str, str], list[dict]] = field(default_factory=dict)  # (project, type) -> items
+    denied: set[str] = field(default_factory=set)  # project ids answering 403
+    analyzer_disabled: set[str] = field(default_factory=set)
+    page_cap: int | None = None  # force small pages (tests of paging)
+
+    def account(self, email: str) -> tuple[str, dict] | None:
+        for project, items in self.accounts.items():
+            for sa in items:
+                if sa["email"] == email or sa.get("uniqueId") == email:
+                    return project, sa
+        return None
+
+
+class ApiFault(Exception):
+    def __init__(self, code: int, status: str, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.code, self.status, self.message, self.reason = code, status, message, reason
+
+    def body(self) -> dict:
+        error = {"code": self.code, "message": self.message, "status": self.status}
+        if self.reason:
+            error["details"] = [
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": self.reason,
+                    "domain": "googleapis.com",
+                }
+            ]
+        return {"error": error}
+
+
+def _denied(what: str) -> ApiFault:
+    return ApiFault(
+        403, "PERMISSION_DENIED", f"The caller does not have permission on {what}", "IAM_PERMISSION_DENIED"
+    )
+
+
+def _missing(what: str) -> ApiFault:
+    return ApiFault(404, "NOT_FOUND", f"{what} not found.")
