@@ -68,10 +68,9 @@ def build_context(store: SnapshotStore, ref: SnapshotRef, scope: Scope | None = 
 
 def _changes(derived: DerivedStore, ref: SnapshotRef) -> tuple[pa.Table | None, str | None]:
     try:
-        manifest = derived.manifest("changes", ref)
+        raw = derived.manifest_bytes("changes", ref)
     except SnapshotError:
         return None, None
-    raw = json.dumps(manifest, indent=2, sort_keys=True, default=str).encode()
     return derived.read("changes", ref, "changes"), hashlib.sha256(raw).hexdigest()
 
 

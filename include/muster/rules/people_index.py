@@ -69,7 +69,8 @@ def _stored(store: SnapshotStore, derived: DerivedStore, ref: SnapshotRef) -> Fo
     """The stored index of `ref`, or None when it no longer matches its snapshot or cannot be read (being
     re-derived by another task, another fold version)."""
     try:
-        manifest = derived.manifest(KIND, ref)
+        raw = derived.manifest_bytes(KIND, ref)
+        manifest = json.loads(raw)
         day = ref.snapshot_date.isoformat()
         if manifest["params"].get("fold_version") != FOLD_VERSION:
             return None
@@ -80,7 +81,6 @@ def _stored(store: SnapshotStore, derived: DerivedStore, ref: SnapshotRef) -> Fo
     except (SnapshotError, OSError, KeyError) as exc:
         log.info("people index %s not usable: %s", _where(ref), exc)
         return None
-    raw = json.dumps(manifest, indent=2, sort_keys=True, default=str).encode()
     params = manifest["params"]
     return Folded(
         index,

@@ -106,11 +106,15 @@ class DerivedStore:
         """Sealed partitions of one kind, sorted by provider, tenant, date."""
         return sealed_partitions(self.fs, f"{self.base}/{kind}", provider, tenant_id)
 
-    def manifest(self, kind: str, ref: SnapshotRef) -> dict:
+    def manifest_bytes(self, kind: str, ref: SnapshotRef) -> bytes:
+        """The sealed manifest as written: what an input digest of this partition hashes."""
         path = f"{self.partition(kind, ref)}/{MANIFEST}"
         if self.fs.get_file_info(path).type != pafs.FileType.File:
             raise SnapshotError(f"no sealed {kind} for {ref.provider}/{ref.tenant_id}/{ref.snapshot_date}")
-        return json.loads(self.snapshots._read(path))
+        return self.snapshots._read(path)
+
+    def manifest(self, kind: str, ref: SnapshotRef) -> dict:
+        return json.loads(self.manifest_bytes(kind, ref))
 
     def read(self, kind: str, ref: SnapshotRef, table: str, columns: list[str] | None = None) -> pa.Table:
         """One sealed table, checked against its manifest hash; `columns` decodes only those (all: None)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import platform
-from functools import partial
+from functools import cache, partial
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -63,10 +63,19 @@ def parquet_bytes(tbl: pa.Table, options: dict | None = None) -> bytes:
 def write_options(schema: pa.Schema) -> dict:
     """``WRITE_OPTIONS`` for a table: a declared table (named in its schema's metadata) dictionary-encodes
     only its columns declared so; any other table every column."""
-    spec = ALL_TABLES.get((schema.metadata or {}).get(b"muster.table", b"").decode())
-    if spec is None or spec.schema != schema:
+    declared = _declared_options((schema.metadata or {}).get(b"muster.table", b"").decode())
+    if declared is None or declared[0] != schema:
         return WRITE_OPTIONS
-    return {**WRITE_OPTIONS, "use_dictionary": spec.dictionary_paths()}
+    return declared[1]
+
+
+@cache
+def _declared_options(name: str) -> tuple[pa.Schema, dict] | None:
+    """(declared schema, writer options) of a declared table, worked out once per process."""
+    spec = ALL_TABLES.get(name)
+    if spec is None:
+        return None
+    return spec.schema, {**WRITE_OPTIONS, "use_dictionary": spec.dictionary_paths()}
 
 
 def parquet_payloads(tables: dict[str, pa.Table], options: dict | None = None) -> dict[str, bytes]:
