@@ -10,15 +10,26 @@ With ``--tenants N`` (N > 1) it also runs N accounts at once, each in its own pr
 mapped collect tasks do on one machine, and prints the aggregate: principal rows of all tenants per second of
 the wall time they took together (each process's medians are printed too).
 
+With ``--org N`` it normalises a synthetic organisation of N accounts, each as large as IAM lets an account be
+(``--org-users``, default 5,000: the hard quota of users per account; ``--org-roles``, default 1,000: the default
+quota of roles), first in one process, then in ``--workers`` processes (default: one per core) that share the
+accounts out as the nightly DAG's mapped collect tasks do, and prints principal rows of the whole organisation
+per second of wall time, and the ratio of the two. An account cannot hold more than 10,000 principals (5,000
+users, at most 5,000 roles after a quota increase), so a rate of 200,000 principal rows per second is an
+organisation's rate; the single 120,000-principal account above is a stress input no AWS account can be.
+
     .venv/bin/python bench/normalise_write.py [--users 100000] [--roles 20000] [--runs 3] [--tenants 2]
+    .venv/bin/python bench/normalise_write.py --org 40 [--org-users 5000] [--org-roles 1000] [--workers 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import io
 import multiprocessing as mp
+import os
 import resource
 import statistics
 import sys
@@ -101,13 +112,73 @@ def run_tenants(users: int, roles: int, runs: int, tenants: int) -> None:
     )
 
 
+def _org_worker(args: tuple, barrier, results) -> None:
+    """One worker process: builds its share of the organisation, warms up on it (imports and one-time loading
+    are not normalising), then in each round waits for the others and normalises its accounts one by one."""
+    specs, runs = args
+    raws = [raw_account(users, roles, account=account) for users, roles, account in specs]
+    pairs = [(raw, Tenant(provider="aws", id=raw.account_id)) for raw in raws]
+    # In the nightly DAG each account is a task of its own, in a process that holds that account alone; here a
+    # process holds many, and the cyclic collector would re-scan all of them on every full collection.
+    gc.freeze()
+    principals = sum(run_muster(raw, tenant)[1]["principals"] for raw, tenant in pairs)
+    rounds = []
+    for _ in range(runs):
+        barrier.wait()
+        start = time.perf_counter()
+        for raw, tenant in pairs:
+            run_muster(raw, tenant)
+        rounds.append((start, time.perf_counter()))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results.put((rounds, principals, rss_mb))
+
+
+def run_org(accounts: int, users: int, roles: int, workers: int, runs: int) -> float:
+    """Principal rows per second of an organisation of ``accounts`` accounts normalised by ``workers``
+    processes (spawned: nothing shared), the accounts dealt out in turn; median over ``runs`` rounds."""
+    specs = [(users, roles, f"{200000000000 + i:012d}") for i in range(accounts)]
+    shares = [specs[w::workers] for w in range(workers)]
+    ctx = mp.get_context("spawn")
+    barrier, results = ctx.Barrier(workers), ctx.Queue()
+    procs = [ctx.Process(target=_org_worker, args=((share, runs), barrier, results)) for share in shares]
+    for p in procs:
+        p.start()
+    done = [results.get() for _ in procs]
+    for p in procs:
+        p.join()
+    principals = sum(d[1] for d in done)
+    walls = [max(d[0][r][1] for d in done) - min(d[0][r][0] for d in done) for r in range(runs)]
+    wall = statistics.median(walls)
+    rss = max(d[2] for d in done)
+    print(
+        f"organisation of {accounts} accounts x ({users} users x 2 keys, {roles} roles) = {principals:,} principals, "
+        f"{workers} process(es): median {wall:.2f} s -> {principals / wall:,.0f} principal rows/s "
+        f"(rounds: {', '.join(f'{w:.2f}' for w in walls)} s; peak RSS per process {rss:,.0f} MB)"
+    )
+    return wall
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--users", type=int, default=100_000)
     ap.add_argument("--roles", type=int, default=20_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--tenants", type=int, default=1, help="also run this many accounts at once (processes)")
+    ap.add_argument(
+        "--org", type=int, default=0, help="only: an organisation of this many accounts (see above)"
+    )
+    ap.add_argument(
+        "--org-users", type=int, default=5_000, help="users per account of --org (IAM quota: 5,000)"
+    )
+    ap.add_argument("--org-roles", type=int, default=1_000, help="roles per account of --org (default quota)")
+    ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)), help="processes for --org")
     args = ap.parse_args()
+    if args.org:
+        print(f"target >= 200,000 principal rows/s; {args.runs} rounds each")
+        alone = run_org(args.org, args.org_users, args.org_roles, 1, args.runs)
+        shared = run_org(args.org, args.org_users, args.org_roles, args.workers, args.runs)
+        print(f"ratio {args.workers} processes / 1 process (wall): {shared / alone:.2f}")
+        return
     raw = raw_account(args.users, args.roles)
     tenant = Tenant(provider="aws", id=raw.account_id)
 

@@ -56,3 +56,31 @@ def test_threads_only_for_idle_cores(monkeypatch, idle, want):
     monkeypatch.setattr(threads, "THREADS", 8)
     monkeypatch.setattr(threads, "idle_cores", lambda: idle)
     assert threads.workers(4) == want
+
+
+@pytest.mark.parametrize(
+    ("load", "running", "want"),
+    [
+        (0.2, 1.0, 1.0),  # quiet machine, only the caller runs: the other core is idle
+        (0.2, 2.0, 0.0),  # another process just started (the minute's average has not seen it yet)
+        (1.9, 1.0, 0.1),  # the other process just paused: the average still counts it
+        (0.0, 0.0, 2.0),  # running count unknown (not Linux): the average alone
+    ],
+)
+def test_idle_cores_are_the_fewer_of_the_average_and_right_now(monkeypatch, load, running, want):
+    monkeypatch.setattr(threads, "_cores", lambda: 2)
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(threads, "_running_now", lambda: running)
+    assert threads.idle_cores() == pytest.approx(want)
+
+
+def test_running_now_reads_the_runnable_count_of_proc_loadavg(monkeypatch, tmp_path):
+    fake = tmp_path / "loadavg"
+    fake.write_text("0.52 0.61 0.84 3/412 12345\n", encoding="ascii")
+    real_open = open
+    monkeypatch.setattr(
+        "builtins.open", lambda path, *a, **k: real_open(fake if path == "/proc/loadavg" else path, *a, **k)
+    )
+    assert threads._running_now() == 3.0
+    fake.write_text("garbage\n", encoding="ascii")
+    assert threads._running_now() == 0.0

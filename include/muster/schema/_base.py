@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pyarrow as pa
 
@@ -76,8 +77,9 @@ class TableSpec:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    @property
+    @cached_property
     def schema(self) -> pa.Schema:
+        """The Arrow schema, built once per table (every snapshot of every tenant asks for it)."""
         return pa.schema(
             [c.arrow_field() for c in self.columns],
             metadata={
