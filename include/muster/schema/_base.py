@@ -36,6 +36,10 @@ class Column:
     #: which costs time and leaves the file larger (principals of a 120,000-principal account: 1.79 MB with a
     #: dictionary on every column, 1.17 MB without one on these; bench/normalise_write.py prints the bytes).
     dictionary: bool = True
+    #: Text copied as the cloud gives it (ids, names, descriptions, tag values): "None" is then a value (an
+    #: IAM user may be named None, an owner tag may say None), not the trace of a transform that printed a
+    #: missing value, so validation refuses only "" here (see ``validate._check_table``).
+    verbatim: bool = False
 
     def arrow_field(self) -> pa.Field:
         meta = {"description": self.description}

@@ -22,6 +22,7 @@ CHANGES = table(
             '{"principal_id":"AIDA..."}. For an unknown row, the part of the table it covers: {} for the '
             'whole table, {"kind":"access_key"} for one credential kind.',
             True,
+            verbatim=True,
         ),
         Column(
             "change",
@@ -30,7 +31,12 @@ CHANGES = table(
             True,
             allowed=CHANGES_KINDS,
         ),
-        Column("principal_id", pa.string(), "The identity the row belongs to, where the table has one."),
+        Column(
+            "principal_id",
+            pa.string(),
+            "The identity the row belongs to, where the table has one.",
+            verbatim=True,
+        ),
         Column(
             "changed_columns",
             STRINGS,

@@ -32,7 +32,10 @@ COLLECTION = table(
             "error", pa.string(), "What went wrong or why it was skipped, naming tenant, entity and field."
         ),
         Column(
-            "caller_identity", pa.string(), "Identity the collector ran as (ARN, service account, app id)."
+            "caller_identity",
+            pa.string(),
+            "Identity the collector ran as (ARN, service account, app id).",
+            verbatim=True,
         ),
         Column("collector_version", pa.string(), "Muster version that collected.", True),
         Column("source_as_of", UTC_TS, "The source's own as-of time (e.g. credential report GeneratedTime)."),

@@ -31,6 +31,7 @@ CREDENTIALS = table(
             True,
             sources={"aws": "<UserId>/<kind>/<created ISO>", "gcp": "key resource name", "azure": "keyId"},
             dictionary=False,
+            verbatim=True,
         ),
         Column(
             "principal_id",
@@ -38,6 +39,7 @@ CREDENTIALS = table(
             "principal_id of the identity holding the credential.",
             True,
             dictionary=False,
+            verbatim=True,
         ),
         Column("kind", pa.string(), "What sort of credential this is.", True, allowed=KINDS),
         Column(
@@ -45,6 +47,7 @@ CREDENTIALS = table(
             pa.string(),
             "The provider's own public identifier when observed (e.g. AccessKeyId).",
             dictionary=False,
+            verbatim=True,
         ),
         Column("status", pa.string(), "Whether the credential can be used now.", True, allowed=STATUSES),
         Column("managed_by", pa.string(), "Who creates and rotates it.", True, allowed=("user", "provider")),
@@ -63,8 +66,12 @@ CREDENTIALS = table(
             pa.string(),
             "Which provider field last_used_at came from, or why it is unknown.",
         ),
-        Column("last_used_service", pa.string(), "Service of the most recent use, when reported."),
-        Column("last_used_region", pa.string(), "Region of the most recent use, when reported."),
+        Column(
+            "last_used_service", pa.string(), "Service of the most recent use, when reported.", verbatim=True
+        ),
+        Column(
+            "last_used_region", pa.string(), "Region of the most recent use, when reported.", verbatim=True
+        ),
     ],
     ["credential_id"],
 )

@@ -25,6 +25,7 @@ PEOPLE_INDEX = table(
             "How an owner is matched to a person: the principal name in lower case, the part before any '@'.",
             True,
             dictionary=False,
+            verbatim=True,
         ),
         Column("last_seen", pa.date32(), "Latest snapshot date of the tenant that showed the person.", True),
         Column(

@@ -34,6 +34,7 @@ PRINCIPALS = table(
                 "azure": "object id",
             },
             dictionary=False,
+            verbatim=True,
         ),
         Column(
             "name",
@@ -46,12 +47,14 @@ PRINCIPALS = table(
                 "azure": "displayName or userPrincipalName",
             },
             dictionary=False,
+            verbatim=True,
         ),
         Column(
             "arn_or_resource",
             pa.string(),
             "Fully qualified resource name (ARN, resource name, object path).",
             dictionary=False,
+            verbatim=True,
         ),
         Column(
             "kind",
@@ -84,7 +87,12 @@ PRINCIPALS = table(
             pa.bool_(),
             "Whether a multi-factor device is registered; null where not applicable.",
         ),
-        Column("path", pa.string(), "Provider path or container of the identity (AWS path, GCP project)."),
+        Column(
+            "path",
+            pa.string(),
+            "Provider path or container of the identity (AWS path, GCP project).",
+            verbatim=True,
+        ),
         Column("created_at", UTC_TS, "When the identity was created.", dictionary=False),
         Column(
             "last_used_at",
@@ -93,12 +101,15 @@ PRINCIPALS = table(
             dictionary=False,
         ),
         Column("last_used_source", pa.string(), "Which provider field last_used_at came from."),
-        Column("owner", pa.string(), "Accountable person or team, when known."),
+        Column("owner", pa.string(), "Accountable person or team, when known.", verbatim=True),
         Column(
             "owner_source", pa.string(), "Where the owner came from: tag:<key>, scope-file, entra-owners."
         ),
         Column(
-            "boundary_role_id", pa.string(), "Permissions boundary attached to the identity (AWS), if any."
+            "boundary_role_id",
+            pa.string(),
+            "Permissions boundary attached to the identity (AWS), if any.",
+            verbatim=True,
         ),
         Column("tags", TAGS, "Provider tags or labels, as observed."),
     ],

@@ -26,6 +26,8 @@ from ._base import TableSpec
 _NOT_NULL_MARKERS = ("", "None")
 _NOT_NULL_SET = pa.array(_NOT_NULL_MARKERS, pa.string())
 _MARKER_BYTES = max(len(m.encode()) for m in _NOT_NULL_MARKERS)
+#: The one marker of a ``verbatim`` column.
+_EMPTY = pa.array([""], pa.string())
 _CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError)
 _tzinfo = attrgetter("tzinfo")
 _present = partial(is_not, None)
@@ -144,7 +146,7 @@ def _check_table(spec: TableSpec, tbl: pa.Table, key: Callable[[int], str], mark
                     f"not one of {list(col.allowed)} (row {key(idx)})"
                 )
         if markers and pa.types.is_string(col.type) and len(tbl):
-            idx = _first_marker(column)
+            idx = _first_marker(column, _EMPTY if col.verbatim else _NOT_NULL_SET)
             if idx is not None:
                 raise SchemaViolation(
                     f"table {spec.name}: column {col.name} holds {column[idx].as_py()!r}; unknown values "
@@ -152,13 +154,14 @@ def _check_table(spec: TableSpec, tbl: pa.Table, key: Callable[[int], str], mark
                 )
 
 
-def _first_marker(column: pa.ChunkedArray) -> int | None:
-    """Index of the first ""/"None" value, or None. Most columns hold no value that short (ids, ARNs,
-    reasons): their byte lengths, read from the offsets, rule the markers out without hashing each value."""
+def _first_marker(column: pa.ChunkedArray, markers: pa.Array) -> int | None:
+    """Index of the first value among ``markers`` ("" and "None", or "" alone), or None. Most columns hold no
+    value that short (ids, ARNs, reasons): their byte lengths, read from the offsets, rule the markers out
+    without hashing each value."""
     shortest = pc.min(pc.binary_length(column)).as_py()
     if shortest is None or shortest > _MARKER_BYTES:
         return None
-    return _first(pc.is_in(column, _NOT_NULL_SET))
+    return _first(pc.is_in(column, markers))
 
 
 def _check_duplicates(spec: TableSpec, ordered: pa.Table) -> None:

@@ -48,7 +48,7 @@ def test_valid_rows_become_a_sorted_table_with_the_declared_schema():
             "table principals: column created_at must be a timezone-aware datetime",
         ),
         (principal(owner=""), "table principals: column owner holds ''; unknown values must be null"),
-        (principal(owner="None"), "column owner holds 'None'"),
+        (principal(last_used_source="None"), "column last_used_source holds 'None'"),
         (principal(kind="robot"), "table principals: column kind holds 'robot', not one of"),
         (principal(is_nhi="yes"), "table principals: column is_nhi cannot hold 'yes'"),
     ],
@@ -142,10 +142,20 @@ def test_constant_means_one_non_null_value_throughout():
 @pytest.mark.parametrize("others", [["a-long-owner-name"], ["ann", "x"], ["Nonesuch", "Non", "None "]])
 def test_markers_are_found_among_long_and_short_values(marker, others):
     # the check first rules out columns whose values are all longer than any marker: it must not miss one
-    rows = [principal(principal_id=f"P{i}", owner=v) for i, v in enumerate([*others, marker, *others])]
+    rows = [
+        principal(principal_id=f"P{i}", last_used_source=v) for i, v in enumerate([*others, marker, *others])
+    ]
     with pytest.raises(
-        SchemaViolation, match=f"column owner holds '{marker}'.*principal_id='P{len(others)}'"
+        SchemaViolation, match=f"column last_used_source holds '{marker}'.*principal_id='P{len(others)}'"
     ):
         to_table(PRINCIPALS, rows)
-    clean = [r for r in rows if r["owner"] != marker]
+    clean = [r for r in rows if r["last_used_source"] != marker]
     assert to_table(PRINCIPALS, clean).num_rows == len(clean)
+
+
+def test_text_copied_from_the_cloud_may_say_none_but_not_be_empty():
+    # an IAM user may be named "None" and an owner tag may say "None": values, not a printed missing value
+    rows = [principal(principal_id="None", name="None", owner="None", path="None")]
+    assert to_table(PRINCIPALS, rows).column("name").to_pylist() == ["None"]
+    with pytest.raises(SchemaViolation, match="column owner holds ''"):
+        to_table(PRINCIPALS, [principal(owner="")])

@@ -38,6 +38,12 @@ class Attached:
         #: No PolicyArn (a message) or a policy not in Policies (first seen by the row path, in order).
         self.bad = gc.owners_of(parents, entry & ~np.asarray(codes.is_valid()), len(lists))
         self.parents, self.codes = parents[entry], pc.fill_null(codes, -1).filter(pa.array(entry))
+        #: A policy listed twice for one item (the row path reports it and counts it once).
+        key = self.parents.astype(np.int64) * (len(known) + 1) + np.asarray(self.codes)
+        ordered = np.sort(key)
+        repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+        if len(repeated):
+            self.bad |= gc.owners_of(self.parents, np.isin(key, repeated), len(lists))
 
 
 class ItemBatch:
@@ -134,13 +140,14 @@ class ItemBatch:
 
 def inline_entries(book: PolicyBook, items: object) -> list[Inline] | None:
     """The inline policies of one item, or None when the row path would report one (no name, not JSON)."""
-    found = []
+    found, names = [], set()
     for item in items if isinstance(items, list) else ():
         if not isinstance(item, dict):
             continue
         name = item.get("PolicyName")
-        if not name or not isinstance(name, str):
+        if not name or not isinstance(name, str) or name in names:
             return None
+        names.add(name)
         try:
             doc, text = book.document(item.get("PolicyDocument"))
         except ValueError:

@@ -124,7 +124,7 @@ def _entities(
     details = EntityResult(
         "authorization_details",
         ENTITY_FEEDS["authorization_details"],
-        items=sum(len(gaad.get(f) or ()) for f in GAAD_LISTS),
+        items=sum(len(gaad[f]) for f in GAAD_LISTS if isinstance(gaad.get(f), list)),
     )
     if gaad.get("IsTruncated"):
         details.fail(
@@ -153,7 +153,8 @@ def _report_entity(account: str, report: str | None, generated: dt.datetime | No
 def _check_account(gaad: dict, account_id: str) -> None:
     """Refuse an export whose ARNs name another account (the offline twin of the live caller check)."""
     for field in GAAD_LISTS:
-        for item in gaad.get(field) or ():
+        items = gaad.get(field)
+        for item in items if isinstance(items, list) else ():  # the transform reports a field not a list
             arn = item.get("Arn") if isinstance(item, dict) else None
             parts = arn.split(":", 5) if isinstance(arn, str) else []
             if len(parts) == 6 and parts[4].isdigit() and parts[4] != account_id:

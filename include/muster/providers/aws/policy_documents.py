@@ -17,6 +17,7 @@ import marshal
 from urllib.parse import unquote
 
 from . import privilege
+from .item_shapes import POLICY, shaped
 
 GAAD = "authorization_details"
 _AWS_MANAGED = ":iam::aws:policy/"
@@ -54,10 +55,18 @@ class PolicyDocuments:
 
     def add_managed(self, index: int, policy: object) -> None:
         """Index one entry of GAAD ``Policies`` and emit its role_definitions row."""
+        if isinstance(policy, dict):
+            label = (
+                f"policy {policy['Arn']}" if isinstance(policy.get("Arn"), str) else f"Policies item {index}"
+            )
+            policy = shaped(self.run, GAAD, label, policy, POLICY)
         if not isinstance(policy, dict) or not policy.get("Arn"):
             self.run.fail(GAAD, f"Policies item {index} has no Arn")
             return
         arn = policy["Arn"]
+        if arn in self.managed:
+            self.run.fail(GAAD, f"policy {arn} is listed twice in Policies; the second listing skipped")
+            return
         name = policy.get("PolicyName") or arn.rsplit("/", 1)[-1]
         version = _default_version(policy)
         if version is None:
@@ -91,12 +100,16 @@ class PolicyDocuments:
 
     def attached(self, items: object, owner: str) -> list[Held]:
         """Managed policies attached to a principal or group (AttachedManagedPolicies)."""
-        held = []
+        held, seen = [], set()
         for item in _objects(items):
             arn = item.get("PolicyArn")
             if not arn:
                 self.run.fail(GAAD, f"{owner} field AttachedManagedPolicies has an entry without PolicyArn")
                 continue
+            if arn in seen:
+                self.run.fail(GAAD, f"{owner} field AttachedManagedPolicies lists {arn} twice; counted once")
+                continue
+            seen.add(arn)
             found = self.managed.get(arn)
             if found is None:
                 self.missing.add(arn)
@@ -109,12 +122,18 @@ class PolicyDocuments:
 
     def inline(self, items: object, owner: str, owner_arn: str, field: str) -> list[Held]:
         """Inline policies of a principal or group; emits their role_definitions rows."""
-        held = []
+        held, seen = [], set()
         for item in _objects(items):
             name = item.get("PolicyName")
             if not name:
                 self.run.fail(GAAD, f"{owner} field {field} has an entry without PolicyName")
                 continue
+            if name in seen:
+                self.run.fail(
+                    GAAD, f"{owner} field {field} has two policies named {name}; the second skipped"
+                )
+                continue
+            seen.add(name)
             role_id = f"{owner_arn}/inline/{name}"
             decoded = self._document(item.get("PolicyDocument"), f"policy {role_id}", "PolicyDocument")
             if decoded is None:

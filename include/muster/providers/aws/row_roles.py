@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from .item_shapes import GROUP, ROLE, USER, item_label, shaped
 from .policies import GAAD
 
 if TYPE_CHECKING:
@@ -29,9 +30,13 @@ def tags_of(run: Run, value: object, what: str) -> dict:
 
 
 def claim_item(run: Run, kind: str, index: int, item: object) -> tuple | None:
-    """(name, id, ARN, "user NAME", path, tags) of a UserDetailList / RoleDetailList item, or None when it
-    has no name or id (reported) or its id was already taken (``Run.claim`` reports the duplicate)."""
+    """(name, id, ARN, "user NAME", path, tags, the item) of a UserDetailList / RoleDetailList item, or None
+    when it has no name or id (reported) or its id was already taken (``Run.claim`` reports the duplicate).
+    The item returned is ``item_shapes.shaped``: its fields have the types the row path reads."""
     key = kind.capitalize()
+    if isinstance(item, dict):
+        label = item_label(kind, item, f"{key}Name", f"{key}DetailList", index)
+        item = shaped(run, GAAD, label, item, USER if kind == "user" else ROLE)
     if not isinstance(item, dict) or not item.get(f"{key}Name") or not item.get(f"{key}Id"):
         run.fail(GAAD, f"{key}DetailList item {index} has no {key}Name or {key}Id")
         return None
@@ -39,13 +44,17 @@ def claim_item(run: Run, kind: str, index: int, item: object) -> tuple | None:
     what = f"{kind} {name}"
     if not run.claim(pid, what):
         return None
-    return name, pid, item.get("Arn"), what, item.get("Path") or None, tags_of(run, item.get("Tags"), what)
+    path, tags = item.get("Path") or None, tags_of(run, item.get("Tags"), what)
+    return name, pid, item.get("Arn"), what, path, tags, item
 
 
 def _groups(run: Run, book: PolicyBook, items: list) -> dict[str, tuple[str, list]]:
     """Group name -> (via label, policies held through the group)."""
     groups = {}
     for i, group in enumerate(items):
+        if isinstance(group, dict):
+            label = item_label("group", group, "GroupName", "GroupDetailList", i)
+            group = shaped(run, GAAD, label, group, GROUP)
         if not isinstance(group, dict) or not group.get("GroupName") or not group.get("GroupId"):
             run.fail(GAAD, f"GroupDetailList item {i} has no GroupName or GroupId")
             continue
@@ -61,7 +70,7 @@ def _role(run: Run, book: PolicyBook, index: int, role: object) -> None:
     head = claim_item(run, "role", index, role)
     if head is None:
         return
-    name, pid, arn, what, path, tags = head
+    name, pid, arn, what, path, tags, role = head
     is_nhi, reason = run.classifier.role(name, pid, path, tags)
     owner, owner_source = run.classifier.owner(name, pid, tags)
     used, source = _role_last_used(run, role, what)

@@ -45,7 +45,7 @@ class _Users:
         head = claim_item(run, "user", index, user)
         if head is None:
             return
-        name, pid, arn, what, path, tags = head
+        name, pid, arn, what, path, tags, user = head
         console, mfa, use = self._credentials(name, pid, arn)
         is_nhi, reason = run.classifier.user(name, pid, path, tags, console, mfa)
         owner, owner_source = run.classifier.owner(name, pid, tags)
@@ -157,7 +157,8 @@ class _Users:
             arns = self.report.typed.column("arn")
             matched = pa.concat_arrays([pa.array(list(self.matched), pa.string()), self.matched_batch])
             unmatched = pc.invert(pc.is_in(arns, value_set=matched))
-            extra = set(self.report.typed.column("user").filter(unmatched).to_pylist())
+            users = self.report.typed.column("user").filter(unmatched).to_pylist()
+            extra = {"(a row without a user name)" if u is None else u for u in users}
             extra.discard("<root_account>")
             if extra:
                 run.note(

@@ -83,7 +83,10 @@ class Run:
     def claim(self, principal_id: str, label: str) -> bool:
         """Reserve a principal id; a second identity with the same id is skipped and recorded."""
         first = self.principal_ids.setdefault(principal_id, label)
-        if first != label:
+        if first is label:
+            return True
+        if first == label:
+            self.fail(GAAD, f"{label} (id {principal_id}) is listed twice; the second listing skipped")
+        else:
             self.fail(GAAD, f"{label} has the same id {principal_id} as {first}; {label} skipped")
-            return False
-        return True
+        return False

@@ -271,7 +271,7 @@ def test_malformed_gaad_shapes():
         "failed",
         f"account {ACCOUNT}: authorization_details: UserDetailList item 0 has no UserName or UserId; "
         f"account {ACCOUNT}: authorization_details: UserDetailList item 1 has no UserName or UserId; "
-        f"account {ACCOUNT}: authorization_details: user alice field Tags is not a list of {{Key, Value}}; "
+        f"account {ACCOUNT}: authorization_details: user alice field Tags is not a list: ignored; "
         f"account {ACCOUNT}: authorization_details: group(s) named in GroupList but not in GroupDetailList: "
         "ghost (of user alice); "
         f"account {ACCOUNT}: authorization_details: authorization details field RoleDetailList is not a list",
