@@ -14,6 +14,7 @@ cell), split out for module size.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -204,8 +205,14 @@ def _parse_lines(lines: Iterator[list[str]]) -> tuple[CredentialReport, list[str
     report = _new_report(names)
     report._rows, report._cells, first_line = {}, {}, {}
     kinds = _kinds(names)
-    for lineno, cells in enumerate(lines, start=2):
-        _add_line(report, names, kinds, lineno, cells, first_line)
+    lineno = 1
+    try:
+        for lineno, cells in enumerate(lines, start=2):
+            _add_line(report, names, kinds, lineno, cells, first_line)
+    except csv.Error as e:  # e.g. a quote left open: what follows cannot be split into cells
+        raise CredentialReportError(
+            f"credential report line {lineno + 1} cannot be read as CSV: {e}"
+        ) from None
     return report, names, first_line
 
 

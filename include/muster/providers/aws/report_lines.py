@@ -74,7 +74,7 @@ def _lines(text: str) -> Iterator[list[str]]:
     """Cells per line: split on commas when nothing is quoted, else the csv module."""
     if '"' not in text:
         return (line.split(",") for line in text.splitlines())
-    return csv.reader(io.StringIO(text))
+    return csv.reader(io.StringIO(text, newline=""))  # newline="": the csv module sees a stray "\r" itself
 
 
 def _kinds(names: list[str]) -> list[str]:

@@ -140,6 +140,31 @@ def test_short_row_is_reported():
     assert parsed.errors == ["line 2 (user alice): 10 cells, header has 22"]
 
 
+def test_a_quote_left_open_swallows_what_follows_and_that_is_reported():
+    text = report(report_row("alice"), report_row("bob").replace(",arn:", ',"arn:', 1), report_row("carol"))
+    parsed = parse_credential_report(text)
+    assert parsed.rows["arn:aws:iam::123456789012:user/alice"]["user"] == "alice"
+    assert parsed.errors == ["line 3 (user bob): 2 cells, header has 22"]
+
+
+def test_a_quote_left_open_on_a_huge_report_fails_it_naming_the_line():
+    # the csv module refuses a cell over 128 KiB: nothing after the quote can be split, so no row is kept
+    rows = [report_row(f"user{i:05d}") for i in range(1000)]
+    rows[1] = rows[1].replace(",arn:", ',"arn:', 1)
+    with pytest.raises(CredentialReportError, match=r"credential report line \d+ cannot be read as CSV"):
+        parse_credential_report(report(*rows))
+
+
+def test_a_stray_carriage_return_in_a_quoted_report_splits_a_row_and_is_reported():
+    text = report(report_row("alice"), report_row("bob").replace(",N/A,", ",N/\rA,", 1))
+    parsed = parse_credential_report(
+        text.replace("user,arn", '"user",arn', 1)
+    )  # quoted: the csv module reads
+    assert parsed.rows["arn:aws:iam::123456789012:user/alice"]["user"] == "alice"
+    assert "line 3 (user bob): 5 cells, header has 22" in parsed.errors
+    assert any(e.startswith("line 4 (user A): ") for e in parsed.errors)  # the rest of bob's row
+
+
 @pytest.mark.parametrize("text", ["", "hello world\n", '{"Content": "dXNlcixhcm4="}', "name,email\nx,y\n"])
 def test_not_a_report_raises(text):
     with pytest.raises(CredentialReportError, match="not a CSV with a 'user' and 'arn' header"):
