@@ -9,8 +9,10 @@ settled with Arrow joins once every listing is in (links.py).
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import TYPE_CHECKING
 
+from . import shapes
 from .credentials import credentials
 from .stage import Stage, as_bool, owner_ids
 
@@ -35,8 +37,12 @@ class SignIns(Stage):
         self.activity: dict[str, dt.datetime | None] = {}
 
     def page(self, items: list) -> None:
-        for item in items:
+        for i, item in enumerate(items, self.listed):
+            if isinstance(item, dict):
+                what = f"appId {item['appId']}" if shapes.text(item, "appId") else f"item {i}"
+                item = shapes.shaped(partial(self.fail, self.entity), what, item, shapes.SIGN_IN)
             if not isinstance(item, dict) or not item.get("appId"):
+                self.fail(self.entity, f"item {i} is not an object with an appId")
                 continue
             activity = item.get("lastSignInActivity") or {}
             self.activity[item["appId"]] = self.time(
@@ -45,6 +51,7 @@ class SignIns(Stage):
                 f"appId {item['appId']}",
                 "lastSignInActivity",
             )
+        self.listed += len(items)
 
     def commit(self) -> None:
         super().commit()
@@ -53,6 +60,7 @@ class SignIns(Stage):
 
 class ServicePrincipals(Stage):
     entity = "service_principals"
+    shape, word, names = shapes.SERVICE_PRINCIPAL, "service principal", ("displayName", "appId")
 
     def page(self, items: list) -> None:
         activity = self.run.activity
@@ -126,6 +134,7 @@ def _mi_resource(sp: dict) -> str | None:
 # -- applications --------------------------------------------------------------------------------------
 class Applications(Stage):
     entity = "applications"
+    shape, word, names = shapes.APPLICATION, "application", ("displayName", "appId")
 
     def page(self, items: list) -> None:
         for app in self.objects(items):
@@ -175,13 +184,17 @@ class Federated(Stage):
         self.by_app: dict[object, list] = {}
 
     def page(self, items: list) -> None:
-        for a in items:
-            if isinstance(a, dict) and "id" in a:
-                fics = a.get("federatedIdentityCredentials") or []
-                if fics:
-                    self.by_app[a["id"]] = fics
-                else:
-                    self.by_app.pop(a["id"], None)
+        for i, a in enumerate(items, self.listed):
+            if not isinstance(a, dict) or not shapes.text(a, "id"):
+                self.fail(self.entity, f"item {i} is not an object with an id")
+                continue
+            a = shapes.shaped(partial(self.fail, self.entity), f"application {a['id']}", a, shapes.FEDERATED)
+            fics = a.get("federatedIdentityCredentials") or []
+            if fics:
+                self.by_app[a["id"]] = fics
+            else:
+                self.by_app.pop(a["id"], None)
+        self.listed += len(items)
 
     def commit(self) -> None:
         super().commit()

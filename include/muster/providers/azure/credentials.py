@@ -26,6 +26,9 @@ def credentials(stage: Stage, oid: str, what: str, holder: dict, managed_by: str
         seen: set[str] = set()
         for i, cred in enumerate(items):
             key_id = cred.get("keyId") if isinstance(cred, dict) else None
+            if key_id is not None and not isinstance(key_id, str):
+                stage.fail(entity, f"{what} {field}[{i}] field keyId is not a string; skipped")
+                continue
             if not key_id or key_id in seen:
                 stage.fail(entity, f"{what} {field}[{i}] has no keyId, or repeats one; skipped")
                 continue
@@ -64,11 +67,18 @@ def _status(now: dt.datetime, start: dt.datetime | None, end: dt.datetime | None
 
 def federated_rows(run: Run, oid: str, what: str, items: list) -> list[dict]:
     """Rows of one application's federated identity credentials (no secret: issuer and subject)."""
-    rows = []
+    rows, seen = [], set()
     for i, fic in enumerate(items):
         if not isinstance(fic, dict) or not fic.get("id"):
             run.fail("federated_credentials", f"{what} federatedIdentityCredentials[{i}] has no id")
             continue
+        if fic["id"] in seen:  # its credential_id would repeat the first one's
+            run.fail(
+                "federated_credentials",
+                f"{what} federatedIdentityCredentials[{i}] repeats id {fic['id']}; skipped",
+            )
+            continue
+        seen.add(fic["id"])
         rows.append(
             {
                 "principal_id": oid,

@@ -9,10 +9,21 @@ some grant refers to them.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import TYPE_CHECKING
 
 from . import privilege as pv
 from .risky_permissions import APP_PERMISSIONS, RESOURCES
+from .shapes import (
+    APP_ROLE_ASSIGNMENT,
+    APP_ROLE_RESOURCE,
+    ARM_ASSIGNMENT,
+    ARM_DEFINITION,
+    DIRECTORY_ASSIGNMENT,
+    DIRECTORY_ROLE,
+    MEMBER,
+    shaped,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - type names only
     from .transform import Run
@@ -27,12 +38,16 @@ def canonical(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def objects(run: Run, items: list | None, entity: str) -> list[dict]:
-    """The items that are objects with an id; the others are reported by position."""
+def objects(run: Run, items: list | None, entity: str, word: str, shape: dict) -> list[dict]:
+    """The items that are objects with an id, ``shapes.shaped`` (a field of the wrong type is reported on
+    "WORD ID" and left out); the others are reported by position, a listing that is not a list as a whole."""
+    if items is not None and not isinstance(items, list):
+        run.fail(entity, "the listing is not a list of objects; none read")
+        return []
     out = []
     for i, item in enumerate(items or []):
         if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
-            out.append(item)
+            out.append(shaped(partial(run.fail, entity), f"{word} {item['id']}", item, shape))
         else:
             run.fail(entity, f"item {i} is not an object with an id")
     return out
@@ -40,9 +55,29 @@ def objects(run: Run, items: list | None, entity: str) -> list[dict]:
 
 def grants(run: Run) -> None:
     """Every grant of the tenant, in a fixed order (the first of repeated grants is kept)."""
+    run.group_members = _checked_members(run)
     _directory_roles(run)
     _app_roles(run)
     _arm(run)
+
+
+def _checked_members(run: Run) -> dict[str, list | None]:
+    """``raw.group_members`` with every group's members ``shapes.shaped`` (a member whose id or type is not
+    text loses it and is then skipped by ``members_of``). A member without an id is reported; members that
+    are not a list are reported and count as not listed (None): the grants held through that group reach no
+    member, and the group_members entity says why."""
+    report = partial(run.fail, "group_members")
+    checked: dict[str, list | None] = {}
+    for gid, members in (run.raw.group_members or {}).items():
+        if members is not None:  # None: not listed, which extract reported
+            for i, m in enumerate(members if isinstance(members, list) else ()):
+                if isinstance(m, dict) and m.get("id") is None:
+                    report(f"group {gid} field members[{i}] has no id: ignored")
+            members = shaped(report, f"group {gid}", {"members": members}, {"members": [MEMBER]}).get(
+                "members"
+            )
+        checked[gid] = members
+    return checked
 
 
 def members_of(listed: dict[str, list | None], group: str, nested: bool) -> list[str]:
@@ -81,7 +116,13 @@ def _role_row(
 
 def _directory_roles(run: Run) -> None:
     verdicts = {}
-    for d in objects(run, run.raw.directory_role_definitions, "directory_role_definitions"):
+    for d in objects(
+        run,
+        run.raw.directory_role_definitions,
+        "directory_role_definitions",
+        "role definition",
+        DIRECTORY_ROLE,
+    ):
         role_id = f"/roleManagement/directory/roleDefinitions/{d['id']}"
         name = d.get("displayName") or d["id"]
         verdicts[d["id"]] = (role_id, name, *pv.directory_privilege(d.get("rolePermissions"), name))
@@ -89,7 +130,13 @@ def _directory_roles(run: Run) -> None:
         run.roles[role_id] = _role_row(
             role_id, name, "directory_role", d.get("description"), document, d.get("isBuiltIn") is False
         )
-    for a in objects(run, run.raw.directory_role_assignments, "directory_role_assignments"):
+    for a in objects(
+        run,
+        run.raw.directory_role_assignments,
+        "directory_role_assignments",
+        "assignment",
+        DIRECTORY_ASSIGNMENT,
+    ):
         principal, def_id = a.get("principalId"), a.get("roleDefinitionId")
         if not principal or not def_id:
             run.fail(
@@ -124,10 +171,14 @@ def _directory_roles(run: Run) -> None:
 
 def _app_roles(run: Run) -> None:
     resources = {}
-    for res in objects(run, run.raw.app_role_resources, "app_role_assignments"):
+    for res in objects(
+        run, run.raw.app_role_resources, "app_role_assignments", "resource", APP_ROLE_RESOURCE
+    ):
         roles = {r.get("id"): r for r in res.get("appRoles") or [] if isinstance(r, dict)}
         resources[res["id"]] = (res.get("appId"), res.get("displayName"), roles)
-    for a in objects(run, run.raw.app_role_assignments, "app_role_assignments"):
+    for a in objects(
+        run, run.raw.app_role_assignments, "app_role_assignments", "assignment", APP_ROLE_ASSIGNMENT
+    ):
         principal, role, res_id = a.get("principalId"), a.get("appRoleId"), a.get("resourceId")
         if not principal or not role or res_id not in resources:
             run.fail(
@@ -186,7 +237,7 @@ def _arm_role_id(definition_id: str) -> str:
 def _arm(run: Run) -> None:
     definitions = {}
     for sid, items in sorted(run.raw.arm_definitions.items()):
-        for d in objects(run, items, f"role_definitions/{sid}"):
+        for d in objects(run, items, f"role_definitions/{sid}", "role definition", ARM_DEFINITION):
             props = d.get("properties") if isinstance(d.get("properties"), dict) else {}
             role_id = _arm_role_id(d["id"])
             if role_id in definitions:
@@ -211,7 +262,7 @@ def _arm(run: Run) -> None:
             )
     for sid, items in sorted(run.raw.arm_assignments.items()):
         entity = f"role_assignments/{sid}"
-        for a in objects(run, items, entity):
+        for a in objects(run, items, entity, "assignment", ARM_ASSIGNMENT):
             props = a.get("properties") if isinstance(a.get("properties"), dict) else {}
             principal, def_id, scope = (
                 props.get("principalId"),
@@ -220,6 +271,12 @@ def _arm(run: Run) -> None:
             )
             if not principal or not def_id or not scope:
                 run.fail(entity, f"assignment {a['id']} lacks principalId, roleDefinitionId or scope")
+                continue
+            if not scope.startswith("/"):  # ARM scopes are paths: "/", "/subscriptions/...", ...
+                run.fail(
+                    entity,
+                    f"assignment {a['id']} field properties.scope {scope!r} is not an ARM scope; skipped",
+                )
                 continue
             role_id = _arm_role_id(def_id)
             name, verdict, reasons = definitions.get(

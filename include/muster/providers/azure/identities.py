@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
+from . import shapes
 from .applications import Applications, Federated, ServicePrincipals, SignIns
 from .stage import Stage, as_bool
 
@@ -27,6 +28,7 @@ NOT_TRACKED = "unknown: last use is not reported for this kind of identity"
 # -- users ---------------------------------------------------------------------------------------------
 class Users(Stage):
     entity = "users"
+    shape, word, names = shapes.USER, "user", ("userPrincipalName", "displayName")
 
     def __init__(self, run: Run) -> None:
         super().__init__(run)
@@ -100,6 +102,7 @@ class Groups(Stage):
     Grants held by a group also reach its members (grants.py)."""
 
     entity = "groups"
+    shape, word, names = shapes.GROUP, "group", ("displayName", "mail")
 
     def page(self, items: list) -> None:
         for group in self.objects(items):

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING
+
+from .shapes import shaped, text
 
 if TYPE_CHECKING:  # pragma: no cover - type names only
     from .transform import Run
@@ -59,6 +62,11 @@ class Stage:
     """One listing's contribution, kept apart until the listing is complete."""
 
     entity = ""
+    #: The fields the stage reads and their types (shapes.py), the word naming its objects in messages and
+    #: the fields that name an object (its id when none holds text).
+    shape: dict = {}
+    word = "object"
+    names: tuple[str, ...] = ()
 
     def __init__(self, run: Run) -> None:
         self.run = run
@@ -80,8 +88,9 @@ class Stage:
 
     # -- helpers for page processing -----------------------------------------------------------------
     def objects(self, items: list) -> Iterator[dict]:
-        """The page's items that are objects with an id, each numbered (``self.obj``) while it is processed;
-        the others are reported by listing position."""
+        """The page's items that are objects with an id, each numbered (``self.obj``) while it is processed
+        and ``shapes.shaped`` (a field of the wrong type is reported on the object and left out); the others
+        are reported by listing position."""
         valid = []
         for i, item in enumerate(items, self.listed):
             if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
@@ -91,8 +100,12 @@ class Stage:
         self.listed += len(items)
         for item in valid:
             self.obj, self.next_obj = self.next_obj, self.next_obj + 1
-            yield item
+            yield shaped(partial(self.fail, self.entity), partial(self._label, item), item, self.shape)
         self.obj = None
+
+    def _label(self, item: dict) -> str:
+        """ "service principal NAME" (its id when no naming field holds text), for messages."""
+        return f"{self.word} {text(item, *self.names) or item['id']}"
 
     def fail(self, entity: str, what: str) -> None:
         self.problems.append((entity, what, self.obj))

@@ -90,6 +90,8 @@ class Run:
         #: application object id -> its federated credentials; None when they were not collected.
         self.federated: dict | None = None
         self.grant_keys: set[tuple] = set()
+        #: raw.group_members as grants.py checked it (every group whose members were listed, or not).
+        self.group_members: dict[str, list | None] = {}
         self.roles: dict[str, dict] = {}  # role_id -> role_definitions row
         self.referenced: set[str] = set()
 
@@ -113,9 +115,9 @@ class Run:
         self.referenced.add(row["role_id"])
         self.out.grants.append({**self.base, **row})
         group = row["principal_id"]
-        if row["via"] == "direct" and group in (self.raw.group_members or {}):
+        if row["via"] == "direct" and group in self.group_members:
             nested = not entity.startswith("app_role_assignments")
-            for member in members_of(self.raw.group_members, group, nested):
+            for member in members_of(self.group_members, group, nested):
                 self.grant(entity, {**row, "principal_id": member, "via": f"group:{group}"})
 
 

@@ -1,0 +1,149 @@
+"""The types the transform expects of Graph / ARM fields; a field of another type is reported and left out.
+
+The transform reads JSON-shaped objects. A field with the wrong type (a number as a displayName, a list as
+an appId, an object among a principal's owners) would otherwise surface deep in the transform as a
+TypeError that loses the whole tenant, or reach validation as an unwritable value. Here every declared field
+is checked where an object enters the transform (``Stage.objects`` for the streamed listings,
+``grants.objects`` for the small ones): a field that does not fit is dropped, with a message naming the
+object and the field (the entity and tenant are added when the problem is written), and the object goes on
+with what is left. Fields not declared here are not read, or are read by code that checks them itself
+(dates: ``stage.checked_time``; credential lists: ``credentials.credentials``; permissions:
+``privilege.py``), and are left alone.
+
+Shapes: ``str``; ``bool``; a dict (an object with those fields); a one-element list (a list of entries of
+that shape; an entry that does not fit is dropped). Mirrors ``providers/aws/item_shapes.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+_NAMES = {str: "a string", bool: "true or false"}
+
+_OWNERS = [{"id": str}]
+USER = {"userPrincipalName": str, "displayName": str, "userType": str, "accountEnabled": bool}
+SERVICE_PRINCIPAL = {
+    "appId": str,
+    "displayName": str,
+    "servicePrincipalType": str,
+    "appOwnerOrganizationId": str,
+    "accountEnabled": bool,
+    "owners": _OWNERS,
+    "tags": [str],
+    "alternativeNames": [str],
+}
+APPLICATION = {"appId": str, "displayName": str, "owners": _OWNERS}
+GROUP = {
+    "displayName": str,
+    "mail": str,
+    "groupTypes": [str],
+    "securityEnabled": bool,
+    "isAssignableToRole": bool,
+}
+SIGN_IN = {"appId": str, "lastSignInActivity": {}}
+FEDERATED = {"federatedIdentityCredentials": [{"id": str, "issuer": str, "subject": str}]}
+MEMBER = {"id": str, "@odata.type": str}
+DIRECTORY_ROLE = {"displayName": str, "description": str, "isBuiltIn": bool}
+DIRECTORY_ASSIGNMENT = {
+    "principalId": str,
+    "roleDefinitionId": str,
+    "directoryScopeId": str,
+    "appScopeId": str,
+}
+APP_ROLE_RESOURCE = {
+    "appId": str,
+    "displayName": str,
+    "appRoles": [{"id": str, "value": str, "description": str}],
+}
+APP_ROLE_ASSIGNMENT = {"principalId": str, "appRoleId": str, "resourceId": str}
+ARM_DEFINITION = {
+    "name": str,
+    "properties": {"roleName": str, "description": str, "type": str},
+}
+ARM_ASSIGNMENT = {
+    "properties": {
+        "principalId": str,
+        "roleDefinitionId": str,
+        "scope": str,
+        "condition": str,
+        "conditionVersion": str,
+    }
+}
+
+
+def shaped(report: Callable[[str], None], what: str | Callable[[], str], item: dict, shape: dict) -> dict:
+    """``item`` itself when every declared field fits ``shape``; else a copy without the fields and list
+    entries that do not, each reported as "WHAT field F is not ...: ignored" (WHAT names the object; a
+    callable is called only then, so that the streamed listings build no label for objects that fit)."""
+    problems: list[str] = []
+    fitted = _fit(item, shape, "", problems)
+    if problems:
+        label = what() if callable(what) else what
+        for problem in problems:
+            report(f"{label} field {problem}: ignored")
+    return fitted
+
+
+def text(item: dict, *fields: str) -> str | None:
+    """The first of ``fields`` that holds non-empty text (an object's name for messages and rows)."""
+    for field in fields:
+        value = item.get(field)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _fit(item: dict, shape: dict, prefix: str, problems: list[str]) -> dict:
+    out = item
+    for field, want in shape.items():
+        value = item.get(field)
+        if value is None:
+            continue
+        fitted = _value(value, want, f"{prefix}{field}", problems)
+        if fitted is not value:
+            if out is item:
+                out = dict(item)
+            if fitted is _DROP:
+                del out[field]
+            else:
+                out[field] = fitted
+    return out
+
+
+_DROP = object()
+
+
+def _value(value: object, want: object, path: str, problems: list[str]) -> object:
+    if isinstance(want, dict):
+        if not isinstance(value, dict):
+            problems.append(f"{path} is not an object")
+            return _DROP
+        return _fit(value, want, f"{path}.", problems)
+    if isinstance(want, list):
+        if not isinstance(value, list):
+            problems.append(f"{path} is not a list")
+            return _DROP
+        return _entries(value, want[0], path, problems)
+    # bool is an int: a True where a string belongs is still refused (isinstance(True, str) is False).
+    if isinstance(value, want):
+        return value
+    problems.append(f"{path} is not {_NAMES[want]}")
+    return _DROP
+
+
+def _entries(values: list, want: object, path: str, problems: list[str]) -> list:
+    out = values
+    for i, value in enumerate(values):
+        if value is None:  # the readers skip null entries themselves
+            if out is not values:
+                out.append(value)
+            continue
+        fitted = _value(value, want, f"{path}[{i}]", problems)
+        if fitted is not value:
+            if out is values:
+                out = list(values[:i])
+            if fitted is not _DROP:
+                out.append(fitted)
+        elif out is not values:
+            out.append(value)
+    return out
