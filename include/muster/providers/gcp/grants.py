@@ -14,6 +14,7 @@ import json
 from typing import TYPE_CHECKING
 
 from . import privilege
+from .item_shapes import BINDING, POLICY, ROLE, permissions, shaped
 from .members import KINDS, Member, is_service_agent, parse_member, project_of
 
 if TYPE_CHECKING:  # pragma: no cover - type names only
@@ -34,10 +35,15 @@ def _role_definitions(run: _Run) -> dict[str, tuple[str, list[str], str]]:
     """role name -> (privilege, reasons, title); one role_definitions row per readable role."""
     verdicts = {}
     for name, role in sorted(run.raw.roles.items()):
+        if isinstance(role, dict):
+            role = shaped(run, "roles", f"role {name}", role, ROLE)
+            perms = permissions(role)
+            if perms is None:  # read as an unreadable role: no verdict from part of its permissions
+                run.problem("roles", f"role {name} field includedPermissions is not a list of names: ignored")
+                role = None
         if not isinstance(role, dict):
             verdicts[name] = (*privilege.assess(None, name), name)
             continue
-        perms = role.get("includedPermissions") or []
         verdicts[name] = (*privilege.assess(perms, name), role.get("title") or name)
         document = {"includedPermissions": sorted(perms)}
         for k in ("stage", "deleted"):
@@ -62,9 +68,15 @@ def _role_definitions(run: _Run) -> dict[str, tuple[str, list[str], str]]:
 def _grants(run: _Run, verdicts: dict) -> None:
     seen: dict[tuple, dict] = {}
     for resource, policy in sorted(run.raw.policies.items()):
+        if not isinstance(policy, dict):  # its bindings are unknown, not none
+            run.problem("iam_policy", f"{resource}: the policy is not an object: not read")
+            continue
+        policy = shaped(run, "iam_policy", resource, policy, POLICY)
         for i, b in enumerate(policy.get("bindings") or []):
+            if isinstance(b, dict):
+                b = shaped(run, "iam_policy", f"{resource} binding {i}", b, BINDING)
             role = b.get("role") if isinstance(b, dict) else None
-            if not isinstance(role, str):
+            if not isinstance(role, str) or not role:
                 run.problem("iam_policy", f"{resource} binding {i} has no role")
                 continue
             via, condition = _condition(b)

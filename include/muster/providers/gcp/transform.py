@@ -26,6 +26,7 @@ import re
 from ...collected import Collected
 from ...config import Tenant
 from .grants import _grants, _role_definitions
+from .item_shapes import ACTIVITY, FOLDER, KEY, NODE, SERVICE_ACCOUNT, item_label, shaped
 from .members import project_of
 from .raw import RawTenant
 
@@ -70,9 +71,12 @@ class _Run:
         self.raw.entity(entity).fail(f"tenant gcp:{self.raw.tenant_id}: {entity}: {what}", status)
 
     def time(self, value: object, entity: str, what: str) -> dt.datetime | None:
+        if value == "":  # the API leaves out a time it does not have: "" is a mangled one, not "no expiry"
+            self.problem(entity, f"{what}: not an RFC 3339 timestamp: ''")
+            return None
         try:
             return parse_time(value)
-        except ValueError as e:
+        except (ValueError, OverflowError) as e:  # OverflowError: year 9999 moved past 9999 by its offset
             self.problem(entity, f"{what}: {e}")
             return None
 
@@ -92,32 +96,53 @@ def transform_tenant(raw: RawTenant, tenant: Tenant, snapshot_date: dt.date) -> 
     run = _Run(raw, tenant, snapshot_date)
     sa_used, key_used = _activities(run)
     for i, sa in enumerate(raw.service_accounts):
-        _service_account(run, i, sa, sa_used)
+        _service_account(run, i, sa, sa_used, f"account {i}")
     for email, sa in sorted(raw.member_accounts.items()):
         if sa is not None and email not in run.by_email:
-            _service_account(run, None, sa, None)
+            _service_account(run, None, sa, None, f"account {email}")
+    credential_ids: set[str] = set()
     for email, keys in sorted(raw.keys.items()):
-        for key in keys:
-            _key(run, email, key, key_used)
+        if not isinstance(keys, list):  # the keys of this account are unknown, not none
+            run.problem("service_account_keys", f"{email}: keys is not a list: not read")
+            continue
+        for i, key in enumerate(keys):
+            _key(run, email, i, key, key_used, credential_ids)
     verdicts = _role_definitions(run)
     _grants(run, verdicts)
     out = run.out
     out.principals = [run.principals[k] for k in sorted(run.principals)]
-    out.notes = _notes(raw)
+    out.notes = _notes(run)
     return out
 
 
-def _notes(raw: RawTenant) -> dict:
+def _notes(run: _Run) -> dict:
+    raw = run.raw
     node = raw.node or {}
+    if not isinstance(node, dict):
+        run.problem(raw.level, f"{raw.resource} is not an object: not read")
+        node = {}
+    node = shaped(run, raw.level, raw.resource, node, NODE)
     notes = {"resource": raw.resource, "level": raw.level}
     for key in ("name", "parent", "projectId", "displayName"):
         if node.get(key):
             notes[f"node_{key}"] = node[key]
     if raw.level != "project":
-        notes["folders"] = sorted(f.get("name") for f in raw.folders if isinstance(f, dict) and f.get("name"))
+        notes["folders"] = sorted(_folder_names(run))
     else:
         notes["last_used_blind_spots"] = BLIND
     return notes
+
+
+def _folder_names(run: _Run) -> list[str]:
+    names = []
+    for i, folder in enumerate(run.raw.folders):
+        if isinstance(folder, dict):
+            folder = shaped(run, "folders", f"folder {i}", folder, FOLDER)
+        if not isinstance(folder, dict) or not folder.get("name"):
+            run.problem("folders", f"folder {i} has no name")
+            continue
+        names.append(folder["name"])
+    return names
 
 
 def _activities(run: _Run) -> tuple[dict | None, dict | None]:
@@ -128,7 +153,9 @@ def _activities(run: _Run) -> tuple[dict | None, dict | None]:
         if items is None:
             return None
         out: dict[str, dt.datetime] = {}
-        for a in items:
+        for i, a in enumerate(items):
+            if isinstance(a, dict):
+                a = shaped(run, entity, f"activity {i}", a, ACTIVITY)
             body = a.get("activity") if isinstance(a, dict) else None
             if not isinstance(body, dict):
                 run.problem(entity, "an activity without an activity object")
@@ -154,13 +181,22 @@ def _activities(run: _Run) -> tuple[dict | None, dict | None]:
     return sa, key
 
 
-def _service_account(run: _Run, index: int | None, sa: object, used: dict | None) -> None:
+def _service_account(run: _Run, index: int | None, sa: object, used: dict | None, label: str) -> None:
+    """The principals row of one service account (``index`` None: another project's, named in a binding);
+    ``label`` names it in messages until its email is known."""
     entity = "service_accounts" if index is not None else "member_service_accounts"
-    if not isinstance(sa, dict) or not isinstance(sa.get("email"), str):
-        run.problem(entity, f"account {index} has no email")
+    if isinstance(sa, dict):
+        sa = shaped(run, entity, item_label(sa, "email", "account", label), sa, SERVICE_ACCOUNT)
+    if not isinstance(sa, dict) or not sa.get("email"):
+        run.problem(entity, f"{label} has no email")
         return
     email = sa["email"]
-    pid = str(sa.get("uniqueId") or f"serviceAccount:{email}")
+    pid = sa.get("uniqueId") or f"serviceAccount:{email}"
+    if pid in run.principals:  # listed twice, or two accounts with one uniqueId: the first one stands
+        first = run.principals[pid]["name"]
+        again = "is listed twice" if first == email else f"has the same id {pid} as account {first}"
+        run.problem(entity, f"account {email} {again}; the second listing skipped")
+        return
     own = index is not None
     last, source = _last_used(run, used, pid, own)
     owner, owner_source = run.owner((email, pid), sa.get("description"))
@@ -199,13 +235,22 @@ def _last_used(run: _Run, used: dict | None, ident: str, own: bool) -> tuple[dt.
     return None, NOT_SEEN.format(BLIND)
 
 
-def _key(run: _Run, email: str, key: object, used: dict | None) -> None:
-    if not isinstance(key, dict) or not isinstance(key.get("name"), str):
+def _key(run: _Run, email: str, index: int, key: object, used: dict | None, seen: set[str]) -> None:
+    """The credentials row of one key of ``email``; ``seen`` holds the key names already emitted."""
+    if isinstance(key, dict):
+        name = key.get("name")
+        what = f"{email} key {name.rsplit('/', 1)[-1] if isinstance(name, str) and name else index}"
+        key = shaped(run, "service_account_keys", what, key, KEY)
+    if not isinstance(key, dict) or not key.get("name"):
         run.problem("service_account_keys", f"{email}: a key without a name")
         return
     name = key["name"]
     key_id = name.rsplit("/", 1)[-1]
     what = f"{email} key {key_id}"
+    if name in seen:
+        run.problem("service_account_keys", f"{what} ({name}) is listed twice; the second listing skipped")
+        return
+    seen.add(name)
     expires = run.time(key.get("validBeforeTime"), "service_account_keys", f"{what} validBeforeTime")
     if expires is not None and expires.year >= NO_EXPIRY_YEAR:
         expires = None
