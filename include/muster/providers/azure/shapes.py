@@ -11,14 +11,14 @@ with what is left. Fields not declared here are not read, or are read by code th
 ``privilege.py``), and are left alone.
 
 Shapes: ``str``; ``bool``; a dict (an object with those fields); a one-element list (a list of entries of
-that shape; an entry that does not fit is dropped). Mirrors ``providers/aws/item_shapes.py``.
+that shape; an entry that does not fit is dropped). The checking itself is ``providers/shapes.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-_NAMES = {str: "a string", bool: "true or false"}
+from ..shapes import fit
 
 _OWNERS = [{"id": str}]
 USER = {"userPrincipalName": str, "displayName": str, "userType": str, "accountEnabled": bool}
@@ -75,8 +75,7 @@ def shaped(report: Callable[[str], None], what: str | Callable[[], str], item: d
     """``item`` itself when every declared field fits ``shape``; else a copy without the fields and list
     entries that do not, each reported as "WHAT field F is not ...: ignored" (WHAT names the object; a
     callable is called only then, so that the streamed listings build no label for objects that fit)."""
-    problems: list[str] = []
-    fitted = _fit(item, shape, "", problems)
+    fitted, problems = fit(item, shape)
     if problems:
         label = what() if callable(what) else what
         for problem in problems:
@@ -91,59 +90,3 @@ def text(item: dict, *fields: str) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
-
-
-def _fit(item: dict, shape: dict, prefix: str, problems: list[str]) -> dict:
-    out = item
-    for field, want in shape.items():
-        value = item.get(field)
-        if value is None:
-            continue
-        fitted = _value(value, want, f"{prefix}{field}", problems)
-        if fitted is not value:
-            if out is item:
-                out = dict(item)
-            if fitted is _DROP:
-                del out[field]
-            else:
-                out[field] = fitted
-    return out
-
-
-_DROP = object()
-
-
-def _value(value: object, want: object, path: str, problems: list[str]) -> object:
-    if isinstance(want, dict):
-        if not isinstance(value, dict):
-            problems.append(f"{path} is not an object")
-            return _DROP
-        return _fit(value, want, f"{path}.", problems)
-    if isinstance(want, list):
-        if not isinstance(value, list):
-            problems.append(f"{path} is not a list")
-            return _DROP
-        return _entries(value, want[0], path, problems)
-    # bool is an int: a True where a string belongs is still refused (isinstance(True, str) is False).
-    if isinstance(value, want):
-        return value
-    problems.append(f"{path} is not {_NAMES[want]}")
-    return _DROP
-
-
-def _entries(values: list, want: object, path: str, problems: list[str]) -> list:
-    out = values
-    for i, value in enumerate(values):
-        if value is None:  # the readers skip null entries themselves
-            if out is not values:
-                out.append(value)
-            continue
-        fitted = _value(value, want, f"{path}[{i}]", problems)
-        if fitted is not value:
-            if out is values:
-                out = list(values[:i])
-            if fitted is not _DROP:
-                out.append(fitted)
-        elif out is not values:
-            out.append(value)
-    return out

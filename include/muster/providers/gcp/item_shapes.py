@@ -12,17 +12,18 @@ because a permission list with a hole in it cannot be assessed.
 
 Shapes: ``str`` (timestamps are text too: ``_Run.time`` parses them and reports what does not parse);
 ``bool``; a dict (an object with those fields); a one-element list (a list of entries of that shape; an
-entry that does not fit is dropped, a null entry is left for the reader, which reports it).
+entry that does not fit is dropped, a null entry is left for the reader, which reports it); ``ANY``. The
+checking itself is ``providers/shapes.py``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..shapes import ANY, fit
+
 if TYPE_CHECKING:  # pragma: no cover - type names only
     from .transform import _Run
-
-_NAMES = {str: "a string", bool: "true or false"}
 
 SERVICE_ACCOUNT = {
     "email": str,
@@ -34,7 +35,7 @@ SERVICE_ACCOUNT = {
 }
 KEY = {"name": str, "keyType": str, "validAfterTime": str, "validBeforeTime": str, "disabled": bool}
 ROLE = {"title": str, "description": str, "etag": str, "stage": str, "deleted": bool}
-POLICY = {"bindings": [object]}  # each binding is shaped (and reported by its index) where it is read
+POLICY = {"bindings": [ANY]}  # each binding is shaped (and reported by its index) where it is read
 BINDING = {"role": str, "members": [str]}
 ACTIVITY = {
     "fullResourceName": str,
@@ -51,8 +52,7 @@ NODE = {"name": str, "parent": str, "projectId": str, "displayName": str}
 def shaped(run: _Run, entity: str, what: str, item: dict, shape: dict) -> dict:
     """``item`` itself when every declared field fits ``shape``; else a copy without the fields and list
     entries that do not, each reported on ``entity`` as "WHAT field F is not ..." (WHAT names the item)."""
-    problems: list[str] = []
-    fitted = _fit(item, shape, "", problems)
+    fitted, problems = fit(item, shape)
     for problem in problems:
         run.problem(entity, f"{what} field {problem}: ignored")
     return fitted
@@ -74,60 +74,3 @@ def permissions(role: dict) -> list[str] | None:
     if not isinstance(perms, list) or not all(isinstance(p, str) and p for p in perms):
         return None
     return perms
-
-
-def _fit(item: dict, shape: dict, prefix: str, problems: list[str]) -> dict:
-    out = item
-    for field, want in shape.items():
-        value = item.get(field)
-        if value is None:
-            continue
-        fitted = _value(value, want, f"{prefix}{field}", problems)
-        if fitted is not value:
-            if out is item:
-                out = dict(item)
-            if fitted is _DROP:
-                del out[field]
-            else:
-                out[field] = fitted
-    return out
-
-
-_DROP = object()
-
-
-def _value(value: object, want: object, path: str, problems: list[str]) -> object:
-    if want is object:
-        return value
-    if isinstance(want, dict):
-        if not isinstance(value, dict):
-            problems.append(f"{path} is not an object")
-            return _DROP
-        return _fit(value, want, f"{path}.", problems)
-    if isinstance(want, list):
-        if not isinstance(value, list):
-            problems.append(f"{path} is not a list")
-            return _DROP
-        return _entries(value, want[0], path, problems)
-    if isinstance(value, want):
-        return value
-    problems.append(f"{path} is not {_NAMES[want]}")
-    return _DROP
-
-
-def _entries(values: list, want: object, path: str, problems: list[str]) -> list:
-    out = values
-    for i, value in enumerate(values):
-        if value is None:  # the readers report null entries themselves
-            if out is not values:
-                out.append(value)
-            continue
-        fitted = _value(value, want, f"{path}[{i}]", problems)
-        if fitted is not value:
-            if out is values:
-                out = list(values[:i])
-            if fitted is not _DROP:
-                out.append(fitted)
-        elif out is not values:
-            out.append(value)
-    return out

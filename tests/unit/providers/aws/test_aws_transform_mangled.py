@@ -24,57 +24,20 @@ from aws_transform_helpers import (
     tenant,
     validated,
 )
+from mangle import mangle, paths
 from muster.providers.aws.transform import transform_account
 
-ODD = [
-    None,
-    0,
-    1.5,
-    True,
-    "",
-    "x",
-    [],
-    {},
-    [None],
-    {"a": 1},
-    "None",
-    "N/A",
-    "not-a-date",
-    -1,
-    10**30,
-    ["a", 1],
-]
 REPORT_CELLS = ["", "N/A", "TRUE", "maybe", "2099-13-01T00:00:00+00:00", "2020-02-30T00:00:00+00:00", "x,y"]
 LISTS = {"UserDetailList": "UserId", "RoleDetailList": "RoleId"}
-
-
-def _paths(value: object, path: tuple = ()):
-    yield path
-    children = (
-        value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    )
-    for key, child in children:
-        yield from _paths(child, (*path, key))
 
 
 def _mutate(details: dict, rnd: random.Random) -> set[tuple]:
     """Mangle ``details`` in place; returns the (list, index) of every top-level item touched."""
     touched = set()
-    paths = [p for p in _paths(details) if len(p) >= 2]
+    places = [p for p in paths(details) if len(p) >= 2]
     for _ in range(rnd.randint(1, 4)):
-        path = rnd.choice(paths)
-        parent = details
-        try:
-            for key in path[:-1]:
-                parent = parent[key]
-            roll = rnd.random()
-            if roll < 0.2 and isinstance(parent, dict):
-                del parent[path[-1]]
-            elif roll < 0.3 and isinstance(parent, list):
-                parent.append(copy.deepcopy(parent[path[-1]]))
-            else:
-                parent[path[-1]] = copy.deepcopy(rnd.choice(ODD))
-        except (KeyError, IndexError, TypeError):
+        path = rnd.choice(places)
+        if not mangle(details, path, rnd):
             continue
         touched.add(path[:2])
     return touched

@@ -17,27 +17,10 @@ import random
 
 import pytest
 from azure_helpers import DAY, TENANT, fixture, raw, tenant
+from mangle import mangle, paths
 from muster.providers.azure.transform import transform_tenant
 
 RUN, AT = "mangled", dt.datetime(2026, 11, 2, 4, tzinfo=dt.UTC)
-ODD = [
-    None,
-    0,
-    1.5,
-    True,
-    "",
-    "x",
-    [],
-    {},
-    [None],
-    {"a": 1},
-    "None",
-    "N/A",
-    "not-a-date",
-    -1,
-    10**30,
-    ["a", 1],
-]
 IDENTITIES = ("users", "service_principals", "applications", "groups")
 #: Fields whose values are keyed by a subscription or an object id: an item is (field, key, index).
 KEYED = ("federated", "group_members", "arm_definitions", "arm_assignments")
@@ -80,33 +63,13 @@ def reference() -> dict:
     )
 
 
-def _paths(value: object, path: tuple = ()):
-    yield path
-    children = (
-        value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    )
-    for key, child in children:
-        yield from _paths(child, (*path, key))
-
-
 def _mutate(fields: dict, rnd: random.Random) -> set[tuple]:
     """Mangle ``fields`` in place; returns the item (listing, index) of every mutation."""
     touched = set()
-    paths = [p for p in _paths(fields) if len(p) >= 2]
+    places = [p for p in paths(fields) if len(p) >= 2]
     for _ in range(rnd.randint(1, 4)):
-        path = rnd.choice(paths)
-        parent = fields
-        try:
-            for key in path[:-1]:
-                parent = parent[key]
-            roll = rnd.random()
-            if roll < 0.2 and isinstance(parent, dict):
-                del parent[path[-1]]
-            elif roll < 0.3 and isinstance(parent, list):
-                parent.append(copy.deepcopy(parent[path[-1]]))
-            else:
-                parent[path[-1]] = copy.deepcopy(rnd.choice(ODD))
-        except (KeyError, IndexError, TypeError):
+        path = rnd.choice(places)
+        if not mangle(fields, path, rnd):
             continue
         touched.add(path[:3] if path[0] in KEYED else path[:2])
     return touched

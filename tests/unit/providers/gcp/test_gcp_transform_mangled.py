@@ -16,26 +16,9 @@ import random
 
 import pytest
 from gcp_fixtures import body, data, raw_tenant, run
+from mangle import mangle, paths
 from muster.providers.gcp.members import parse_member
 
-ODD = [
-    None,
-    0,
-    1.5,
-    True,
-    "",
-    "x",
-    [],
-    {},
-    [None],
-    {"a": 1},
-    "None",
-    "N/A",
-    "not-a-date",
-    -1,
-    10**30,
-    ["a", 1],
-]
 TENANT = "project-abc"
 SA = "test-cutodian-scc@cloud-custodian.iam.gserviceaccount.com"
 SA_KEYS = f"iam-service-account-key-query/get-v1-projects-cloud-custodian-serviceAccounts-{SA}-keys_1.json"
@@ -101,34 +84,14 @@ def _raw(payload: dict):
     return raw
 
 
-def _paths(value: object, path: tuple = ()):
-    yield path
-    children = (
-        value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    )
-    for key, child in children:
-        yield from _paths(child, (*path, key))
-
-
 def _mutate(payload: dict, rnd: random.Random) -> set[tuple]:
     """Mangle ``payload`` in place; returns the (part, key) of every item touched. A part is picked first,
     then a place in it: the role definitions hold most of the places and would otherwise get most mutations."""
     touched = set()
-    places = {part: [p for p in _paths(payload[part], (part,)) if len(p) >= 2] for part in PARTS}
+    places = {part: [p for p in paths(payload[part], (part,)) if len(p) >= 2] for part in PARTS}
     for _ in range(rnd.randint(1, 4)):
         path = rnd.choice(places[rnd.choice(PARTS)])
-        parent = payload
-        try:
-            for key in path[:-1]:
-                parent = parent[key]
-            roll = rnd.random()
-            if roll < 0.2 and isinstance(parent, dict):
-                del parent[path[-1]]
-            elif roll < 0.3 and isinstance(parent, list):
-                parent.append(copy.deepcopy(parent[path[-1]]))
-            else:
-                parent[path[-1]] = copy.deepcopy(rnd.choice(ODD))
-        except (KeyError, IndexError, TypeError):
+        if not mangle(payload, path, rnd):
             continue
         touched.add(path[:2])
     return touched
