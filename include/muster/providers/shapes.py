@@ -4,8 +4,8 @@ Transforms read JSON-shaped items. A field with the wrong type (a number where a
 list of names, a list as an id) would otherwise surface deep in a transform as a TypeError that loses the whole
 tenant, or reach validation as an unwritable value. Each provider declares the fields its transform reads
 (``aws/item_shapes.py``, ``gcp/item_shapes.py``, ``azure/shapes.py``) and checks an item with ``fit`` where it
-enters: a field or list entry that does not fit is left out and described, and the provider reports the
-description in its own message format (tenant, entity, item, field). Fields not declared are left alone.
+enters (``shaped``): a field or list entry that does not fit is left out and reported through the provider's
+own message format (tenant, entity, item, field). Fields not declared are left alone.
 
 A shape maps field names to: ``str`` or ``bool``; ``ANY`` (present, any type: checked by its reader); a
 ``OneOf`` (several types, e.g. a date as text or datetime); a dict (an object with those fields); a
@@ -15,6 +15,7 @@ for the reader). A null or absent field is left as it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -36,6 +37,27 @@ def fit(item: dict, shape: dict) -> tuple[dict, list[str]]:
     what was left out, as "F is not a string", "F[2].PolicyArn is not a string", ...)."""
     problems: list[str] = []
     return _fit(item, shape, "", problems), problems
+
+
+def shaped(report: Callable[[str], None], what: str | Callable[[], str], item: dict, shape: dict) -> dict:
+    """``fit``, each thing left out reported as "WHAT field F is not ...: ignored" through ``report`` (the
+    provider's own message format). WHAT names the item; a callable is called only when there is something to
+    report, so that streamed listings build no label for the items that fit."""
+    fitted, problems = fit(item, shape)
+    if problems:
+        label = what() if callable(what) else what
+        for problem in problems:
+            report(f"{label} field {problem}: ignored")
+    return fitted
+
+
+def text(item: dict, *fields: str) -> str | None:
+    """The first of ``fields`` that holds non-empty text (an item's name, for messages and rows)."""
+    for field in fields:
+        value = item.get(field)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _fit(item: dict, shape: dict, prefix: str, problems: list[str]) -> dict:

@@ -16,9 +16,11 @@ checked when decoded).
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import TYPE_CHECKING
 
-from ..shapes import OneOf, fit
+from .. import shapes
+from ..shapes import OneOf
 
 if TYPE_CHECKING:
     from .transform_run import Run
@@ -74,13 +76,10 @@ POLICY = {
 def shaped(run: Run, entity: str, what: str, item: dict, shape: dict) -> dict:
     """``item`` itself when every declared field fits ``shape``; else a copy without the fields and list
     entries that do not, each reported on ``entity`` as "WHAT field F is not ..." (WHAT names the item)."""
-    fitted, problems = fit(item, shape)
-    for problem in problems:
-        run.fail(entity, f"{what} field {problem}: ignored")
-    return fitted
+    return shapes.shaped(partial(run.fail, entity), what, item, shape)
 
 
 def item_label(kind: str, item: dict, name_field: str, list_name: str, index: int) -> str:
     """ "user NAME" when the item's name is text, else "UserDetailList item N" (for messages)."""
-    name = item.get(name_field)
-    return f"{kind} {name}" if isinstance(name, str) and name else f"{list_name} item {index}"
+    name = shapes.text(item, name_field)
+    return f"{kind} {name}" if name else f"{list_name} item {index}"

@@ -17,7 +17,7 @@ import marshal
 from urllib.parse import unquote
 
 from . import privilege
-from .item_shapes import POLICY, shaped
+from .item_shapes import POLICY, item_label, shaped
 
 GAAD = "authorization_details"
 _AWS_MANAGED = ":iam::aws:policy/"
@@ -56,9 +56,7 @@ class PolicyDocuments:
     def add_managed(self, index: int, policy: object) -> None:
         """Index one entry of GAAD ``Policies`` and emit its role_definitions row."""
         if isinstance(policy, dict):
-            label = (
-                f"policy {policy['Arn']}" if isinstance(policy.get("Arn"), str) else f"Policies item {index}"
-            )
+            label = item_label("policy", policy, "Arn", "Policies", index)
             policy = shaped(self.run, GAAD, label, policy, POLICY)
         if not isinstance(policy, dict) or not policy.get("Arn"):
             self.run.fail(GAAD, f"Policies item {index} has no Arn")

@@ -82,8 +82,9 @@ class Run:
 
     def claim(self, principal_id: str, label: str) -> bool:
         """Reserve a principal id; a second identity with the same id is skipped and recorded."""
-        first = self.principal_ids.setdefault(principal_id, label)
-        if first is label:
+        first = self.principal_ids.get(principal_id)
+        if first is None:
+            self.principal_ids[principal_id] = label
             return True
         if first == label:
             self.fail(GAAD, f"{label} (id {principal_id}) is listed twice; the second listing skipped")

@@ -16,9 +16,8 @@ that shape; an entry that does not fit is dropped). The checking itself is ``pro
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from ..shapes import fit
+from ..shapes import shaped as shaped
+from ..shapes import text as text
 
 _OWNERS = [{"id": str}]
 USER = {"userPrincipalName": str, "displayName": str, "userType": str, "accountEnabled": bool}
@@ -69,24 +68,3 @@ ARM_ASSIGNMENT = {
         "conditionVersion": str,
     }
 }
-
-
-def shaped(report: Callable[[str], None], what: str | Callable[[], str], item: dict, shape: dict) -> dict:
-    """``item`` itself when every declared field fits ``shape``; else a copy without the fields and list
-    entries that do not, each reported as "WHAT field F is not ...: ignored" (WHAT names the object; a
-    callable is called only then, so that the streamed listings build no label for objects that fit)."""
-    fitted, problems = fit(item, shape)
-    if problems:
-        label = what() if callable(what) else what
-        for problem in problems:
-            report(f"{label} field {problem}: ignored")
-    return fitted
-
-
-def text(item: dict, *fields: str) -> str | None:
-    """The first of ``fields`` that holds non-empty text (an object's name for messages and rows)."""
-    for field in fields:
-        value = item.get(field)
-        if isinstance(value, str) and value:
-            return value
-    return None

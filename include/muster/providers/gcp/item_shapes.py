@@ -18,9 +18,11 @@ checking itself is ``providers/shapes.py``.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
-from ..shapes import ANY, fit
+from .. import shapes
+from ..shapes import ANY
 
 if TYPE_CHECKING:  # pragma: no cover - type names only
     from .transform import _Run
@@ -52,16 +54,13 @@ NODE = {"name": str, "parent": str, "projectId": str, "displayName": str}
 def shaped(run: _Run, entity: str, what: str, item: dict, shape: dict) -> dict:
     """``item`` itself when every declared field fits ``shape``; else a copy without the fields and list
     entries that do not, each reported on ``entity`` as "WHAT field F is not ..." (WHAT names the item)."""
-    fitted, problems = fit(item, shape)
-    for problem in problems:
-        run.problem(entity, f"{what} field {problem}: ignored")
-    return fitted
+    return shapes.shaped(partial(run.problem, entity), what, item, shape)
 
 
 def item_label(item: dict, field: str, kind: str, fallback: str) -> str:
     """ "account EMAIL" when the item's ``field`` is text, else ``fallback`` ("account 3") for messages."""
-    value = item.get(field)
-    return f"{kind} {value}" if isinstance(value, str) and value else fallback
+    value = shapes.text(item, field)
+    return f"{kind} {value}" if value else fallback
 
 
 def permissions(role: dict) -> list[str] | None:
