@@ -6,9 +6,9 @@ no normalisation or validation), the median of each stage (transform = ``transfo
 ``Collected.tables``, write = ``parquet_payloads``: ``parquet_bytes`` of every table, on threads when cores
 are idle), and peak RSS.
 
-With ``--tenants N`` (N > 1) it also runs N accounts at once, each in its own process, as the nightly DAG's
+With ``--tenants N`` (N > 1) it also runs N such accounts at once, each in its own process, as the nightly DAG's
 mapped collect tasks do on one machine, and prints the aggregate: principal rows of all tenants per second of
-the wall time they took together (each process's medians are printed too).
+the wall time they took together (``run_org`` with one account per process).
 
 With ``--org N`` it normalises a synthetic organisation of N accounts, each as large as IAM lets an account be
 (``--org-users``, default 5,000: the hard quota of users per account; ``--org-roles``, default 1,000: the default
@@ -72,44 +72,6 @@ def run_baseline(rows: list[dict]) -> float:
     tbl = pa.Table.from_pylist(rows)
     pq.write_table(tbl, io.BytesIO(), compression="zstd")
     return time.perf_counter() - t
-
-
-def _tenant_worker(args: tuple, barrier, results) -> None:
-    """One tenant's process: build its account, warm up, wait for the others, then time ``runs`` runs."""
-    users, roles, runs, account = args
-    raw = raw_account(users, roles, account=account)
-    tenant = Tenant(provider="aws", id=raw.account_id)
-    run_muster(raw, tenant)
-    barrier.wait()
-    start = time.perf_counter()
-    times = [run_muster(raw, tenant)[0]["total"] for _ in range(runs)]
-    end = time.perf_counter()
-    principals = len(transform_account(raw, tenant, DAY).principals)
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    results.put((account, start, end, times, principals, rss_mb))
-
-
-def run_tenants(users: int, roles: int, runs: int, tenants: int) -> None:
-    """``tenants`` accounts normalised at once in separate processes (spawned: nothing shared)."""
-    ctx = mp.get_context("spawn")
-    barrier, results = ctx.Barrier(tenants), ctx.Queue()
-    accounts = [f"{123456789012 + i:012d}" for i in range(tenants)]
-    procs = [
-        ctx.Process(target=_tenant_worker, args=((users, roles, runs, a), barrier, results)) for a in accounts
-    ]
-    for p in procs:
-        p.start()
-    done = [results.get() for _ in procs]
-    for p in procs:
-        p.join()
-    wall = max(d[2] for d in done) - min(d[1] for d in done)
-    rows = sum(d[4] * runs for d in done)
-    for account, _, _, times, _, rss_mb in sorted(done):
-        print(f"tenant {account}: median {statistics.median(times):.2f} s per run, peak RSS {rss_mb:,.0f} MB")
-    print(
-        f"{tenants} tenants at once, {runs} runs each: {wall:.2f} s wall -> {rows / wall:,.0f} principal rows/s "
-        "aggregate (target >= 200,000)"
-    )
 
 
 def _org_worker(args: tuple, barrier, results) -> None:
@@ -207,7 +169,7 @@ def main() -> None:
     print(f"ratio muster/baseline: {med / base:.1f}x")
     print(f"peak RSS: {rss_mb:,.0f} MB")
     if args.tenants > 1:
-        run_tenants(args.users, args.roles, args.runs, args.tenants)
+        run_org(args.tenants, args.users, args.roles, args.tenants, args.runs)
 
 
 if __name__ == "__main__":
