@@ -23,10 +23,13 @@ from ..threads import in_order
 MANIFEST = "_MANIFEST.json"
 MANIFEST_FORMAT = 1
 #: Fixed writer options: together with sorted rows they make the bytes a function of the content. A declared
-#: table's file dictionary-encodes only the columns its declaration asks for (``Column.dictionary``).
+#: table's file dictionary-encodes only the columns its declaration asks for (``Column.dictionary``) and writes
+#: statistics for every leaf but text (``TableSpec.statistics_paths``).
 WRITE_OPTIONS = dict(
     compression="zstd",
-    compression_level=3,
+    # Level 2, not zstd's default 3: on the tables of a 6,000-principal account 7 % faster to encode and 1.5 %
+    # smaller (3 searches harder than such small pages repay); on a 120,000-principal one 4 % faster, 1 % larger.
+    compression_level=2,
     use_dictionary=True,
     write_statistics=True,
     version="2.6",
@@ -75,7 +78,8 @@ def _declared_options(name: str) -> tuple[pa.Schema, dict] | None:
     spec = ALL_TABLES.get(name)
     if spec is None:
         return None
-    return spec.schema, {**WRITE_OPTIONS, "use_dictionary": spec.dictionary_paths()}
+    options = {"use_dictionary": spec.dictionary_paths(), "write_statistics": spec.statistics_paths()}
+    return spec.schema, {**WRITE_OPTIONS, **options}
 
 
 def parquet_payloads(tables: dict[str, pa.Table], options: dict | None = None) -> dict[str, bytes]:

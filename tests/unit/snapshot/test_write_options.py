@@ -85,3 +85,29 @@ def test_an_undeclared_or_altered_table_keeps_every_dictionary():
     # named like a declared table but not of its shape (e.g. a projection): the general options
     renamed = other.replace_schema_metadata({"muster.table": "principals"})
     assert write_options(renamed.schema) is WRITE_OPTIONS
+
+
+@pytest.mark.parametrize("name", sorted(ALL_TABLES))
+def test_a_declared_table_writes_statistics_for_every_leaf_but_text(name):
+    spec = ALL_TABLES[name]
+    meta = _file(parquet_bytes(_rows(spec))).metadata
+    group = meta.row_group(0)
+    with_statistics = {
+        group.column(i).path_in_schema for i in range(meta.num_columns) if group.column(i).is_stats_set
+    }
+    text = {
+        meta.schema.column(i).path
+        for i in range(meta.num_columns)
+        if meta.schema.column(i).physical_type == "BYTE_ARRAY"
+    }
+    assert with_statistics == set(spec.statistics_paths())
+    assert with_statistics and not with_statistics & text
+    assert "snapshot_date" in with_statistics
+
+
+def test_principals_keep_statistics_on_dates_and_instants_for_readers_that_prune_files():
+    meta = _file(parquet_bytes(_rows(PRINCIPALS))).metadata
+    group = meta.row_group(0)
+    stats = {group.column(i).path_in_schema: group.column(i).statistics for i in range(meta.num_columns)}
+    assert stats["created_at"].has_min_max and stats["last_used_at"].has_min_max
+    assert stats["principal_id"] is None or not stats["principal_id"].has_min_max
