@@ -157,8 +157,7 @@ def _stamp(created: pa.Array) -> pa.Array:
     seconds = created.cast(pa.timestamp("s", "UTC"), safe=False)
     valid = seconds.is_valid()
     given = seconds.filter(valid).cast(pa.int64()).to_numpy()
-    text = pa.array(np.datetime_as_string(given.astype("datetime64[s]")), _STR)
-    stamped = pc.binary_join_element_wise(text, "Z", "")
+    stamped = pa.array(np.datetime_as_string(given.astype("datetime64[s]"), timezone="UTC"), _STR)  # "…Z"
     if len(stamped) == len(created):
         return stamped
     at = pc.subtract(pc.cumulative_sum(pc.cast(valid, pa.int64())), 1)
