@@ -5,7 +5,7 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 from muster.schema import CREDENTIALS, GRANTS, PRINCIPALS, SchemaViolation, to_table, validate_table
-from muster.schema.validate import _constant, sort_table
+from muster.schema.validate import _NOT_NULL_SET, _constant, _first_marker, sort_table
 
 DAY = dt.date(2026, 11, 26)
 T0 = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
@@ -159,3 +159,20 @@ def test_text_copied_from_the_cloud_may_say_none_but_not_be_empty():
     assert to_table(PRINCIPALS, rows).column("name").to_pylist() == ["None"]
     with pytest.raises(SchemaViolation, match="column owner holds ''"):
         to_table(PRINCIPALS, [principal(owner="")])
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [["arn:aws:iam::1:user/a", None, "None"], []],  # a marker after a null, an empty chunk
+        [[None, None], ["long enough", ""]],  # the marker in a later chunk
+        [["long enough"] * 3, [None, "long enough"]],  # none
+        [[None] * 4],  # only nulls
+    ],
+)
+@pytest.mark.parametrize("start", [0, 1])
+def test_the_first_marker_is_found_in_any_chunk_of_a_sliced_column(chunks, start):
+    column = pa.chunked_array([pa.array(c, pa.string()) for c in chunks], pa.string()).slice(start)
+    values = column.to_pylist()
+    want = next((i for i, v in enumerate(values) if v in ("", "None")), None)
+    assert _first_marker(column, _NOT_NULL_SET) == want
