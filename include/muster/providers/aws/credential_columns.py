@@ -102,20 +102,23 @@ class ReportBatch:
         text = pc.binary_join_element_wise(pc.utf8_slice_codeunits(raw, 0, 19), "Z", "")
         return pc.if_else(pc.is_valid(created), text, pa.scalar(None, _STR))
 
-    def marker(self, name: str, where: pa.Array | None = None) -> pa.Array:
-        """Why the report gives no date, from the cell's original text (see ``_marker``).
-
-        With ``where``, only those rows are worked out (the others are null): the marker is wanted only
-        where the date is missing.
-        """
-        raw = self._take("raw", name)
-        if raw is None:
-            return _repeat(_marker(None), _STR, self.size)
-        if where is not None:
-            if not pc.any(where).as_py():
-                return pa.nulls(self.size, _STR)
-            return pc.replace_with_mask(pa.nulls(self.size, _STR), where, _markers(raw.filter(where)))
-        return _markers(raw)
+    def use_source(self, name: str, undated: pa.Array) -> pa.Array:
+        """Where each row's last use comes from: the report column where it gives a date, else why it gives
+        none (``_marker`` of the cell's original text). Rows of the batch share a few texts, so the column is
+        taken from them (string ``if_else`` kernels cost twice as much)."""
+        texts, codes = [f"{REPORT}:{name}"], np.zeros(self.size, np.int32)
+        at = np.asarray(undated)
+        if at.any():
+            raw = self._take("raw", name)
+            if raw is None:
+                texts.append(_marker(None))
+                codes[at] = 1
+            else:
+                cells = raw.filter(undated)
+                encoded = (pc.fill_null(cells, "") if cells.null_count else cells).dictionary_encode()
+                texts += [_marker(v) for v in encoded.dictionary.to_pylist()]
+                codes[at] = np.asarray(encoded.indices) + 1
+        return pa.array(texts, _STR).take(pa.array(codes))
 
     def table(self, cids: pa.Array, kind: str, status: pa.Array, **columns: pa.Array) -> pa.Table:
         """Credential rows in the declared schema; columns not given are null."""
@@ -140,13 +143,6 @@ class ReportBatch:
 
 def _repeat(value: object, kind: pa.DataType, size: int) -> pa.Array:
     return pa.repeat(pa.scalar(value, kind), size)
-
-
-def _markers(raw: pa.Array) -> pa.Array:
-    """``_marker`` of each cell. A column holds few distinct cells ("N/A", "", "no_information"): each is
-    worked out once and the column taken from them (string ``if_else`` kernels cost twice as much)."""
-    encoded = (pc.fill_null(raw, "") if raw.null_count else raw).dictionary_encode()
-    return pa.array([_marker(v) for v in encoded.dictionary.to_pylist()], _STR).take(encoded.indices)
 
 
 def _stamp(created: pa.Array) -> pa.Array:
@@ -199,7 +195,7 @@ def key_columns(batch: ReportBatch) -> tuple[pa.Table, tuple]:
             continue  # no key in this slot: no rows, no use, nothing for the next slot's id to clash with
         cid = _cids(batch, "access_key", c_rotated, n, previous)
         undated = pc.is_null(used)
-        used_source = pc.if_else(undated, batch.marker(c_used, undated), f"{REPORT}:{c_used}")
+        used_source = batch.use_source(c_used, undated)
         row = batch.table(
             cid,
             "access_key",
@@ -258,7 +254,7 @@ def password_columns(batch: ReportBatch) -> tuple[pa.Table, tuple]:
     enabled = batch.column("password_enabled", pa.bool_())
     used = batch.column("password_last_used", UTC_TS)
     undated = pc.is_null(used)
-    source = pc.if_else(undated, batch.marker("password_last_used", undated), f"{REPORT}:password_last_used")
+    source = batch.use_source("password_last_used", undated)
     row = batch.table(
         pc.binary_join_element_wise(batch.pid, "/password", ""),
         "password",
