@@ -46,6 +46,16 @@ class ApiError(Exception):
         return self.reason == "SERVICE_DISABLED" or "has not been used" in self.message
 
 
+class MalformedResponse(ApiError):
+    """A 200 answer that cannot be read: not a JSON object, a listing field that is not a list, a page token
+    that is not text. An ApiError, so that a reader that does not tell them apart records it as unreadable;
+    the readers of paged listings keep the items of the earlier pages and record the listing as partial."""
+
+    def __init__(self, message: str):
+        super().__init__(200, None, "MALFORMED", message)
+        self.args = (message,)
+
+
 def api_error(e: HttpError) -> ApiError:
     """Google's error body ``{"error": {"code", "message", "status", "details": [{"reason"}]}}`` as ApiError."""
     code = int(getattr(e.resp, "status", 0) or 0)
@@ -79,7 +89,8 @@ class Caller:
         return http
 
     def execute(self, request: object, entity: EntityResult) -> dict:
-        """Run one request (retrying 429/5xx); count it into ``entity``; raise ApiError on other errors."""
+        """Run one request (retrying 429/5xx); count it into ``entity``; raise ApiError on other errors and
+        MalformedResponse when the answer is not a JSON object (the client hands text over as it came)."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             entity.api_calls += 1
             try:
@@ -93,22 +104,37 @@ class Caller:
                 self._sleep(_backoff(e, attempt))
                 continue
             entity.pages += 1
-            return response if isinstance(response, dict) else {}
+            if not isinstance(response, dict):  # read as {}, it would say "no bindings", "no keys"
+                raise MalformedResponse(f"the response is {_kind(response)}, not a JSON object")
+            return response
         raise AssertionError("unreachable")  # pragma: no cover
 
     def pages(self, make: Callable[[str | None], object], field: str, entity: EntityResult) -> Iterator[dict]:
-        """Items of ``field`` over every page; ``make(page_token)`` builds the request of one page."""
+        """Items of ``field`` over every page; ``make(page_token)`` builds the request of one page.
+
+        MalformedResponse when a page cannot be read (its items are not a list: after the items of the pages
+        before it; its nextPageToken is not text: after its own items): the listing is incomplete from there."""
         token = None
+        number = 0
         while True:
+            number += 1
             page = self.execute(make(token), entity)
-            items = page.get(field) or []
+            items = page.get(field)
+            items = [] if items is None else items  # absent: none (the API leaves out empty lists); {} is not
             if not isinstance(items, list):
-                raise ApiError(200, None, "MALFORMED", f"{field} is not a list")
+                raise MalformedResponse(f"page {number}: field {field} is not a list")
             entity.items += len(items)
             yield from items
             token = page.get("nextPageToken")
+            if not isinstance(token, str | None):  # sent back as str(token), it would ask for a made-up page
+                raise MalformedResponse(f"page {number}: field nextPageToken is not a string")
             if not token:
                 return
+
+
+def _kind(value: object) -> str:
+    """What a response that is not a JSON object is, for messages (text is not quoted: it may be long)."""
+    return "text" if isinstance(value, str) else "a list" if isinstance(value, list) else type(value).__name__
 
 
 def _backoff(e: HttpError, attempt: int) -> float:

@@ -2,19 +2,26 @@
 
 Errors the APIs answer for one part of a tenant (403 on a project, a service account deleted while its keys
 are listed, Policy Analyzer not enabled) are recorded in that part's EntityResult and collection goes on;
-no rows are invented for what could not be read. Calls per project: 1 project + 1 policy + ceil(SAs/100)
-account pages + 1 keys list per account + 1 per distinct role not yet cached + 2 activity queries (+ pages)
-+ 1 per service account of another project named in the policy.
+no rows are invented for what could not be read. So are answers that cannot be read (not a JSON object, a
+listing or a page token of the wrong type, a policy whose bindings are not a list, a name that is not one the
+API accepts back): the part they belong to is recorded partial or failed, naming the field, and what was read
+around it is kept. The fields of the items themselves (a binding's members, an account's email) are checked
+by the transform (`item_shapes`); here they are read only where a request or a count depends on them.
+
+Calls per project: 1 project + 1 policy + ceil(SAs/100) account pages + 1 keys list per account + 1 per
+distinct role not yet cached + 2 activity queries (+ pages) + 1 per service account of another project
+named in the policy.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .apis import GcpApis
-from .calls import ApiError, Caller
+from .calls import ApiError, Caller, MalformedResponse
 from .members import is_service_agent, parse_member
 from .raw import RawTenant, tenant_resource
 
@@ -27,6 +34,16 @@ ACTIVITY_TYPES = {
     "sa_last_authentication": "serviceAccountLastAuthentication",
     "key_last_authentication": "serviceAccountKeyLastAuthentication",
 }
+#: Names read from one answer and sent back in a request, as the client's discovery documents accept them:
+#: the client raises TypeError for a name that does not match (and str()s one that is not text).
+FOLDER_NAME = re.compile(r"folders/[^/]+")
+ACCOUNT_NAME = re.compile(r"projects/[^/]+/serviceAccounts/[^/]+")
+ROLE_NAME = re.compile(r"(?:roles/|(?:projects|organizations)/[^/]+/roles/)[^/]+")
+ACCOUNT_EMAIL = re.compile(r"[^/]+")
+
+
+def _fits(pattern: re.Pattern, value: object) -> bool:
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
 
 
 class RoleCache:
@@ -64,7 +81,7 @@ def extract_tenant(
     else:
         x.folders()
         entity = raw.entity("iam_policy")
-        for name in [resource] + [f["name"] for f in raw.folders]:
+        for name in [resource] + x.folder_names:
             x.policy(name, entity)
     x.roles()
     x.member_accounts()
@@ -74,6 +91,20 @@ def extract_tenant(
 class _Extract:
     def __init__(self, apis: GcpApis, caller: Caller, raw: RawTenant, roles: RoleCache) -> None:
         self.apis, self.caller, self.raw, self.cache = apis, caller, raw, roles
+        self.folder_names: list[str] = []  # of raw.folders, those whose name can be read back
+
+    def listing(self, make: Callable[[str | None], object], field: str, entity, what: str = "") -> list:
+        """Every item of a paged listing. When a page cannot be read, the items of the pages before it are
+        kept and the entity is partial (failed when there are none); ``what`` names the listing in the
+        message. ApiError propagates."""
+        found: list = []
+        try:
+            for item in self.caller.pages(make, field, entity):
+                found.append(item)
+        except MalformedResponse as e:
+            status = "partial" if found else "failed"
+            entity.fail(f"{self.where(entity.entity)}: {what}{e}: the listing stops there", status)
+        return found
 
     def where(self, entity: str) -> str:
         return f"tenant gcp:{self.raw.tenant_id}: {entity}"
@@ -104,7 +135,13 @@ class _Extract:
         except ApiError as e:
             entity.fail(f"{self.where('iam_policy')}: {resource}: {e}")
             return
-        entity.items += len(policy.get("bindings") or [])
+        bindings = _listed(policy, "bindings")
+        if not isinstance(bindings, list):  # its grants are unknown; read as none, they would read as revoked
+            entity.fail(
+                f"{self.where('iam_policy')}: {resource}: field bindings is not a list: policy not read"
+            )
+            return
+        entity.items += len(bindings)
         self.raw.policies[resource] = policy
 
     def folders(self) -> None:
@@ -114,18 +151,28 @@ class _Extract:
         while queue:
             parent = queue.pop(0)
             try:
-                found = list(
-                    self.caller.pages(
-                        lambda t, p=parent: self.apis.crm.folders().list(parent=p, pageToken=t),
-                        "folders",
-                        entity,
-                    )
+                found = self.listing(
+                    lambda t, p=parent: self.apis.crm.folders().list(parent=p, pageToken=t),
+                    "folders",
+                    entity,
+                    f"children of {parent}: ",
                 )
             except ApiError as e:
                 entity.fail(f"{self.where('folders')}: children of {parent}: {e}")
                 continue
+            start = len(self.raw.folders)
             self.raw.folders += found
-            queue += [f["name"] for f in found if isinstance(f, dict) and f.get("name")]
+            for i, folder in enumerate(found, start):
+                name = folder.get("name") if isinstance(folder, dict) else None
+                if not _fits(FOLDER_NAME, name):  # neither its policy nor its children can be asked for
+                    entity.fail(
+                        f"{self.where('folders')}: folder {i} (a child of {parent}): field name is not a "
+                        "folder name: its policy and subfolders not read",
+                        "partial",
+                    )
+                    continue
+                self.folder_names.append(name)
+                queue.append(name)
 
     def service_accounts(self) -> None:
         entity = self.raw.entity("service_accounts")
@@ -139,7 +186,7 @@ class _Extract:
             )
 
         try:
-            self.raw.service_accounts = list(self.caller.pages(page, "accounts", entity))
+            self.raw.service_accounts = self.listing(page, "accounts", entity)
         except ApiError as e:
             self.raw.service_accounts = []
             entity.fail(f"{self.where('service_accounts')}: {e}")
@@ -150,23 +197,40 @@ class _Extract:
         if self.raw.entity("service_accounts").status == "failed":
             entity.fail(f"{self.where('service_account_keys')}: not listed: service accounts unreadable")
             return
+        if self.raw.entity("service_accounts").status == "partial":
+            entity.fail(
+                f"{self.where('service_account_keys')}: the keys of accounts missing from an incomplete listing "
+                "are unknown",
+                "partial",
+            )
         keys = self.apis.iam.projects().serviceAccounts().keys()
-        for sa in self.raw.service_accounts:
+        for i, sa in enumerate(self.raw.service_accounts):
             name = sa.get("name") if isinstance(sa, dict) else None
-            if not name:
+            email = sa.get("email") if isinstance(sa, dict) else None
+            if not _fits(ACCOUNT_NAME, name):  # its keys are unknown, not none
+                label = f"account {email}" if isinstance(email, str) and email else f"account {i}"
+                why = "field name is not a service account name" if isinstance(sa, dict) else "not an object"
+                entity.fail(
+                    f"{self.where('service_account_keys')}: {label}: {why}: keys not listed", "partial"
+                )
                 continue
+            owner = email if isinstance(email, str) and email else name
             try:
-                found = self.caller.execute(keys.list(name=name), entity).get("keys") or []
+                found = _listed(self.caller.execute(keys.list(name=name), entity), "keys")
             except ApiError as e:
                 if e.not_found:  # deleted between the listing and now: nothing left to list
                     log.info("%s: %s gone while listing keys", self.where("service_account_keys"), name)
                     continue
+                entity.fail(f"{self.where('service_account_keys')}: {owner}: {e}", "partial")
+                continue
+            if not isinstance(found, list):
                 entity.fail(
-                    f"{self.where('service_account_keys')}: {sa.get('email') or name}: {e}", "partial"
+                    f"{self.where('service_account_keys')}: {owner}: field keys is not a list: keys not read",
+                    "partial",
                 )
                 continue
             entity.items += len(found)
-            self.raw.keys[sa.get("email") or name] = found
+            self.raw.keys[owner] = found
 
     def activities(self) -> None:
         """Last authentication of accounts and keys from Policy Analyzer, where the API is enabled."""
@@ -188,6 +252,10 @@ class _Extract:
                         entity,
                     )
                 )
+            except MalformedResponse as e:
+                # Nothing kept: an account missing from part of the activities would read as "not seen".
+                entity.fail(f"{self.where(entity_name)}: {e}: last authentication unknown")
+                continue
             except ApiError as e:
                 why = "Policy Analyzer API not enabled" if e.service_disabled else "activity not readable"
                 disabled = f"{self.where(entity_name)}: {why}, last authentication unknown: {e}"
@@ -215,6 +283,8 @@ class _Extract:
 
     def _role_request(self, name: str) -> object:
         iam = self.apis.iam
+        if not ROLE_NAME.fullmatch(name):  # the client would refuse it with TypeError
+            raise ValueError("not a predefined, project or organisation role name")
         if name.startswith("roles/"):
             return iam.roles().get(name=name)
         if name.startswith("projects/"):
@@ -225,7 +295,8 @@ class _Extract:
 
     def member_accounts(self) -> None:
         """uniqueId and state of service accounts of other projects named in this tenant's bindings."""
-        own = {sa.get("email") for sa in self.raw.service_accounts if isinstance(sa, dict)}
+        emails = (sa.get("email") for sa in self.raw.service_accounts if isinstance(sa, dict))
+        own = {email for email in emails if isinstance(email, str)}  # a list as an email is not hashable
         wanted = sorted(
             m.value
             for m in (parse_member(x) for x in _members(self.raw.policies.values()))
@@ -240,6 +311,13 @@ class _Extract:
         entity = self.raw.entity("member_service_accounts")
         accounts = self.apis.iam.projects().serviceAccounts()
         for email in wanted:
+            if not _fits(ACCOUNT_EMAIL, email):  # the client would refuse the account's name
+                entity.fail(
+                    f"{self.where('member_service_accounts')}: serviceAccount:{email}: not an account email: "
+                    "not read",
+                    "partial",
+                )
+                continue
             try:
                 self.raw.member_accounts[email] = self.caller.execute(
                     accounts.get(name=f"projects/-/serviceAccounts/{email}"), entity
@@ -252,9 +330,18 @@ class _Extract:
                     entity.fail(f"{self.where('member_service_accounts')}: {email}: {e}", status)
 
 
+def _listed(answer: dict, field: str) -> object:
+    """``answer[field]``, [] when absent or null (the API leaves out empty lists); any other value as it is,
+    for the caller to refuse when it is not a list ({} or "" is not "none")."""
+    value = answer.get(field)
+    return [] if value is None else value
+
+
 def _bindings(policies: Iterable[dict]) -> Iterable[dict]:
+    """The bindings that are objects (the transform reports the others, and fields of the wrong type)."""
     for policy in policies:
-        for b in policy.get("bindings") or []:
+        bindings = policy.get("bindings") if isinstance(policy, dict) else None
+        for b in bindings if isinstance(bindings, list) else []:
             if isinstance(b, dict):
                 yield b
 
@@ -264,4 +351,5 @@ def _roles_named(policies: Iterable[dict]) -> set[str]:
 
 
 def _members(policies: Iterable[dict]) -> set[str]:
-    return {m for b in _bindings(policies) for m in b.get("members") or [] if isinstance(m, str)}
+    members = (b.get("members") for b in _bindings(policies))
+    return {m for ms in members if isinstance(ms, list) for m in ms if isinstance(m, str)}
