@@ -63,6 +63,32 @@ class World:
     analyzer_disabled: set[str] = field(default_factory=set)
     page_cap: int | None = None  # force small pages (tests of paging)
 
+    def add_project(self, index: int, project_id: str, parent: str, accounts: int) -> None:
+        """An ACTIVE project ``projects/<500 + index>`` under ``parent`` with ``accounts`` service accounts
+        ``sa-<j>@<project>``, each with one user-managed and one system-managed key (fixtures of tests)."""
+        self.projects[project_id] = {
+            "name": f"projects/{500 + index}",
+            "projectId": project_id,
+            "parent": parent,
+            "state": "ACTIVE",
+        }
+        self.accounts[project_id] = []
+        for j in range(accounts):
+            email = f"sa-{j}@{project_id}.iam.gserviceaccount.com"
+            name = f"projects/{project_id}/serviceAccounts/{email}"
+            self.accounts[project_id].append(
+                {"name": name, "projectId": project_id, "uniqueId": f"{index}{j:04d}", "email": email}
+            )
+            self.keys[email] = [
+                {
+                    "name": f"{name}/keys/{kind[0]}{index}{j}",
+                    "validAfterTime": "2026-01-01T00:00:00Z",
+                    "validBeforeTime": "9999-12-31T23:59:59Z",
+                    "keyType": kind,
+                }
+                for kind in ("USER_MANAGED", "SYSTEM_MANAGED")
+            ]
+
     def account(self, email: str) -> tuple[str, dict] | None:
         for project, items in self.accounts.items():
             for sa in items:

@@ -31,32 +31,7 @@ def _world(projects: int = 3, accounts: int = 5) -> World:
     }
     for i in range(projects):
         pid = f"proj-{i:03d}"
-        w.projects[pid] = {
-            "name": f"projects/{500 + i}",
-            "projectId": pid,
-            "parent": "organizations/9",
-            "state": "ACTIVE",
-        }
-        w.accounts[pid] = []
-        for j in range(accounts):
-            email = f"sa-{j}@{pid}.iam.gserviceaccount.com"
-            w.accounts[pid].append(
-                {
-                    "name": f"projects/{pid}/serviceAccounts/{email}",
-                    "projectId": pid,
-                    "uniqueId": f"{i}{j:04d}",
-                    "email": email,
-                }
-            )
-            w.keys[email] = [
-                {
-                    "name": f"projects/{pid}/serviceAccounts/{email}/keys/{t[0]}{i}{j}",
-                    "validAfterTime": "2026-01-01T00:00:00Z",
-                    "validBeforeTime": "9999-12-31T23:59:59Z",
-                    "keyType": t,
-                }
-                for t in ("USER_MANAGED", "SYSTEM_MANAGED")
-            ]
+        w.add_project(i, pid, "organizations/9", accounts)
         w.policies[f"projects/{pid}"] = {
             "bindings": [
                 {

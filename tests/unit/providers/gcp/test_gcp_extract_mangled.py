@@ -51,32 +51,7 @@ def _world() -> World:
         }
     w.policies["organizations/9"] = {"bindings": [{"role": "roles/viewer", "members": ["group:g@x.example"]}]}
     for i, pid in enumerate((PROJECT, "proj-001")):
-        w.projects[pid] = {
-            "name": f"projects/{500 + i}",
-            "projectId": pid,
-            "parent": "folders/1",
-            "state": "ACTIVE",
-        }
-        w.accounts[pid] = []
-        for j in range(5 if pid == PROJECT else 10):
-            email = f"sa-{j}@{pid}.iam.gserviceaccount.com"
-            w.accounts[pid].append(
-                {
-                    "name": f"projects/{pid}/serviceAccounts/{email}",
-                    "projectId": pid,
-                    "uniqueId": f"{i}{j:04d}",
-                    "email": email,
-                }
-            )
-            w.keys[email] = [
-                {
-                    "name": f"projects/{pid}/serviceAccounts/{email}/keys/{t[0]}{i}{j}",
-                    "validAfterTime": "2026-01-01T00:00:00Z",
-                    "validBeforeTime": "9999-12-31T23:59:59Z",
-                    "keyType": t,
-                }
-                for t in ("USER_MANAGED", "SYSTEM_MANAGED")
-            ]
+        w.add_project(i, pid, "folders/1", 5 if pid == PROJECT else 10)
     w.roles[f"projects/{PROJECT}/roles/deployer"] = {
         "name": f"projects/{PROJECT}/roles/deployer",
         "title": "Deployer",
