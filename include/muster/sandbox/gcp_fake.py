@@ -94,6 +94,15 @@ class GcpFake:
         return sum(n for (route, p), n in self.calls.items() if p == project)
 
     # -- dispatch ----------------------------------------------------------------------------------
+    def answer(self, method: str, target: str, body: dict) -> tuple[dict, int]:
+        """(JSON payload, HTTP status) for a request target (path and query string), as the server sends
+        them; also what tests call to serve the clients in process, without a socket."""
+        path, query = request_parts(target)
+        try:
+            return self.handle(method, path, query, body), 200
+        except ApiFault as e:
+            return e.body(), e.code
+
     def handle(self, method: str, path: str, query: dict, body: dict) -> dict:
         w = self.world
         for verb, pattern, handler, project_arg in _ROUTES:
@@ -246,6 +255,16 @@ _ROUTES = [
 ]
 
 
+def request_parts(target: str) -> tuple[str, dict]:
+    """(decoded path, query) of a request target: each parameter's last value, and ``keyTypes_all`` with
+    every ``keyTypes`` value (the keys list repeats that parameter)."""
+    parts = urlsplit(target)
+    raw_query = parse_qs(parts.query)
+    query: dict = {k: v[-1] for k, v in raw_query.items()}
+    query["keyTypes_all"] = raw_query.get("keyTypes", [])
+    return unquote(parts.path), query
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: the client reuses one connection per thread
     # Headers and body leave in one segment: with Nagle on and small writes, every request would wait
@@ -258,10 +277,6 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("gcp fake: %s", format % args)
 
     def _serve(self, method: str) -> None:
-        parts = urlsplit(self.path)
-        raw_query = parse_qs(parts.query)
-        query = {k: v[-1] for k, v in raw_query.items()}
-        query["keyTypes_all"] = raw_query.get("keyTypes", [])
         length = int(self.headers.get("Content-Length") or 0)
         body = {}
         if length:
@@ -269,10 +284,7 @@ class _Handler(BaseHTTPRequestHandler):
                 body = json.loads(self.rfile.read(length) or b"{}")
             except ValueError:
                 body = {}
-        try:
-            payload, code = self.fake.handle(method, unquote(parts.path), query, body), 200
-        except ApiFault as e:
-            payload, code = e.body(), e.code
+        payload, code = self.fake.answer(method, self.path, body)
         data = json.dumps(payload, separators=(",", ":")).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json; charset=UTF-8")

@@ -119,8 +119,7 @@ class Caller:
         while True:
             number += 1
             page = self.execute(make(token), entity)
-            items = page.get(field)
-            items = [] if items is None else items  # absent: none (the API leaves out empty lists); {} is not
+            items = listed(page, field)
             if not isinstance(items, list):
                 raise MalformedResponse(f"page {number}: field {field} is not a list")
             entity.items += len(items)
@@ -130,6 +129,13 @@ class Caller:
                 raise MalformedResponse(f"page {number}: field nextPageToken is not a string")
             if not token:
                 return
+
+
+def listed(answer: dict, field: str) -> object:
+    """``answer[field]``, [] when absent or null (the API leaves out empty lists); any other value as it is,
+    for the caller to refuse when it is not a list ({} or "" is not "none")."""
+    value = answer.get(field)
+    return [] if value is None else value
 
 
 def _kind(value: object) -> str:

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterable
 
 from .apis import GcpApis
-from .calls import ApiError, Caller, MalformedResponse
+from .calls import ApiError, Caller, MalformedResponse, listed
 from .members import is_service_agent, parse_member
 from .raw import RawTenant, tenant_resource
 
@@ -135,7 +135,7 @@ class _Extract:
         except ApiError as e:
             entity.fail(f"{self.where('iam_policy')}: {resource}: {e}")
             return
-        bindings = _listed(policy, "bindings")
+        bindings = listed(policy, "bindings")
         if not isinstance(bindings, list):  # its grants are unknown; read as none, they would read as revoked
             entity.fail(
                 f"{self.where('iam_policy')}: {resource}: field bindings is not a list: policy not read"
@@ -207,16 +207,17 @@ class _Extract:
         for i, sa in enumerate(self.raw.service_accounts):
             name = sa.get("name") if isinstance(sa, dict) else None
             email = sa.get("email") if isinstance(sa, dict) else None
+            email = email if isinstance(email, str) and email else None
             if not _fits(ACCOUNT_NAME, name):  # its keys are unknown, not none
-                label = f"account {email}" if isinstance(email, str) and email else f"account {i}"
+                label = f"account {email or i}"
                 why = "field name is not a service account name" if isinstance(sa, dict) else "not an object"
                 entity.fail(
                     f"{self.where('service_account_keys')}: {label}: {why}: keys not listed", "partial"
                 )
                 continue
-            owner = email if isinstance(email, str) and email else name
+            owner = email or name
             try:
-                found = _listed(self.caller.execute(keys.list(name=name), entity), "keys")
+                found = listed(self.caller.execute(keys.list(name=name), entity), "keys")
             except ApiError as e:
                 if e.not_found:  # deleted between the listing and now: nothing left to list
                     log.info("%s: %s gone while listing keys", self.where("service_account_keys"), name)
@@ -328,13 +329,6 @@ class _Extract:
                 status = "complete" if e.not_found else "partial"
                 if status != "complete":
                     entity.fail(f"{self.where('member_service_accounts')}: {email}: {e}", status)
-
-
-def _listed(answer: dict, field: str) -> object:
-    """``answer[field]``, [] when absent or null (the API leaves out empty lists); any other value as it is,
-    for the caller to refuse when it is not a list ({} or "" is not "none")."""
-    value = answer.get(field)
-    return [] if value is None else value
 
 
 def _bindings(policies: Iterable[dict]) -> Iterable[dict]:

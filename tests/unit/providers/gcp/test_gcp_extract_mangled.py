@@ -15,7 +15,6 @@ import json
 import random
 import re
 from collections.abc import Callable
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import httplib2
 import pytest
@@ -26,8 +25,8 @@ from muster.providers.gcp.apis import GcpApis, _service
 from muster.providers.gcp.calls import Caller
 from muster.providers.gcp.extract import RoleCache, extract_tenant
 from muster.providers.gcp.transform import UNAVAILABLE, transform_tenant
-from muster.sandbox.gcp_fake import GcpFake
-from muster.sandbox.gcp_world import ApiFault, World
+from muster.sandbox.gcp_fake import GcpFake, request_parts
+from muster.sandbox.gcp_world import World
 from muster.snapshot import SnapshotStore, seal_collected
 from muster.snapshot.encoding import table_statuses
 
@@ -87,17 +86,9 @@ class _Http:
         self.fake, self.mangler = fake, mangler
 
     def request(self, uri: str, method: str = "GET", body: str | None = None, headers=None, **_) -> tuple:
-        parts = urlsplit(uri)
-        raw_query = parse_qs(parts.query)
-        query: dict = {k: v[-1] for k, v in raw_query.items()}
-        query["keyTypes_all"] = raw_query.get("keyTypes", [])
-        path = unquote(parts.path)
-        try:
-            payload, code = self.fake.handle(method, path, query, json.loads(body) if body else {}), 200
-        except ApiFault as e:
-            payload, code = e.body(), e.code
+        payload, code = self.fake.answer(method, uri, json.loads(body) if body else {})
         if code == 200 and self.mangler is not None:
-            payload = self.mangler(path, query, copy.deepcopy(payload))
+            payload = self.mangler(*request_parts(uri), copy.deepcopy(payload))
         return httplib2.Response({"status": code}), json.dumps(payload).encode()
 
 
