@@ -14,7 +14,9 @@ With ``--org N`` it normalises a synthetic organisation of N accounts, each as l
 (``--org-users``, default 5,000: the hard quota of users per account; ``--org-roles``, default 1,000: the default
 quota of roles), first in one process, then in ``--workers`` processes (default: one per core) that share the
 accounts out as the nightly DAG's mapped collect tasks do, and prints principal rows of the whole organisation
-per second of wall time, and the ratio of the two. An account cannot hold more than 10,000 principals (5,000
+per second of wall time, and the ratio of the two. After each round the same processes run the baseline
+(pyarrow alone) on the accounts' principal rows, and the ratio to it says how far Muster is from that floor
+whatever the shared machine's speed at the moment. An account cannot hold more than 10,000 principals (5,000
 users, at most 5,000 roles after a quota increase), so a rate of 200,000 principal rows per second is an
 organisation's rate; the single 120,000-principal account above is a stress input no AWS account can be.
 
@@ -76,7 +78,8 @@ def run_baseline(rows: list[dict]) -> float:
 
 def _org_worker(args: tuple, barrier, results) -> None:
     """One worker process: builds its share of the organisation, warms up on it (imports and one-time loading
-    are not normalising), then in each round waits for the others and normalises its accounts one by one."""
+    are not normalising), then in each round waits for the others and normalises its accounts one by one, and
+    then, after waiting again, runs the pyarrow-only baseline on the same accounts' principal rows."""
     specs, runs = args
     raws = [raw_account(users, roles, account=account) for users, roles, account in specs]
     pairs = [(raw, Tenant(provider="aws", id=raw.account_id)) for raw in raws]
@@ -84,20 +87,35 @@ def _org_worker(args: tuple, barrier, results) -> None:
     # process holds many, and the cyclic collector would re-scan all of them on every full collection.
     gc.freeze()
     principals = sum(run_muster(raw, tenant)[1]["principals"] for raw, tenant in pairs)
-    rounds = []
+    # Muster's peak, before the baseline's row dicts exist (a round repeats the warm-up's work exactly).
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    principal_rows = [transform_account(raw, tenant, DAY).principals for raw, tenant in pairs]
+    gc.freeze()  # nor should the collector scan the baseline's rows during Muster's rounds
+    for rows in principal_rows:
+        run_baseline(rows)
+    rounds, baseline_rounds = [], []
     for _ in range(runs):
         barrier.wait()
         start = time.perf_counter()
         for raw, tenant in pairs:
             run_muster(raw, tenant)
         rounds.append((start, time.perf_counter()))
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    results.put((rounds, principals, rss_mb))
+        barrier.wait()
+        start = time.perf_counter()
+        for rows in principal_rows:
+            run_baseline(rows)
+        baseline_rounds.append((start, time.perf_counter()))
+    results.put((rounds, baseline_rounds, principals, rss_mb))
 
 
-def run_org(accounts: int, users: int, roles: int, workers: int, runs: int) -> float:
+def run_org(accounts: int, users: int, roles: int, workers: int, runs: int) -> tuple[float, float]:
     """Principal rows per second of an organisation of ``accounts`` accounts normalised by ``workers``
-    processes (spawned: nothing shared), the accounts dealt out in turn; median over ``runs`` rounds."""
+    processes (spawned: nothing shared), the accounts dealt out in turn; median over ``runs`` rounds.
+
+    Each round is followed by one of the baseline (pyarrow alone: ``Table.from_pylist`` + Parquet write of each
+    account's principal rows, no normalising, no validation, no other table) on the same processes, so the
+    ratio of the two says how far Muster is from that floor whatever the shared machine's speed at the moment.
+    Returns the two median wall times (Muster, baseline)."""
     specs = [(users, roles, f"{200000000000 + i:012d}") for i in range(accounts)]
     shares = [specs[w::workers] for w in range(workers)]
     ctx = mp.get_context("spawn")
@@ -108,16 +126,22 @@ def run_org(accounts: int, users: int, roles: int, workers: int, runs: int) -> f
     done = [results.get() for _ in procs]
     for p in procs:
         p.join()
-    principals = sum(d[1] for d in done)
-    walls = [max(d[0][r][1] for d in done) - min(d[0][r][0] for d in done) for r in range(runs)]
-    wall = statistics.median(walls)
-    rss = max(d[2] for d in done)
+    principals = sum(d[2] for d in done)
+
+    def median_wall(which: int) -> tuple[float, list[float]]:
+        walls = [max(d[which][r][1] for d in done) - min(d[which][r][0] for d in done) for r in range(runs)]
+        return statistics.median(walls), walls
+
+    (wall, walls), (base, _) = median_wall(0), median_wall(1)
+    rss = max(d[3] for d in done)
     print(
         f"organisation of {accounts} accounts x ({users} users x 2 keys, {roles} roles) = {principals:,} principals, "
         f"{workers} process(es): median {wall:.2f} s -> {principals / wall:,.0f} principal rows/s "
-        f"(rounds: {', '.join(f'{w:.2f}' for w in walls)} s; peak RSS per process {rss:,.0f} MB)"
+        f"(rounds: {', '.join(f'{w:.2f}' for w in walls)} s; peak RSS per process {rss:,.0f} MB); "
+        f"baseline (pyarrow from_pylist+write of the principal rows alone) median {base:.2f} s -> "
+        f"{principals / base:,.0f} rows/s; ratio muster/baseline {wall / base:.2f}x"
     )
-    return wall
+    return wall, base
 
 
 def main() -> None:
@@ -137,8 +161,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.org:
         print(f"target >= 200,000 principal rows/s; {args.runs} rounds each")
-        alone = run_org(args.org, args.org_users, args.org_roles, 1, args.runs)
-        shared = run_org(args.org, args.org_users, args.org_roles, args.workers, args.runs)
+        alone, _ = run_org(args.org, args.org_users, args.org_roles, 1, args.runs)
+        shared, _ = run_org(args.org, args.org_users, args.org_roles, args.workers, args.runs)
         print(f"ratio {args.workers} processes / 1 process (wall): {shared / alone:.2f}")
         return
     raw = raw_account(args.users, args.roles)
