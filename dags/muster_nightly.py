@@ -17,6 +17,10 @@ Params (both default to the environment): `scope_file` (`MUSTER_SCOPE_FILE`), `r
 or an s3:// URL). Credentials: the tenant's Airflow connection (`connection_id`, type `aws`;
 `AIRFLOW_CONN_*` variables work) or boto3's default chain, then the tenant's role if it names one.
 
+Time limits: each try of a tenant's collection 2 h (`MUSTER_COLLECT_TIMEOUT_MINUTES`), each try of every
+other task 1 h (`MUSTER_STEP_TIMEOUT_MINUTES`), the whole run 20 h. A tenant still collecting on its last try
+when its time is up is sealed as a failed day that says so; it never goes missing silently.
+
 Create the pools once: `airflow pools set muster_aws 4 "Concurrent AWS tenant collections"` (likewise
 `muster_gcp`, `muster_azure`).
 All logic lives in `muster.nightly`; this file only wires tasks.
@@ -25,11 +29,30 @@ All logic lives in `muster.nightly`; this file only wires tasks.
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from airflow.sdk import Param, dag, get_current_context, task
 from muster.assets import FINDINGS, SNAPSHOTS
 
 PROVIDERS = ("aws", "gcp", "azure")
+
+
+def _minutes(variable: str, default: int) -> dt.timedelta:
+    """A time limit in whole minutes from the environment (read when the file is parsed); unset or empty:
+    ``default``."""
+    text = os.environ.get(variable) or str(default)
+    if not text.strip().isdigit() or int(text) == 0:
+        raise ValueError(f"{variable} must be a positive whole number of minutes, not {text!r}")
+    return dt.timedelta(minutes=int(text))
+
+
+#: One tenant's collection, per try. A hung API would otherwise hold its pool slot and, with one active run
+#: at a time, every later night; on the last try the day is sealed as a failed collection saying so.
+COLLECT_TIMEOUT = _minutes("MUSTER_COLLECT_TIMEOUT_MINUTES", 120)
+#: Every other task (plan, seal, derive, publish), per try.
+STEP_TIMEOUT = _minutes("MUSTER_STEP_TIMEOUT_MINUTES", 60)
+#: The whole run, so that a stuck night never keeps the next one from starting.
+RUN_TIMEOUT = dt.timedelta(hours=20)
 
 
 @dag(
@@ -38,6 +61,7 @@ PROVIDERS = ("aws", "gcp", "azure")
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=RUN_TIMEOUT,
     tags=["muster", "evidence", "identities"],
     doc_md=__doc__,
     default_args={
@@ -46,6 +70,7 @@ PROVIDERS = ("aws", "gcp", "azure")
         "retry_delay": dt.timedelta(minutes=2),
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": dt.timedelta(minutes=30),
+        "execution_timeout": STEP_TIMEOUT,
     },
     params={
         "scope_file": Param(
@@ -70,13 +95,22 @@ def muster_nightly():
 
     @task(map_index_template="{{ tenant_label }}", multiple_outputs=False)
     def collect(spec: dict, params=None, run_id=None, ti=None) -> dict:
-        """Collect one tenant into the run's staging area; on the last try a failure is staged as failed."""
+        """Collect one tenant into the run's staging area; on the last try a failure (running out of time
+        included) is staged as failed."""
+        from airflow.sdk.exceptions import AirflowTaskTimeout
         from muster import nightly
 
         get_current_context()["tenant_label"] = f"{spec['provider']}:{spec['tenant_id']}"
         _, root = nightly.resolve_paths(params["scope_file"], params["root"])
         # Airflow 3: try_number starts at 1 and max_tries == retries, so the last try is max_tries + 1.
-        return nightly.collect_tenant(spec, root, run_id, final_attempt=ti.try_number > ti.max_tries)
+        return nightly.collect_tenant(
+            spec,
+            root,
+            run_id,
+            final_attempt=ti.try_number > ti.max_tries,
+            timeouts=(AirflowTaskTimeout,),
+            time_limit=ti.task.execution_timeout,
+        )
 
     @task(multiple_outputs=False)
     def seal(staged: dict, params=None, run_id=None) -> dict:
@@ -122,9 +156,9 @@ def muster_nightly():
     planned = plan()
     sealed = []
     for provider in PROVIDERS:
-        collected = collect.override(task_id=f"collect_{provider}", pool=f"muster_{provider}").expand(
-            spec=tenants.override(task_id=f"tenants_{provider}")(planned, provider)
-        )
+        collected = collect.override(
+            task_id=f"collect_{provider}", pool=f"muster_{provider}", execution_timeout=COLLECT_TIMEOUT
+        ).expand(spec=tenants.override(task_id=f"tenants_{provider}")(planned, provider))
         sealed.append(seal.override(task_id=f"seal_{provider}").expand(staged=collected))
     publish(sealed, derive.expand(target=derive_targets(sealed)))
 

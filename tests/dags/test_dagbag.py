@@ -81,3 +81,46 @@ def test_parsing_the_dag_file_imports_no_sdk_or_muster_logic(dags_folder):
         check=True,
     ).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_nightly_bounds_every_try_and_the_run(nightly):
+    """A hung API must not hold a pool slot, nor (one active run at a time) every later night."""
+    tasks = {t.task_id: t for t in nightly.tasks}
+    collects = {tid for tid in tasks if tid.startswith("collect_")}
+    assert {tasks[tid].execution_timeout for tid in collects} == {dt.timedelta(hours=2)}
+    assert {t.execution_timeout for tid, t in tasks.items() if tid not in collects} == {dt.timedelta(hours=1)}
+    assert nightly.dagrun_timeout == dt.timedelta(hours=20)
+    assert nightly.max_active_runs == 1
+
+
+def _parse_with(dags_folder, env: dict) -> subprocess.CompletedProcess:
+    code = (
+        "import runpy, sys; g = runpy.run_path(sys.argv[1]); "
+        "print(g['COLLECT_TIMEOUT'].total_seconds(), g['STEP_TIMEOUT'].total_seconds())"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, str(dags_folder / "muster_nightly.py")],
+        env=os.environ.copy() | env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_time_limits_can_be_set_from_the_environment(dags_folder):
+    done = _parse_with(
+        dags_folder, {"MUSTER_COLLECT_TIMEOUT_MINUTES": "300", "MUSTER_STEP_TIMEOUT_MINUTES": "15"}
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "18000.0 900.0"
+
+
+@pytest.mark.parametrize("value", ["2h", "0", "-5", "1.5"])
+def test_a_time_limit_that_is_not_a_positive_number_of_minutes_is_an_import_error_naming_it(
+    dags_folder, value
+):
+    done = _parse_with(dags_folder, {"MUSTER_COLLECT_TIMEOUT_MINUTES": value})
+    assert done.returncode != 0
+    assert (
+        f"MUSTER_COLLECT_TIMEOUT_MINUTES must be a positive whole number of minutes, not {value!r}"
+        in done.stderr
+    )

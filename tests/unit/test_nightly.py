@@ -276,6 +276,66 @@ def test_on_the_final_attempt_an_unexpected_error_is_sealed_as_a_failed_day(tmp_
     )
 
 
+class OutOfTime(BaseException):
+    """Stands for Airflow's AirflowTaskTimeout: a BaseException, which ``except Exception`` does not catch."""
+
+
+def timing_out(tenant: Tenant, date: dt.date) -> Collected:
+    raise OutOfTime("Timeout, PID: 4242")
+
+
+def interrupted(tenant: Tenant, date: dt.date) -> Collected:
+    raise KeyboardInterrupt
+
+
+def test_a_collection_out_of_time_is_retried_before_the_final_attempt(tmp_path):
+    with pytest.raises(OutOfTime):
+        nightly.collect_tenant(
+            spec(),
+            str(tmp_path),
+            RUN,
+            final_attempt=False,
+            collector=timing_out,
+            now=NOW,
+            timeouts=(OutOfTime,),
+        )
+    assert not (tmp_path / "staging").exists()
+
+
+def test_on_the_final_attempt_a_collection_out_of_time_is_sealed_as_a_failed_day_saying_so(tmp_path):
+    root = str(tmp_path)
+    staged = nightly.collect_tenant(
+        spec(),
+        root,
+        RUN,
+        final_attempt=True,
+        collector=timing_out,
+        now=NOW,
+        timeouts=(OutOfTime,),
+        time_limit=dt.timedelta(hours=2),
+    )
+    assert nightly.seal_tenant(staged, root, RUN)["status"] == "failed"
+    [row] = (
+        SnapshotStore(root)
+        .read_table(SnapshotRef("aws", MEMBER, dt.date(2026, 11, 2)), "collection")
+        .to_pylist()
+    )
+    assert (row["status"], row["error"]) == (
+        "failed",
+        f"tenant aws:{MEMBER}: collection did not finish within the task's time limit (2:00:00)",
+    )
+
+
+@pytest.mark.parametrize(
+    "collector", [timing_out, interrupted], ids=["timeout not declared", "KeyboardInterrupt"]
+)
+def test_other_base_exceptions_propagate_even_on_the_final_attempt(tmp_path, collector):
+    with pytest.raises(BaseException) as raised:
+        nightly.collect_tenant(spec(), str(tmp_path), RUN, final_attempt=True, collector=collector, now=NOW)
+    assert not isinstance(raised.value, Exception)
+    assert not (tmp_path / "staging").exists()
+
+
 def test_a_retry_replaces_the_earlier_attempts_staging(tmp_path):
     root = str(tmp_path)
     first = nightly.collect_tenant(spec(), root, RUN, final_attempt=True, collector=exploding, now=NOW)

@@ -35,6 +35,8 @@ def collect_tenant(
     *,
     collector: Collector | None = None,
     now: dt.datetime | None = None,
+    timeouts: tuple[type[BaseException], ...] = (),
+    time_limit: dt.timedelta | None = None,
 ) -> dict:
     """Collect one tenant and stage its validated tables; return where they are and the status.
 
@@ -42,6 +44,11 @@ def collect_tenant(
     else it raises is re-raised so that Airflow retries, except on the final attempt: then the day is
     staged as a failed collection carrying the error, so that the snapshot says nothing was observed
     instead of the day going missing.
+
+    ``timeouts``: the exceptions that stop a collection that ran out of time (Airflow's AirflowTaskTimeout,
+    a BaseException, raised by the task's ``execution_timeout``); ``time_limit`` is that limit, for the
+    message. They are treated like any other failure: re-raised before the final attempt, staged as a failed
+    day on it. Other BaseExceptions (KeyboardInterrupt, SystemExit) always propagate.
     """
     tenant = Tenant.model_validate(spec["tenant"])
     date = dt.date.fromisoformat(spec["snapshot_date"])
@@ -50,11 +57,16 @@ def collect_tenant(
     try:
         collected = collect(tenant, date)
         tables = collected.tables(run_id, collected_at)
-    except Exception as e:  # deliberate: any failure at all must still leave evidence on the last try
+    except (Exception, *timeouts) as e:  # deliberate: any failure must still leave evidence on the last try
         if not final_attempt:
             raise
         log.exception("tenant %s: collection failed on the final attempt; staging it as failed", tenant.label)
-        collected = failed_collection(spec, f"{type(e).__name__}: {e}")
+        if isinstance(e, timeouts):
+            limit = f" ({time_limit})" if time_limit else ""
+            message = f"collection did not finish within the task's time limit{limit}"
+        else:
+            message = f"{type(e).__name__}: {e}"
+        collected = failed_collection(spec, message)
         tables = collected.tables(run_id, collected_at)
     return stage(
         SnapshotStore(root), run_id, collected, tables, collected_at, clock.clock_kind_for(spec["sandbox"])
