@@ -122,7 +122,8 @@ class CallCounter:
 #: How an endpoint says it does not implement an operation: moto answers HTTP 500 (server mode, botocore
 #: cannot parse it) or raises NotImplementedError (in-process). A truncated payload is a parser error too.
 class MalformedPage(ValueError):
-    """A page that parsed but contradicts itself (IsTruncated without a Marker)."""
+    """A page that parsed but contradicts itself (IsTruncated without a Marker) or the paging (a Marker an
+    earlier page gave)."""
 
 
 UNPARSEABLE = (ResponseParserError, NotImplementedError, MalformedPage)
@@ -158,15 +159,23 @@ def error_code(error: ClientError) -> str | None:
 
 
 def _pages(call: Callable[..., dict], **params) -> Iterator[dict]:
-    """Every page of a Marker-paged IAM operation."""
+    """Every page of a Marker-paged IAM operation.
+
+    MalformedPage after a page whose Marker an earlier page already gave: sent again, it would ask for pages
+    already read, and a server that keeps answering so would be paged for ever."""
+    sent: set[str] = set()
     while True:
         page = call(**params)
         yield page
         if not page.get("IsTruncated"):
             return
-        if not page.get("Marker"):
+        marker = page.get("Marker")
+        if not marker:
             raise MalformedPage("IsTruncated is true but the page has no Marker")
-        params["Marker"] = page["Marker"]
+        if marker in sent:
+            raise MalformedPage("Marker repeats an earlier page's Marker")
+        sent.add(marker)
+        params["Marker"] = marker
 
 
 def _list_all(call: Callable[..., dict], key: str, **params) -> list[dict]:

@@ -5,7 +5,11 @@ service principals, API-NOTES.md §3); plain ``requests`` lists the same in abou
 one place that knows the wire conventions:
 
 * paging: Graph answers ``@odata.nextLink``, ARM answers ``nextLink``; both are absolute URLs that already
-  carry every query parameter, so the original parameters are dropped once a next link is followed;
+  carry every query parameter, so the original parameters are dropped once a next link is followed. A next
+  link that is not text, or that an earlier page of the listing gave, is a malformed answer (followed, a
+  repeated link pages for ever);
+* origin: requests go to the scheme, host and port of the client's base URL only, whatever a next link
+  says, because each carries the bearer token (real Graph and ARM next links stay on the origin asked);
 * retries: 429 and 503 (and 502 / 504) are retried, waiting the ``Retry-After`` seconds the service asks
   for (https://learn.microsoft.com/graph/throttling), else an exponential backoff; capped per request;
 * errors: ``{"error": {"code", "message"}}`` bodies become ``ApiError`` carrying the status and code only.
@@ -22,6 +26,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
 import requests
 
@@ -35,6 +40,9 @@ THROTTLE_STATUSES = frozenset({429})
 MAX_ATTEMPTS = 6
 #: Longest single wait, whatever Retry-After asks for: a longer pause is better left to an Airflow retry.
 MAX_WAIT_S = 60.0
+#: Where a page names the next one: Graph's field, then ARM's.
+NEXT_LINK_FIELDS = ("@odata.nextLink", "nextLink")
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class ApiError(Exception):
@@ -46,7 +54,8 @@ class ApiError(Exception):
 
 
 class MalformedResponse(ValueError):
-    """A 2xx answer that is not the JSON shape the API documents (not JSON, no ``value`` list)."""
+    """A 2xx answer that is not the JSON shape the API documents (not JSON, no ``value`` list), or whose next
+    link cannot be followed (not text, repeated, or on another origin)."""
 
 
 def retry_after(header: str | None, attempt: int) -> float:
@@ -87,6 +96,7 @@ class Client:
         timeout: float = 60.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._origin = _origin(self.base_url)
         self._token = token
         self._session = session or requests.Session()
         self._sleep = sleep
@@ -99,6 +109,7 @@ class Client:
     def get(self, path: str, params: dict | None, result: EntityResult) -> dict:
         """One JSON object from ``path`` (relative to the base URL, or an absolute next link)."""
         url = self.url(path)
+        self._refuse_other_origin(url, path)
         for attempt in range(1, self._max_attempts + 1):
             response = self._session.get(
                 url,
@@ -121,6 +132,19 @@ class Client:
             self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _refuse_other_origin(self, url: str, path: str) -> None:
+        """MalformedResponse, before anything is sent, when ``url`` is not on the base URL's scheme, host and
+        port: the request would carry the bearer token there. Names the origin, never the query."""
+        try:
+            origin = _origin(url)
+        except ValueError:  # requests' InvalidURL, MissingSchema and urlsplit's port errors are ValueErrors
+            origin = None
+        if origin != self._origin:
+            where = "an unreadable origin" if origin is None else _show(origin)
+            raise MalformedResponse(
+                f"{_path_only(path)}: refused: {where} is not {_show(self._origin)}, the token is not sent there"
+            )
+
     @staticmethod
     def _json(response: requests.Response, path: str) -> dict:
         try:
@@ -134,7 +158,10 @@ class Client:
     def pages(self, path: str, params: dict | None, result: EntityResult) -> Iterator[list]:
         """The ``value`` list of every page, following ``@odata.nextLink`` (Graph) or ``nextLink`` (ARM)."""
         url: str | None = path
+        followed: set[str] = set()
+        number = 0
         while url:
+            number += 1
             body = self.get(url, params, result)
             value = body.get("value")
             if not isinstance(value, list):
@@ -142,8 +169,28 @@ class Client:
             result.pages += 1
             result.items += len(value)
             yield value
-            url = body.get("@odata.nextLink") or body.get("nextLink")
+            url = self._next_link(body, url, number, followed)
             params = None  # a next link already carries the query
+
+    def _next_link(self, body: dict, url: str, number: int, followed: set[str]) -> str | None:
+        """The URL of the page after page ``number`` (read from ``url``), resolved against the base URL; None
+        after the last page (no link, null or ""). MalformedResponse for a link that is not text (read as "no
+        link", the listing would look complete) or that an earlier page gave (``followed``, which the link is
+        added to). Its origin is checked in `get`, where every request is sent."""
+        for field in NEXT_LINK_FIELDS:
+            link = body.get(field)
+            if link is None or link == "":
+                continue
+            if not isinstance(link, str):
+                raise MalformedResponse(f"{_path_only(url)}: page {number}: field {field} is not a string")
+            resolved = self.url(link)
+            if resolved in followed:
+                raise MalformedResponse(
+                    f"{_path_only(url)}: page {number}: {field} repeats the link of an earlier page"
+                )
+            followed.add(resolved)
+            return resolved
+        return None
 
     def list(self, path: str, params: dict | None, result: EntityResult) -> list:
         """Every item of a paged collection."""
@@ -151,6 +198,22 @@ class Client:
         for page in self.pages(path, params, result):
             out.extend(page)
         return out
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    """(scheme, host, port) that requests connects to for ``url``, the scheme's default port made explicit.
+
+    Read from the URL as requests prepares it, because parsers disagree on odd URLs: urlsplit reads
+    ``http://evil.example\\@graph.microsoft.com/`` as graph.microsoft.com, while requests (urllib3) sends it
+    to evil.example; prepared, it reads ``http://evil.example/%5C@graph.microsoft.com/`` for both. ValueError
+    when requests refuses the URL or its port is not a number."""
+    parts = urlsplit(requests.Request("GET", url).prepare().url)
+    port = parts.port
+    return parts.scheme, parts.hostname, DEFAULT_PORTS.get(parts.scheme) if port is None else port
+
+
+def _show(origin: tuple[str, str | None, int | None]) -> str:
+    return "{}://{}:{}".format(*origin)
 
 
 def _path_only(url: str) -> str:

@@ -113,8 +113,11 @@ class Caller:
         """Items of ``field`` over every page; ``make(page_token)`` builds the request of one page.
 
         MalformedResponse when a page cannot be read (its items are not a list: after the items of the pages
-        before it; its nextPageToken is not text: after its own items): the listing is incomplete from there."""
+        before it; its nextPageToken is not text, or is the token of an earlier page: after its own items): the
+        listing is incomplete from there. A repeated token is refused because sent again it asks for pages
+        already read, and an API that keeps answering so would be paged for ever."""
         token = None
+        sent: set[str] = set()
         number = 0
         while True:
             number += 1
@@ -129,6 +132,9 @@ class Caller:
                 raise MalformedResponse(f"page {number}: field nextPageToken is not a string")
             if not token:
                 return
+            if token in sent:
+                raise MalformedResponse(f"page {number}: nextPageToken repeats the token of an earlier page")
+            sent.add(token)
 
 
 def listed(answer: dict, field: str) -> object:

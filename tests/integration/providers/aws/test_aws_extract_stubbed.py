@@ -195,6 +195,35 @@ def test_gaad_failing_on_a_later_page_is_partial_and_keeps_the_pages_read():
     )
 
 
+@pytest.mark.parametrize("markers", [["m1", "m1"], ["m1", "m2", "m1"]], ids=["same-again", "an-earlier-one"])
+def test_gaad_marker_repeating_an_earlier_one_stops_as_partial_and_keeps_the_pages_read(markers):
+    """Sent again, a Marker an earlier page gave asks for pages already read: a server answering so would be
+    paged for ever. No answer is queued for a further page, so a collector that follows it fails, not hangs."""
+    names = [f"user{i}" for i in range(len(markers))]
+    with Stubs() as s:
+        sent = None
+        for name, marker in zip(names, markers, strict=True):
+            s.gaad({"UserDetailList": [user(name)], "IsTruncated": True, "Marker": marker}, sent)
+            sent = marker
+        s.state("COMPLETE")
+        s.report(names)
+        raw = extract_account(s.session, tenant(), sleep=pytest.fail)
+
+    assert raw.authorization_details["UserDetailList"] == [user(n) for n in names]
+    read = len(markers)
+    assert raw.entity("authorization_details") == entity(
+        "authorization_details",
+        status="partial",
+        api_calls=read,
+        pages=read,
+        items=read,
+        error=(
+            f"account {ACCOUNT}: authorization_details: page {read + 1}: "
+            "MalformedPage: Marker repeats an earlier page's Marker"
+        ),
+    )
+
+
 def test_report_polling_waits_out_limit_in_progress_and_not_present_with_backoff():
     slept = []
     with Stubs() as s:

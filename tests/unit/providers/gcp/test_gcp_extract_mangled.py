@@ -36,6 +36,8 @@ AT = dt.datetime(2026, 11, 10, 3, tzinfo=dt.UTC)
 PROJECT = "proj-000"
 OTHER = "sa-9@proj-001.iam.gserviceaccount.com"  # another project's account, named in the policy
 Mangler = Callable[[str, dict, object], object]  # (path, query, answer) -> the answer sent
+#: Collecting the test world takes 16 requests; past this many a listing loops, and the test fails, not hangs.
+MAX_REQUESTS = 100
 
 
 def _world() -> World:
@@ -84,8 +86,12 @@ class _Http:
 
     def __init__(self, fake: GcpFake, mangler: Mangler | None) -> None:
         self.fake, self.mangler = fake, mangler
+        self.requests = 0
 
     def request(self, uri: str, method: str = "GET", body: str | None = None, headers=None, **_) -> tuple:
+        self.requests += 1
+        if self.requests > MAX_REQUESTS:
+            raise AssertionError(f"more than {MAX_REQUESTS} requests: a listing loops")
         payload, code = self.fake.answer(method, uri, json.loads(body) if body else {})
         if code == 200 and self.mangler is not None:
             payload = self.mangler(*request_parts(uri), copy.deepcopy(payload))
@@ -227,6 +233,43 @@ def test_a_page_token_that_is_not_a_string_stops_the_listing_as_partial(token):
     assert accounts.status == "partial"
     assert "page 1: field nextPageToken is not a string: the listing stops there" in accounts.error
     assert len(_accounts(out)) == 2
+
+
+def _its_own_token(answer: dict, query: dict) -> dict:
+    """Page 2 names itself as the next page."""
+    return {**answer, "nextPageToken": query["pageToken"]} if query.get("pageToken") else answer
+
+
+def _first_token_on_the_last_page() -> Callable[[dict, dict], dict]:
+    """The last page names page 2 (the first page's token) as the next page."""
+    tokens: list[str] = []
+
+    def change(answer: dict, query: dict) -> dict:
+        if answer.get("nextPageToken"):
+            tokens.append(answer["nextPageToken"])
+            return answer
+        return {**answer, "nextPageToken": tokens[0]}
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "page", "read"),
+    [(lambda: _its_own_token, 2, 4), (_first_token_on_the_last_page, 3, 5)],
+    ids=["its-own", "page-1s-on-page-3"],
+)
+def test_a_page_token_repeating_an_earlier_one_stops_the_listing_as_partial(change, page, read):
+    _, out = _collect(PROJECT, _at(r"/serviceAccounts$", change()))
+    accounts = _entity(out, "service_accounts")
+    assert accounts.status == "partial"
+    assert (
+        f"{_where('service_accounts')}page {page}: nextPageToken repeats the token of an earlier page: "
+        "the listing stops there"
+    ) in accounts.error
+    assert _accounts(out) == {f"sa-{j}@{PROJECT}.iam.gserviceaccount.com" for j in range(read)}
+    assert len(out.credentials) == 2 * read  # the keys of the accounts read
+    assert _entity(out, "service_account_keys").status == "partial"
+    assert _statuses(out)["principals"] == _statuses(out)["credentials"] == "partial"
 
 
 @pytest.mark.parametrize(
