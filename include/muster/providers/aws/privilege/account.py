@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .arns import PARTITION
 from .conditions import KnownPolicies
 from .evaluate import PRIVILEGED, Holder, Result, judge
 from .policyset import Context, PolicySet
@@ -61,6 +62,8 @@ class AccountEvaluator:
 
     ``policies`` maps the ARN of each managed policy of the account (as collected) to its compiled document:
     an Allow whose Condition names a permissions boundary or the policies it may attach is judged by them.
+    ``partition`` is the account's (``aws``, ``aws-us-gov``, ``aws-cn``, ...; see ``arns``); trusts given as
+    parsed ``Trust`` objects must have been parsed in the same partition.
     """
 
     def __init__(
@@ -68,11 +71,13 @@ class AccountEvaluator:
         account_id: str,
         trusts: dict[str, object] | None = None,
         policies: Mapping[str, Policy] | None = None,
+        partition: str = PARTITION,
     ) -> None:
         self.account_id = account_id
-        self.known = KnownPolicies(account_id, policies or {})
+        self.partition = partition
+        self.known = KnownPolicies(account_id, policies or {}, partition)
         self.trusts: dict[str, Trust] = {
-            arn: doc if isinstance(doc, Trust) else parse_trust(doc, account_id)
+            arn: doc if isinstance(doc, Trust) else parse_trust(doc, account_id, partition)
             for arn, doc in (trusts or {}).items()
         }
         self._sets: dict[tuple, PolicySet] = {}
@@ -213,5 +218,6 @@ class AccountEvaluator:
         jkey = (key, privileged.serial, facts)
         found = self._judged.get(jkey)
         if found is None:
-            found = self._judged[jkey] = judge(ps, Context(self.account_id, arn, privileged, self.known))
+            ctx = Context(self.account_id, arn, privileged, self.known, self.partition)
+            found = self._judged[jkey] = judge(ps, ctx)
         return found

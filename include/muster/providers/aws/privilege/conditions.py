@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from functools import cache
 
 from .actions import index
+from .arns import PARTITION
 from .statements import Policy, Statement
 
 BOUNDARY, POLICY_ARN = "iam:PermissionsBoundary", "iam:PolicyARN"
@@ -53,9 +54,11 @@ _ROLE_ACTIONS = ("iam:PassRole", "iam:UpdateAssumeRolePolicy", "sts:AssumeRole")
 class KnownPolicies:
     """The account's managed policies by ARN, and whether each may grant admin or escalation (cached)."""
 
-    def __init__(self, account_id: str, policies: Mapping[str, Policy]) -> None:
+    def __init__(self, account_id: str, policies: Mapping[str, Policy], partition: str = PARTITION) -> None:
         self.account_id = account_id
         self.policies = policies
+        #: The account's partition: a policy judged alone must see the account's users and roles as they are.
+        self.partition = partition
         self._found: dict[str, tuple[bool, str]] = {}
 
     def verdict(self, arn: str) -> tuple[bool, str]:
@@ -77,7 +80,8 @@ class KnownPolicies:
         from .policyset import Context, PolicySet
         from .roles import PrivilegedRoles
 
-        alone = judge(PolicySet((policy,), None), Context(self.account_id, None, PrivilegedRoles((), {})))
+        ctx = Context(self.account_id, None, PrivilegedRoles((), {}), partition=self.partition)
+        alone = judge(PolicySet((policy,), None), ctx)
         privilege = alone.principal.privilege
         if privilege in ("admin", "escalation", "unknown"):
             return False, f"{arn} grants {privilege}"

@@ -17,6 +17,7 @@ from fnmatch import fnmatchcase
 from functools import cache
 
 from .actions import index
+from .arns import iam_arn
 from .catalogue import METHODS, Method, Requirement
 from .conditions import LIMITED, limit
 from .policyset import Context, PolicySet, actions_mask
@@ -117,7 +118,7 @@ def _one(ps: PolicySet, s: Statement, action: str, bit: int, req: Requirement, c
         targets = _user_targets(s, ctx)
         last = targets[-1][0] if targets else None
     else:
-        targets = RoleTargets(s.resources, action, ctx.account_id, ctx.self_arn, ctx.roles)
+        targets = RoleTargets(s.resources, action, ctx.account_id, ctx.self_arn, ctx.roles, ctx.partition)
         last = None
     found = iter(targets)
     first = next(found, None)
@@ -143,7 +144,7 @@ def _one(ps: PolicySet, s: Statement, action: str, bit: int, req: Requirement, c
 
 def _user_targets(s: Statement, ctx: Context) -> list[tuple[str, str]]:
     """Other users the statement reaches, as (ARN to check Denies against, label)."""
-    probe = f"arn:aws:iam::{ctx.account_id}:user/{OTHER}"
+    probe = iam_arn(ctx.partition, ctx.account_id, f"user/{OTHER}")
     out = [(probe, "any other user")] if s.resources.matches(probe) else []
     return out + [(a, "another user") for a in s.resources.literals() if ":user/" in a and a != ctx.self_arn]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .actions import index
+from .arns import PARTITION
 from .catalogue import METHODS
 from .conditions import KnownPolicies
 from .roles import ASSUME, PrivilegedRoles
@@ -26,12 +27,14 @@ class Context:
     ``roles``: the account's roles that are admin or escalation so far, indexed (the holder itself is never
     its own target, and ``roles.admits`` says how each trust policy admits the holder). ``known``: the account's
     managed policies, for the Conditions that name one (``conditions``); None when judging such a policy alone.
+    ``partition``: the account's (``arns``), in which "another user" or "any role" of the account is named.
     """
 
     account_id: str
     self_arn: str | None
     roles: PrivilegedRoles
     known: KnownPolicies | None = None
+    partition: str = PARTITION
 
 
 @dataclass

@@ -15,6 +15,7 @@ import heapq
 import itertools
 from collections.abc import Iterator
 
+from .arns import PARTITION, iam_arn
 from .statements import OTHER, Resources
 from .trust import Trust
 
@@ -123,12 +124,14 @@ class RoleTargets:
     sts:AssumeRole only those whose trust admits the holder.
     """
 
-    def __init__(self, resources: Resources, action: str, account_id: str, self_arn, roles) -> None:
+    def __init__(
+        self, resources: Resources, action: str, account_id: str, self_arn, roles, partition: str = PARTITION
+    ) -> None:
         self.assume = action == ASSUME
         self.self_arn = self_arn
         self.index: PrivilegedRoles = roles
         self.resources = resources
-        probe = f"arn:aws:iam::{account_id}:role/{OTHER}"
+        probe = iam_arn(partition, account_id, f"role/{OTHER}")
         self.probe = probe if not self.assume and resources.matches(probe) else None
 
     def _candidates(self) -> Iterator[str]:

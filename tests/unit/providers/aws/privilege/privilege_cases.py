@@ -22,6 +22,10 @@ by a role tester cannot reach) is a trap.
 
 Conditions that limit IAM delegation (``iam:PermissionsBoundary``, ``iam:PolicyARN``): ``condition`` cases in
 ``privilege_condition_cases.py``, judged with the account's managed policies of ``Case.managed``.
+
+Every case is written in the commercial partition (``arn:aws:``); ``judge(case, partition)`` moves the whole
+case, every ARN of its policies, trusts, roles and holder, to another partition (``aws-us-gov``, ``aws-cn``),
+where the verdict must be the same.
 """
 
 from __future__ import annotations
@@ -217,6 +221,20 @@ def extra_cases() -> list[Case]:
         ),
         Case(f"{pr}/passrole-without-compute", pr, False, "grant", [doc(allow("iam:PassRole"))]),
         Case(
+            f"{pr}/resource-all-roles",
+            pr,
+            True,
+            "grant",
+            [doc(allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/*"), allow("ec2:RunInstances"))],
+        ),
+        Case(
+            "iam-create-access-key/resource-all-users",
+            "iam-create-access-key",
+            True,
+            "grant",
+            [doc(allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/*"))],
+        ),
+        Case(
             "iam-update-login-profile/self-only",
             "iam-update-login-profile",
             False,
@@ -232,18 +250,32 @@ def all_cases() -> list[Case]:
     return [c for m in METHODS for c in cases_for(m)] + assume_cases() + extra_cases() + condition_cases()
 
 
-def judge(case: Case):
-    """The principal verdict of ``tester`` in the case's account."""
-    roles = case.roles or default_roles()
+def moved(value, partition: str, source: str = "aws"):
+    """``value`` (a document, a case's roles, reasons...) with every ARN of ``source`` moved to ``partition``."""
+    if isinstance(value, str):
+        return value.replace(f"arn:{source}:", f"arn:{partition}:")
+    if isinstance(value, dict):
+        return {moved(k, partition, source): moved(v, partition, source) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(moved(v, partition, source) for v in value)
+    return value
+
+
+def judge(case: Case, partition: str = "aws"):
+    """The principal verdict of ``tester`` in the case's account, the case moved to ``partition``."""
+    roles = moved(case.roles or default_roles(), partition)
     holders = [
         Holder(arn, arn, [compile_policy(d, f"{arn.rsplit('/', 1)[-1]}-{n}") for n, d in enumerate(docs)])
         for arn, (docs, _) in roles.items()
     ]
-    policies = [compile_policy(d, f"p{n}") for n, d in enumerate(case.policies)]
-    boundary = compile_policy(case.boundary, "boundary") if case.boundary else None
-    holders.append(Holder("tester", TESTER, policies, boundary))
-    managed = {arn: compile_policy(d, arn.rsplit("/", 1)[-1]) for arn, d in case.managed.items()}
-    evaluator = AccountEvaluator(ACCOUNT, {arn: trust for arn, (_, trust) in roles.items()}, managed)
+    policies = [compile_policy(d, f"p{n}") for n, d in enumerate(moved(case.policies, partition))]
+    boundary = compile_policy(moved(case.boundary, partition), "boundary") if case.boundary else None
+    holders.append(Holder("tester", moved(TESTER, partition), policies, boundary))
+    managed = {
+        arn: compile_policy(d, arn.rsplit("/", 1)[-1]) for arn, d in moved(case.managed, partition).items()
+    }
+    trusts = {arn: trust for arn, (_, trust) in roles.items()}
+    evaluator = AccountEvaluator(ACCOUNT, trusts, managed, partition)
     return evaluator.evaluate(holders)["tester"].principal
 
 

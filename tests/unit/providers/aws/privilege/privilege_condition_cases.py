@@ -4,7 +4,8 @@ Kind ``condition``. True negatives: the delegated administrator of AWS's permiss
 (it may create and grant roles or users only with a boundary that grants S3 and CloudWatch), and Attach*Policy
 limited by ``iam:PolicyARN`` to account policies that only read or write. Traps (label True): the boundary can
 be deleted, replaced or edited; its document is not known or grants escalation; ``...IfExists``; the PolicyARN
-list names AdministratorAccess, a wildcard, an unknown policy, or a policy that passes roles.
+list names AdministratorAccess, a wildcard, an unknown policy, a policy that passes roles, or one that creates
+access keys for the account's other users (judged alone in the account's partition, ``privilege_cases.judge``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ READS = f"arn:aws:iam::{ACCOUNT}:policy/team-read"
 WRITES = f"arn:aws:iam::{ACCOUNT}:policy/team-s3"
 PASSES = f"arn:aws:iam::{ACCOUNT}:policy/team-pass"
 CODE = f"arn:aws:iam::{ACCOUNT}:policy/team-lambda"
+KEYS = f"arn:aws:iam::{ACCOUNT}:policy/team-keys"
 ADMIN_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 MANAGED = {
     BOUND: doc(allow(["s3:*", "cloudwatch:*", "logs:*"])),
@@ -23,6 +25,7 @@ MANAGED = {
     WRITES: doc(allow(["s3:PutObject", "s3:GetObject"])),
     PASSES: doc(allow(["iam:PassRole", "ec2:RunInstances"], ADMIN_ROLE)),
     CODE: doc(allow("lambda:UpdateFunctionCode")),
+    KEYS: doc(allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/*")),
 }
 ROLE_ADMIN = ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"]
 USER_ADMIN = ["iam:CreateUser", "iam:PutUserPolicy", "iam:AttachUserPolicy", "iam:PutUserPermissionsBoundary"]
@@ -78,6 +81,7 @@ def policy_arn_cases() -> list[Case]:
         _case(f"{ar}/policyarn-unknown", True, [doc(attaching("iam:AttachRolePolicy", [READS]))], managed={}),
         _case(f"{ar}/policyarn-passes-roles", True, [doc(attaching("iam:AttachRolePolicy", [PASSES]))]),
         _case(f"{ag}/policyarn-escalates", True, [doc(attaching("iam:AttachGroupPolicy", [CODE]))]),
+        _case(f"{ag}/policyarn-creates-keys", True, [doc(attaching("iam:AttachGroupPolicy", [KEYS]))]),
         _case(
             f"{au}/policyarn-ifexists",
             True,
