@@ -147,18 +147,3 @@ def entity(collected: Collected, name: str) -> EntityResult:
 def strip(row: dict) -> dict:
     """A row without the provenance columns (those are asserted by their own test)."""
     return {k: v for k, v in row.items() if k not in BASE}
-
-
-def moved(value: object, partition: str, source: str = "aws") -> object:
-    """``value`` (raw API data, rows) with every ARN of partition ``source`` moved to ``partition``.
-
-    Strings are rewritten wherever they occur (dict keys and values, lists, tuples, the text of a document or
-    of a reason); anything else (datetimes, numbers, None) is kept.
-    """
-    if isinstance(value, str):
-        return value.replace(f"arn:{source}:", f"arn:{partition}:")
-    if isinstance(value, dict):
-        return {moved(k, partition, source): moved(v, partition, source) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(moved(v, partition, source) for v in value)
-    return value

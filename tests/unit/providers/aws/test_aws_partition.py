@@ -1,7 +1,8 @@
 """The account's partition, read off the first few ARNs of the account itself in GetAccountAuthorizationDetails."""
 
 import pytest
-from aws_transform_helpers import ACCOUNT, cloudmapper_gaad, gaad, moved, user
+from arn_partitions import moved
+from aws_transform_helpers import ACCOUNT, cloudmapper_gaad, gaad, user
 from muster.providers.aws.partition import account_partition
 
 OTHER_ACCOUNT = "210987654321"

@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from arn_partitions import moved
 from aws_transform_helpers import (
     ACCOUNT,
     DAY,
     cloudmapper_gaad,
     cloudmapper_report,
     gaad,
-    moved,
     raw_account,
     report,
     report_row,

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from arn_partitions import moved
 from muster.providers.aws.privilege import ADMIN, ESCALATION, AccountEvaluator, Holder, compile_policy
 from muster.providers.aws.privilege.catalogue import METHODS, Method
 
@@ -248,17 +249,6 @@ def all_cases() -> list[Case]:
     from privilege_condition_cases import condition_cases  # it imports this module
 
     return [c for m in METHODS for c in cases_for(m)] + assume_cases() + extra_cases() + condition_cases()
-
-
-def moved(value, partition: str, source: str = "aws"):
-    """``value`` (a document, a case's roles, reasons...) with every ARN of ``source`` moved to ``partition``."""
-    if isinstance(value, str):
-        return value.replace(f"arn:{source}:", f"arn:{partition}:")
-    if isinstance(value, dict):
-        return {moved(k, partition, source): moved(v, partition, source) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(moved(v, partition, source) for v in value)
-    return value
 
 
 def judge(case: Case, partition: str = "aws"):
