@@ -25,6 +25,7 @@ from muster.providers.azure.collect import collect_tenant
 from muster.sandbox import azure as sandbox_azure
 from muster.sandbox.azure_fake import Api
 from muster.sandbox.scenario import builtin, state_on
+from muster.snapshot import SnapshotRef, SnapshotStore, seal_collected
 
 TENANT = "7f3e2a10-4b5c-4d6e-8f90-a1b2c3d4e5f6"  # the demo scenario's Entra tenant
 CONNECTION = "muster_azure_cloud_test"
@@ -173,6 +174,15 @@ def test_a_tenant_is_collected_from_its_own_cloud(day0, credentials, cloud, conn
     assert session.bases() == {f"{graph}/v1.0", f"{graph}/beta", arm}
     assert out.notes == {"cloud": cloud}
     assert out.status == "complete" and out.principals
+
+
+def test_the_sealed_manifest_says_which_cloud_was_collected(day0, credentials, tmp_path):
+    out, _ = _collect(day0, "usgov_dod", CONNECTION)
+    store = SnapshotStore(str(tmp_path))
+
+    seal_collected(store, out, run_id="r", collected_at=day0.observed_at)
+
+    assert store.manifest(SnapshotRef("azure", TENANT, DAY))["collection_notes"] == {"cloud": "usgov_dod"}
 
 
 def test_the_env_override_moves_the_requests_but_not_the_scopes(day0, credentials, monkeypatch):
