@@ -24,6 +24,8 @@ from pydantic import (
 
 AuditTag = Literal["soc1", "soc2"]
 Provider = Literal["aws", "gcp", "azure"]
+#: The Azure cloud an Entra tenant lives in (``providers/azure/clouds.py`` says where each one answers).
+AzureCloud = Literal["public", "usgov", "usgov_dod", "china"]
 
 
 class ScopeError(ValueError):
@@ -125,6 +127,11 @@ class Tenant(_Strict):
     subscriptions: tuple[str, ...] = Field(
         (), description="Azure: subscription ids whose RBAC is collected; empty means every visible one."
     )
+    cloud: AzureCloud = Field(
+        "public",
+        description="Azure: the cloud the tenant lives in: public (also GCC), usgov (GCC High), usgov_dod "
+        "(DoD) or china (21Vianet). It picks the Entra authority, the token scopes and the Graph/ARM URLs.",
+    )
 
     @model_validator(mode="after")
     def _check_ids(self) -> Tenant:
@@ -138,6 +145,8 @@ class Tenant(_Strict):
                 raise ValueError(f"subscription {sub!r} is not a subscription id (GUID)")
         if self.subscriptions and self.provider != "azure":
             raise ValueError("subscriptions only apply to azure tenants")
+        if self.cloud != "public" and self.provider != "azure":
+            raise ValueError(f"cloud {self.cloud!r} only applies to azure tenants")
         if self.role_arn and not re.fullmatch(r"arn:aws[\w-]*:iam::\d{12}:role/.+", self.role_arn):
             raise ValueError(f"role_arn {self.role_arn!r} is not an IAM role ARN")
         unknown = set(self.soc1_objectives) and "soc1" not in self.audit_scope

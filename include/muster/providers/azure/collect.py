@@ -1,10 +1,12 @@
 """Collect one Entra tenant (and its subscriptions' RBAC) for one day: tokens, extract (I/O), transform.
 
-Endpoints default to the public cloud and can be pointed elsewhere (a sovereign cloud, or the sandbox fake):
+The tenant's ``cloud`` in the scope file (``clouds.py``) decides where Graph and ARM are asked and for which
+scopes tokens are requested; the Collected's notes say which cloud it was. For the sandbox fake and tests
+only, two env vars point the requests elsewhere, while the scopes stay those of the tenant's cloud:
 
-* ``MUSTER_GRAPH_URL`` (default https://graph.microsoft.com): ``/v1.0`` and ``/beta`` are appended;
-* ``MUSTER_ARM_URL`` (default https://management.azure.com);
-* ``MUSTER_AZURE_STATIC_TOKEN``: send this bearer token instead of asking azure-identity (sandbox/tests).
+* ``MUSTER_GRAPH_URL`` replaces the Graph base URL (``/v1.0`` and ``/beta`` are appended);
+* ``MUSTER_ARM_URL`` replaces the ARM base URL;
+* ``MUSTER_AZURE_STATIC_TOKEN``: send this bearer token instead of asking azure-identity.
 
 Never raises for a problem inside the tenant that can be described: no token, or a token for another tenant,
 gives a Collected whose ``organization`` entity is failed, so the other tenants of the run go on.
@@ -23,29 +25,28 @@ import requests
 from ... import clock
 from ...collected import Collected, EntityResult
 from ...config import Tenant
+from .clouds import CLOUDS, Cloud
 from .extract import extract_tenant
 from .http import Client
 from .populations import FEEDS
 from .raw import RawTenant
-from .tokens import ARM_SCOPE, GRAPH_SCOPE, TokenError, Tokens, caller_of, tokens_for
+from .tokens import TokenError, Tokens, caller_of, tokens_for
 from .transform import TenantTransform
 
 log = logging.getLogger(__name__)
 
 GRAPH_URL_ENV = "MUSTER_GRAPH_URL"
 ARM_URL_ENV = "MUSTER_ARM_URL"
-GRAPH_URL = "https://graph.microsoft.com"
-ARM_URL = "https://management.azure.com"
 
 
 def clients(
-    tokens: Tokens, *, session: requests.Session | None = None, sleep=time.sleep
+    tokens: Tokens, cloud: Cloud, *, session: requests.Session | None = None, sleep=time.sleep
 ) -> dict[str, Client]:
-    """Graph v1.0, Graph beta and ARM clients sharing one HTTP session (connection reuse)."""
-    graph = os.environ.get(GRAPH_URL_ENV, GRAPH_URL).rstrip("/")
-    arm = os.environ.get(ARM_URL_ENV, ARM_URL).rstrip("/")
+    """Graph v1.0, Graph beta and ARM clients of ``cloud`` sharing one HTTP session (connection reuse)."""
+    graph = os.environ.get(GRAPH_URL_ENV, cloud.graph_url).rstrip("/")
+    arm = os.environ.get(ARM_URL_ENV, cloud.arm_url).rstrip("/")
     session = session or requests.Session()
-    g, a = tokens.for_scope(GRAPH_SCOPE), tokens.for_scope(ARM_SCOPE)
+    g, a = tokens.for_scope(cloud.graph_scope), tokens.for_scope(cloud.arm_scope)
     return {
         "graph": Client(f"{graph}/v1.0", g, session=session, sleep=sleep),
         "beta": Client(f"{graph}/beta", g, session=session, sleep=sleep),
@@ -69,16 +70,20 @@ def collect_tenant(
     sleep=time.sleep,
 ) -> Collected:
     """The normalised rows and collection ledger of ``tenant`` as observed now, labelled ``snapshot_date``."""
+    cloud = CLOUDS[tenant.cloud]
     raw = RawTenant(tenant_id=tenant.id, observed_at=now())
     try:
         tokens = tokens or tokens_for(tenant)
-        raw.caller = caller_of(tokens.token(GRAPH_SCOPE), tokens.source)
+        raw.caller = caller_of(tokens.token(cloud.graph_scope), tokens.source)
     except TokenError as e:
         log.error("%s", e)
-        return access_failed(tenant, snapshot_date, str(e))
-    transform = TenantTransform(raw, tenant, snapshot_date)
-    extract_tenant(clients(tokens, session=session, sleep=sleep), tenant, raw, transform)
-    return transform.finish()
+        out = access_failed(tenant, snapshot_date, str(e))
+    else:
+        transform = TenantTransform(raw, tenant, snapshot_date)
+        extract_tenant(clients(tokens, cloud, session=session, sleep=sleep), tenant, raw, transform)
+        out = transform.finish()
+    out.notes["cloud"] = cloud.name  # in the manifest: the same tenant id means nothing without its cloud
+    return out
 
 
 def access_failed(tenant: Tenant, snapshot_date: dt.date, message: str) -> Collected:

@@ -8,6 +8,11 @@ Order:
    password = client secret, extra ``tenantId``), through azure-identity's ``ClientSecretCredential``.
 3. azure-identity's ``DefaultAzureCredential`` (environment, workload identity, managed identity, CLI).
 
+The tenant's ``cloud`` (``clouds.py``) decides the Entra authority both credentials sign in at and the
+scopes asked for (``<graph>/.default``, ``<arm>/.default``): a national cloud refuses public-cloud tokens.
+Inside ``DefaultAzureCredential`` the workload identity and the Azure CLI follow their own cloud setting
+(``AZURE_AUTHORITY_HOST``, ``az cloud set``), which must then match the tenant's cloud.
+
 Tokens are cached until five minutes before they expire and are never logged. ``caller_of`` reads the
 token's own claims (without verifying them: the service does that) to record who collected.
 """
@@ -22,12 +27,11 @@ import time
 from collections.abc import Callable
 
 from ...config import Tenant
+from .clouds import CLOUDS
 
 log = logging.getLogger(__name__)
 
 STATIC_TOKEN_ENV = "MUSTER_AZURE_STATIC_TOKEN"
-GRAPH_SCOPE = "https://graph.microsoft.com/.default"
-ARM_SCOPE = "https://management.azure.com/.default"
 #: Renew a cached token this many seconds before it expires.
 EARLY_S = 300
 
@@ -83,16 +87,17 @@ def tokens_for(tenant: Tenant) -> Tokens:
             "tenant %s: using the static token from %s (sandbox/tests only)", tenant.label, STATIC_TOKEN_ENV
         )
         return static(token)
+    authority = CLOUDS[tenant.cloud].authority
     if tenant.connection_id:
-        credential = _airflow_credential(tenant)
+        credential = _airflow_credential(tenant, authority)
         if credential is not None:
             return from_credential(credential, f"Airflow connection {tenant.connection_id}")
     from azure.identity import DefaultAzureCredential
 
-    return from_credential(DefaultAzureCredential(), "DefaultAzureCredential")
+    return from_credential(DefaultAzureCredential(authority=authority), "DefaultAzureCredential")
 
 
-def _airflow_credential(tenant: Tenant) -> object | None:
+def _airflow_credential(tenant: Tenant, authority: str) -> object | None:
     """A ClientSecretCredential from the tenant's Airflow connection; None when Airflow is not installed."""
     try:
         from airflow.sdk import BaseHook
@@ -118,7 +123,9 @@ def _airflow_credential(tenant: Tenant) -> object | None:
     from azure.identity import ClientSecretCredential
 
     log.info("tenant %s: token from Airflow connection %s", tenant.label, tenant.connection_id)
-    return ClientSecretCredential(tenant_id=tenant_id, client_id=conn.login, client_secret=conn.password)
+    return ClientSecretCredential(
+        tenant_id=tenant_id, client_id=conn.login, client_secret=conn.password, authority=authority
+    )
 
 
 def caller_of(token: str, fallback: str) -> str:
