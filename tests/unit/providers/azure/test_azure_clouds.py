@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 from azure import identity
 from azure.core.credentials import AccessToken
 from azure.core.exceptions import ClientAuthenticationError
@@ -26,6 +25,7 @@ from muster.sandbox import azure as sandbox_azure
 from muster.sandbox.azure_fake import Api
 from muster.sandbox.scenario import builtin, state_on
 from muster.snapshot import SnapshotRef, SnapshotStore, seal_collected
+from recorded_http import Response, answer, origin_of, prepared, response
 
 TENANT = "7f3e2a10-4b5c-4d6e-8f90-a1b2c3d4e5f6"  # the demo scenario's Entra tenant
 CONNECTION = "muster_azure_cloud_test"
@@ -68,16 +68,6 @@ class _Credential:
         return AccessToken(f"opaque-token-from-{self.kwargs.get('authority')}", int(time.time()) + 3600)
 
 
-@dataclass
-class _Response:
-    """What `Client` reads of a requests.Response."""
-
-    status_code: int
-    content: bytes
-    headers: dict = field(default_factory=dict)
-    reason: str = ""
-
-
 class _Session:
     """A requests.Session stand-in recording every GET as requests would send it; the sandbox fake answers
     on every host (its next links on the host asked), so a request sent to the wrong cloud is seen."""
@@ -87,15 +77,12 @@ class _Session:
         self.apis: dict[str, Api] = {}
         self.sent: list[str] = []
 
-    def get(self, url: str, params=None, headers=None, timeout=None) -> _Response:
-        prepared = requests.Request("GET", url, params=params, headers=headers).prepare()
-        self.sent.append(prepared.url)
-        parts = urlsplit(prepared.url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+    def get(self, url: str, params=None, headers=None, timeout=None) -> Response:
+        request = prepared(url, params, headers)
+        self.sent.append(request.url)
+        origin = origin_of(request.url)
         api = self.apis.setdefault(origin, Api(self.world, origin))
-        target = f"{parts.path}?{parts.query}" if parts.query else parts.path
-        status, body, answer_headers = api.handle(target, prepared.headers.get("Authorization"))
-        return _Response(status, json.dumps(body).encode(), answer_headers)
+        return response(*answer(api, request))
 
     def bases(self) -> set[str]:
         """Where the requests went: scheme://host, plus the Graph version for Graph requests."""

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 from muster.config import Tenant
 from muster.providers.azure.collect import collect_tenant
 from muster.providers.azure.tokens import static
@@ -27,6 +24,7 @@ from muster.sandbox import azure
 from muster.sandbox.azure_fake import Api
 from muster.sandbox.azure_world import World
 from muster.sandbox.scenario import builtin, state_on
+from recorded_http import Response, answer, origin_of, prepared, response
 
 ORIGIN = "http://azure.test"  # Graph's and ARM's base URL: both served by one fake, as in the sandbox
 TOKEN = "bearer-token-for-azure-test-only"
@@ -41,16 +39,6 @@ ROLE_ASSIGNMENTS = f"/subscriptions/{SUB}/providers/Microsoft.Authorization/role
 Change = Callable[[dict], dict]  # a page as the fake answered it -> the page sent
 
 
-@dataclass
-class _Response:
-    """What `Client` reads of a requests.Response."""
-
-    status_code: int
-    content: bytes
-    headers: dict = field(default_factory=dict)
-    reason: str = ""
-
-
 class _Session:
     """A requests.Session stand-in. Every GET is recorded as requests would send it (URL and headers); those
     on ORIGIN are answered by the fake, the pages of ``path`` passed through ``change``; a request anywhere
@@ -60,28 +48,21 @@ class _Session:
         self.api, self.path, self.change = api, path, change
         self.sent: list[tuple[str, dict]] = []
 
-    def get(self, url: str, params=None, headers=None, timeout=None) -> _Response:
-        prepared = requests.Request("GET", url, params=params, headers=headers).prepare()
-        self.sent.append((prepared.url, dict(prepared.headers)))
+    def get(self, url: str, params=None, headers=None, timeout=None) -> Response:
+        request = prepared(url, params, headers)
+        self.sent.append((request.url, dict(request.headers)))
         if len(self.sent) > MAX_REQUESTS:
             raise AssertionError(f"more than {MAX_REQUESTS} requests: a listing loops")
-        parts = urlsplit(prepared.url)
-        if _origin_of(prepared.url) != ORIGIN:
-            return _Response(200, b'{"value": []}')
-        target = f"{parts.path}?{parts.query}" if parts.query else parts.path
-        status, body, answer_headers = self.api.handle(target, prepared.headers.get("Authorization"))
-        if status == 200 and self.change is not None and parts.path == self.path:
+        if origin_of(request.url) != ORIGIN:
+            return response(200, {"value": []})
+        status, body, answer_headers = answer(self.api, request)
+        if status == 200 and self.change is not None and urlsplit(request.url).path == self.path:
             body = self.change(copy.deepcopy(body))
-        return _Response(status, json.dumps(body).encode(), answer_headers)
+        return response(status, body, answer_headers)
 
     def hosts(self) -> set[str]:
         """scheme://netloc of every request sent."""
-        return {_origin_of(url) for url, _ in self.sent}
-
-
-def _origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+        return {origin_of(url) for url, _ in self.sent}
 
 
 @pytest.fixture(scope="module")
