@@ -118,7 +118,7 @@ def _one(ps: PolicySet, s: Statement, action: str, bit: int, req: Requirement, c
         targets = _user_targets(s, ctx)
         last = targets[-1][0] if targets else None
     else:
-        targets = RoleTargets(s.resources, action, ctx.account_id, ctx.self_arn, ctx.roles, ctx.partition)
+        targets = RoleTargets(s.resources, action, ctx)
         last = None
     found = iter(targets)
     first = next(found, None)

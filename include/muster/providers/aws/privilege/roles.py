@@ -14,10 +14,14 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from .arns import PARTITION, iam_arn
+from .arns import iam_arn
 from .statements import OTHER, Resources
 from .trust import Trust
+
+if TYPE_CHECKING:
+    from .policyset import Context
 
 ASSUME = "sts:AssumeRole"
 ADMITS = {"account": "the account", "named": "this principal by ARN", "anyone": "anyone"}
@@ -124,14 +128,13 @@ class RoleTargets:
     sts:AssumeRole only those whose trust admits the holder.
     """
 
-    def __init__(
-        self, resources: Resources, action: str, account_id: str, self_arn, roles, partition: str = PARTITION
-    ) -> None:
+    def __init__(self, resources: Resources, action: str, ctx: Context) -> None:
+        """``ctx``: the holder's (its ARN, the account's privileged roles, the account and its partition)."""
         self.assume = action == ASSUME
-        self.self_arn = self_arn
-        self.index: PrivilegedRoles = roles
+        self.self_arn = ctx.self_arn
+        self.index: PrivilegedRoles = ctx.roles
         self.resources = resources
-        probe = iam_arn(partition, account_id, f"role/{OTHER}")
+        probe = iam_arn(ctx.partition, ctx.account_id, f"role/{OTHER}")
         self.probe = probe if not self.assume and resources.matches(probe) else None
 
     def _candidates(self) -> Iterator[str]:
