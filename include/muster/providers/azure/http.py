@@ -26,7 +26,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -173,17 +173,19 @@ class Client:
             params = None  # a next link already carries the query
 
     def _next_link(self, body: dict, url: str, number: int, followed: set[str]) -> str | None:
-        """The URL of the page after page ``number`` (read from ``url``), resolved against the base URL; None
-        after the last page (no link, null or ""). MalformedResponse for a link that is not text (read as "no
-        link", the listing would look complete) or that an earlier page gave (``followed``, which the link is
-        added to). Its origin is checked in `get`, where every request is sent."""
+        """The URL of the page after page ``number`` (read from ``url``), resolved against that page's URL as
+        a browser resolves a link (RFC 3986: ``/v1.0/users?...`` keeps the origin and replaces the path, where
+        appending it to the base URL ``…/v1.0`` would ask for ``/v1.0/v1.0/users``); None after the last page
+        (no link, null or ""). MalformedResponse for a link that is not text (read as "no link", the listing
+        would look complete) or that an earlier page gave (``followed``, which the link is added to). Its
+        origin is checked in `get`, where every request is sent."""
         for field in NEXT_LINK_FIELDS:
             link = body.get(field)
             if link is None or link == "":
                 continue
             if not isinstance(link, str):
                 raise MalformedResponse(f"{_path_only(url)}: page {number}: field {field} is not a string")
-            resolved = self.url(link)
+            resolved = urljoin(self.url(url), link)
             if resolved in followed:
                 raise MalformedResponse(
                     f"{_path_only(url)}: page {number}: {field} repeats the link of an earlier page"
