@@ -36,6 +36,7 @@ test: lint browser
 bench: install
 	$(BIN)/python bench/collect_aws.py
 	$(BIN)/python bench/normalise_write.py
+	$(BIN)/python bench/normalise_write.py --org 40 --runs 7
 	$(BIN)/python bench/collect_gcp.py
 	$(BIN)/python bench/collect_azure.py
 	$(BIN)/python bench/privilege_peers.py
