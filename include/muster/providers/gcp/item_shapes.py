@@ -41,6 +41,7 @@ POLICY = {"bindings": [ANY]}  # each binding is shaped (and reported by its inde
 BINDING = {"role": str, "members": [str]}
 ACTIVITY = {
     "fullResourceName": str,
+    "observationPeriod": {"endTime": str},
     "activity": {
         "lastAuthenticatedTime": str,
         "serviceAccount": {"serviceAccountId": str},

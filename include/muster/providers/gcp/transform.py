@@ -153,6 +153,7 @@ def _activities(run: _Run) -> tuple[dict | None, dict | None]:
         if items is None:
             return None
         out: dict[str, dt.datetime] = {}
+        observed_to: dt.datetime | None = None
         for i, a in enumerate(items):
             if isinstance(a, dict):
                 a = shaped(run, entity, f"activity {i}", a, ACTIVITY)
@@ -164,6 +165,13 @@ def _activities(run: _Run) -> tuple[dict | None, dict | None]:
             at = run.time(body.get("lastAuthenticatedTime"), entity, f"activity of {ident}")
             if ident and at and (ident not in out or at > out[ident]):
                 out[ident] = at
+            period = a.get("observationPeriod") or {}
+            end = run.time(period.get("endTime"), entity, f"observation period of {ident}")
+            if end and (observed_to is None or end > observed_to):
+                observed_to = end
+        # Policy Analyzer's data trails real use by up to two days: the latest observation period's end is
+        # the source's own as-of (use after it is not in the data), recorded like the AWS report's time.
+        run.raw.entity(entity).source_as_of = observed_to
         return out
 
     sa = index(
