@@ -2,7 +2,8 @@
 
 Every byte copied is first checked against the SHA-256 its sealed manifest names; a tampered store stops
 the bundle instead of being passed on. Daily manifests are copied byte for byte, so the hash chain an
-auditor re-checks is the one sealed at collection time.
+auditor re-checks is the one sealed at collection time; a day re-sealed with force brings the snapshots it
+replaced along (its `_replaced-<n>/` folders), so a later day's link to a replaced manifest can be checked too.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..snapshot import SnapshotRef, SnapshotStore
+from ..snapshot import SnapshotRef, SnapshotStore, reseal
 from ..snapshot.derived import DerivedStore
 from ..snapshot.encoding import MANIFEST
 from .params import BundleError
@@ -56,7 +57,33 @@ def _copy_one(
             effort = pq.read_table(pa.BufferReader(data), columns=EFFORT_COLUMNS).to_pylist()
     (out / rel / MANIFEST).write_bytes(manifest_bytes)
     files[f"{rel}/{MANIFEST}"] = hashlib.sha256(manifest_bytes).hexdigest()
+    files.update(_copy_replaced(store, out, ref, manifest))
     return files, [(ref, r) for r in effort]
+
+
+def _copy_replaced(store: SnapshotStore, out: Path, ref: SnapshotRef, manifest: dict) -> dict[str, str]:
+    """The kept copies of every documented re-seal of `ref`'s day, each checked like the sealed files."""
+    part, rel, files = store.partition(ref), population_dir(ref), {}
+
+    def read(name: str) -> bytes | None:
+        return store._read(f"{part}/{name}") if store._exists(f"{part}/{name}") else None
+
+    problems = reseal.problems(manifest, read)
+    if problems:
+        raise BundleError(
+            f"sealed snapshot {ref.provider}/{ref.tenant_id}/{ref.snapshot_date}: {problems[0]} (tampered "
+            "store); the bundle is not built"
+        )
+    for item in reseal.history(manifest, read):
+        names = [item.record["kept_as"]]
+        if item.folder is not None:
+            names += [f"{item.folder}/{e['file']}" for e in _json(item.raw)["tables"].values()]
+        for name in names:
+            data = read(name)
+            (out / rel / name).parent.mkdir(parents=True, exist_ok=True)
+            (out / rel / name).write_bytes(data)
+            files[f"{rel}/{name}"] = hashlib.sha256(data).hexdigest()
+    return files
 
 
 #: Collection columns summed into the bundle's record of API effort.

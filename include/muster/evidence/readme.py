@@ -16,7 +16,7 @@ TEMPLATE = """\
 | file | what it holds |
 |---|---|
 | `report.html` | The report: parameters, scope, coverage heat map and gaps, counts over time, credential ages, findings by rule and severity, revocation latency against the SLA, population definitions. Opens offline. |
-| `populations/provider=P/tenant=T/date=D/` | The sealed snapshots themselves, copied byte for byte: `principals`, `credentials`, `grants`, `role_definitions`, `collection` (Parquet) and the day's `_MANIFEST.json`. Type 1: the as-of day only; Type 2: every day of the period that has one. |
+| `populations/provider=P/tenant=T/date=D/` | The sealed snapshots themselves, copied byte for byte: `principals`, `credentials`, `grants`, `role_definitions`, `collection` (Parquet) and the day's `_MANIFEST.json`. Type 1: the as-of day only; Type 2: every day of the period that has one. A day re-sealed with force also holds what each re-seal replaced, in `_replaced-<n>/` (its files and `_MANIFEST.replaced.json`), named with the reason in the day's manifest (`resealed`). |
 | `coverage.csv` / `coverage.parquet` | One row per day x tenant x table: `complete`, `partial`, `failed` or `missing`, with the reason. A day that is not complete is a gap; it is never filled from another day. |
 | `reconciliation.csv` | Every tenant the authoritative lists (AWS Organizations accounts, GCP projects, Azure subscriptions) named on each day, whether it is in scope and whether it was sealed. `MISSING` rows are tenants that existed but were not collected. |
 | `findings.parquet` | Every finding row sealed for the in-scope tenants over the bundle's days (`fail`, or `unknown` where the evidence cannot rule the problem out). |
@@ -31,8 +31,9 @@ TEMPLATE = """\
 1. `sha256sum -c SHA256SUMS` must print OK for every file, and no file may exist that it does not list.
 2. `muster verify .` checks the same, and also that every copied snapshot file matches its sealed daily
    manifest, that the daily manifests chain day to day (each names the SHA-256 of the tenant's previous one, so
-   a removed or edited day breaks the chain), and the signature. It exits 0 only when everything holds and
-   otherwise names each file, link or signature that failed.
+   a removed or edited day breaks the chain; a day sealed before a recorded re-seal of the day before it links to
+   the replaced manifest, which must be in `_replaced-<n>/` and match, with its files), and the signature. It
+   exits 0 only when everything holds and otherwise names each file, link or signature that failed.
 3. Signature: compare the fingerprint `muster verify` prints with the one you received separately, or pass
    that key: `muster verify . --public-key KEY.pem`. Without the separate key the signature only shows that the
    bundle is unchanged since someone with the embedded key signed it.

@@ -2,8 +2,9 @@
 
 Checks, in order: SHA256SUMS lists exactly the files present (nothing missing, nothing added); every
 file matches its hash; manifest.json agrees with SHA256SUMS; every copied snapshot file matches its
-sealed daily manifest; the daily manifests chain day to day with no day cut out; the signature (when
-present, or when a trusted public key is given) verifies over SHA256SUMS.
+sealed daily manifest; the daily manifests chain day to day with no day cut out (a link to a manifest that
+a later forced re-seal replaced counts only when the re-seal is recorded and its kept copy is in the bundle,
+intact); the signature (when present, or when a trusted public key is given) verifies over SHA256SUMS.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..snapshot import reseal
 from . import integrity as ig
 
 
@@ -95,6 +97,13 @@ def _populations(out: Path, manifest: dict, res: VerifyResult) -> None:
                 if f.is_file() and ig.sha256_file(f) != t["sha256"]:
                     rel = f.relative_to(out).as_posix()
                     res.problems.append(f"hash mismatch: {rel} does not match its sealed daily manifest")
+            dir_rel = Path(e["manifest"]).parent.as_posix()
+            res.problems += [f"{dir_rel}: {p}" for p in reseal.problems(m, _reader(daily.parent))]
+
+
+def _reader(part: Path):
+    """Files of a copied partition by their path relative to it (None when absent), for `snapshot.reseal`."""
+    return lambda rel: (part / rel).read_bytes() if (part / rel).is_file() else None
 
 
 def _chain(out: Path, manifest: dict, res: VerifyResult) -> None:
@@ -114,9 +123,10 @@ def _chain(out: Path, manifest: dict, res: VerifyResult) -> None:
             raw = daily.read_bytes()
             if hashlib.sha256(raw).hexdigest() != e["sha256"]:
                 res.problems.append(f"chain {tenant}: daily manifest of {e['date']} differs from the chain")
-            link = json.loads(raw).get("previous_manifest") or {}
-            _link(tenant, e, prev, link, start, res)
-            prev = e
+            m = json.loads(raw)
+            _link(tenant, e, prev, m.get("previous_manifest") or {}, start, res)
+            # a later day may link to a manifest of this day that a documented re-seal replaced
+            prev = {**e, "replaced": reseal.replaced_sha256s(m, _reader(daily.parent))}
     present = {p.parent.relative_to(out).as_posix() for p in out.glob("populations/*/*/*/_MANIFEST.json")}
     for rel in sorted(present - listed_dirs):
         res.problems.append(f"chain: {rel} is in the bundle but not in the manifest's chain")
@@ -129,6 +139,11 @@ def _link(tenant: str, e: dict, prev: dict | None, link: dict, start: dt.date, r
             res.problems.append(
                 f"chain {tenant}: {date} links to {linked}, but the bundle's previous day is {prev['date']}"
                 + (f" (day {linked} cut out of the chain)" if linked and linked > prev["date"] else "")
+            )
+        elif link.get("sha256") in prev.get("replaced", ()):
+            res.notes.append(
+                f"chain {tenant}: {date} links to a manifest of {linked} that a recorded re-seal replaced; "
+                "the replaced snapshot is in the bundle and matches it"
             )
         elif link.get("sha256") != prev["sha256"]:
             res.problems.append(f"chain {tenant}: {date} links to a different manifest of {linked}")

@@ -3,7 +3,9 @@
 Layout: <root>/snapshots/provider=P/tenant=T/date=D/{table}.parquet + _MANIFEST.json.
 Files are written under temporary names, renamed into place, and sealed by the manifest written last.
 A partition without a manifest is not a snapshot: readers never see it. The manifest chains to the
-same tenant's previous manifest by SHA-256, so a removed or edited day breaks the chain visibly.
+same tenant's previous manifest by SHA-256, so a removed or edited day breaks the chain visibly. A forced
+re-seal keeps what it replaces under the partition's `_replaced-<n>/` and records it (see `snapshot.reseal`),
+so the chain stays verifiable through it.
 
 This module holds the store itself (paths, listing, reading, writing, verifying); the Parquet bytes and the
 manifest's fields are in `snapshot.encoding`, shared with the derived partitions.
@@ -23,6 +25,7 @@ import pyarrow.parquet as pq
 
 from ..schema import SNAPSHOT_TABLES, validate_table
 from ..threads import in_order
+from . import reseal
 from .encoding import (
     MANIFEST,
     MANIFEST_FORMAT,
@@ -61,8 +64,11 @@ def sealed_partitions(
     for info in fs.get_file_info(pafs.FileSelector(below, recursive=True)):
         if info.base_name != MANIFEST:
             continue
-        parts = dict(p.split("=", 1) for p in info.path[len(top) + 1 :].split("/")[:-1] if "=" in p)
+        folders = info.path[len(top) + 1 :].split("/")[:-1]
+        parts = dict(p.split("=", 1) for p in folders if "=" in p)
         try:
+            if len(folders) != 3 or not folders[-1].startswith("date="):
+                raise ValueError("not directly in a date= folder")
             ref = SnapshotRef(parts["provider"], parts["tenant"], dt.date.fromisoformat(parts["date"]))
         except (KeyError, ValueError):
             log.warning("ignoring manifest outside the partition layout: %s", info.path)
@@ -151,7 +157,8 @@ class SnapshotStore:
         """Validate, write and seal one snapshot; return its manifest.
 
         `tables` must hold every snapshot table (empty ones included). A sealed snapshot is never replaced
-        unless `force` is given, and then the replaced manifest is kept and named in the new one.
+        unless `force` is given; then the replaced manifest and its files are kept under `_replaced-<n>/` in
+        the partition and the new manifest's `resealed` record names them (`snapshot.reseal`).
         """
         if collected_at.tzinfo is None:
             raise SnapshotError("collected_at must be timezone-aware")
@@ -165,14 +172,10 @@ class SnapshotStore:
             if not force:
                 raise SnapshotError(
                     f"snapshot {ref.provider}/{ref.tenant_id}/{ref.snapshot_date} is already sealed; "
-                    "pass force to re-seal it (the replaced manifest is kept)"
+                    "pass force to re-seal it (the replaced snapshot is kept)"
                 )
             old = self._read(manifest_path)
-            replaced = {
-                "sha256": _sha256(old),
-                "kept_as": f"_MANIFEST.replaced-{_sha256(old)[:12]}.json",
-                "reason": reason or "forced re-seal",
-            }
+            replaced = reseal.record(old, reason)
 
         self.fs.create_dir(part, recursive=True)
         # Every table validated and encoded (on threads, cores allowing) before any file is written: a bad
@@ -198,7 +201,7 @@ class SnapshotStore:
         for name, data in payloads.items():
             self._write(f"{part}/_tmp-{name}.parquet", data)
         if replaced:
-            self.fs.move(manifest_path, f"{part}/{replaced['kept_as']}")
+            self._keep(part, old, replaced)
         for name in payloads:
             self.fs.move(f"{part}/_tmp-{name}.parquet", f"{part}/{name}.parquet")
 
@@ -223,14 +226,47 @@ class SnapshotStore:
             "versions": versions(),
             **(extra or {}),
         }
-        self._write(manifest_path, json.dumps(manifest, indent=2, sort_keys=True).encode())
+        # written aside and moved over: a re-seal never leaves a half-written manifest in place of the old one
+        self._write(f"{part}/_tmp-{MANIFEST}", json.dumps(manifest, indent=2, sort_keys=True).encode())
+        self.fs.move(f"{part}/_tmp-{MANIFEST}", manifest_path)
         log.info(
             "sealed %s/%s/%s status=%s", ref.provider, ref.tenant_id, ref.snapshot_date, manifest["status"]
         )
         return manifest
 
+    def _keep(self, part: str, old_manifest: bytes, rec: dict) -> None:
+        """Copy the sealed files `old_manifest` lists, then the manifest itself, under `rec['kept_in']`.
+
+        Copied, not moved: until the new files are renamed over them a reader still finds every file (a
+        mismatch, at worst, which it reports). The old manifest stays in place until the new one replaces it,
+        so an attempt that stops half way is re-run with force to the same `_replaced-<n>/`; a kept copy that
+        already matches its hash is left as it is, as the file in place may by then be the new one.
+        """
+        keep = f"{part}/{rec['kept_in']}"
+        self.fs.create_dir(keep, recursive=True)
+        for entry in json.loads(old_manifest)["tables"].values():
+            src, dst = f"{part}/{entry['file']}", f"{keep}/{entry['file']}"
+            if self._exists(dst) and _sha256(self._read(dst)) == entry["sha256"]:
+                continue
+            if self._exists(src):
+                self.fs.copy_file(src, dst)
+        self._write(f"{part}/{rec['kept_as']}", old_manifest)
+
+    def _reader(self, ref: SnapshotRef) -> reseal.Reader:
+        part = self.partition(ref)
+        return lambda rel: self._read(f"{part}/{rel}") if self._exists(f"{part}/{rel}") else None
+
+    def replaced_sha256s(self, ref: SnapshotRef) -> set[str]:
+        """SHA-256 of the manifests of `ref`'s day that a documented re-seal replaced and kept intact."""
+        return reseal.replaced_sha256s(self.manifest(ref), self._reader(ref))
+
+    def _links_to_replaced(self, link: dict, prev: SnapshotRef) -> bool:
+        """`link` names a manifest of `prev`'s day that a documented re-seal replaced and kept intact."""
+        return link["sha256"] in self.replaced_sha256s(prev)
+
     def verify(self, ref: SnapshotRef) -> list[str]:
-        """Problems with a sealed snapshot: file hashes, row counts, chain link. Empty when sound."""
+        """Problems with a sealed snapshot: file hashes, row counts, kept re-sealed copies, chain link. Empty
+        when sound."""
         problems = []
         manifest = self.manifest(ref)
         for entry in manifest["tables"].values():
@@ -245,6 +281,7 @@ class SnapshotStore:
                 problems.append(
                     f"{ref}: {entry['file']} does not hold the {entry['rows']} rows its manifest names"
                 )
+        problems += [f"{ref}: {p}" for p in reseal.problems(manifest, self._reader(ref))]
         link = manifest.get("previous_manifest")
         prev = self.previous(ref)
         if link and prev is None:
@@ -254,7 +291,10 @@ class SnapshotStore:
                 problems.append(
                     f"{ref}: chain names {link['snapshot_date']}, latest earlier is {prev.snapshot_date}"
                 )
-            elif _sha256(self.manifest_bytes(prev)) != link["sha256"]:
+            # a day sealed before a documented re-seal of prev links to the replaced manifest: still sound
+            elif link["sha256"] != _sha256(self.manifest_bytes(prev)) and not self._links_to_replaced(
+                link, prev
+            ):
                 problems.append(
                     f"{ref}: previous manifest {prev.snapshot_date} changed since this one was sealed"
                 )
