@@ -238,7 +238,10 @@ def cmd_verify(args) -> int:
     from pathlib import Path
 
     from .evidence import verify_bundle
+    from .evidence.verify import NO_TRUSTED_KEY
 
+    if args.require_signature and not args.public_key:
+        raise UsageError(NO_TRUSTED_KEY)
     trusted = Path(args.public_key).read_bytes() if args.public_key else None
     result = verify_bundle(args.bundle, public_key=trusted, require_signature=args.require_signature)
     for note in result.notes:
@@ -489,7 +492,11 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="verify an evidence bundle: files, hashes, chain, signature")
     v.add_argument("bundle")
     v.add_argument("--public-key", help="the signer's public key (PEM), received out of band")
-    v.add_argument("--require-signature", action="store_true")
+    v.add_argument(
+        "--require-signature",
+        action="store_true",
+        help="fail unless SHA256SUMS.sig verifies with --public-key (required with it)",
+    )
     v.set_defaults(func=cmd_verify)
 
     bf = sub.add_parser(

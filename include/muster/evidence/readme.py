@@ -34,8 +34,10 @@ TEMPLATE = """\
    a removed or edited day breaks the chain), and the signature. It exits 0 only when everything holds and
    otherwise names each file, link or signature that failed.
 3. Signature: compare the fingerprint `muster verify` prints with the one you received separately, or pass
-   that key: `muster verify . --public-key KEY.pem`. Without the separate key the signature only shows that the
-   bundle is unchanged since someone with the embedded key signed it.
+   that key: `muster verify . --public-key KEY.pem --require-signature`. Without the separate key the signature
+   only shows that the bundle is unchanged since someone with the embedded key signed it (integrity, not
+   origin: whoever edits the bundle can replace the key and the signature together), so `--require-signature`
+   refuses to run without `--public-key`.
 
 ## Completeness and accuracy of the populations
 - Each population is a sealed snapshot of the provider's own APIs; `collection.parquet` in each day's folder
