@@ -41,6 +41,20 @@ def _tenant(args, provider: str):
     return Scope(), Tenant(provider=provider, id=args.tenant)
 
 
+#: The audit scope tags a bundle can select tenants by (the muster_audit_period DAG's `scope_tags` enum).
+SCOPE_TAGS = ("soc1", "soc2")
+
+
+def _scope_tags(text: str) -> list[str]:
+    tags = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [t for t in tags if t not in SCOPE_TAGS]
+    if bad or not tags:
+        raise argparse.ArgumentTypeError(
+            f"not a scope tag: {text!r} (one or more of {', '.join(SCOPE_TAGS)})"
+        )
+    return tags
+
+
 def _run_id(kind: str, at: dt.datetime) -> str:
     return f"cli_{kind}__{at:%Y-%m-%dT%H:%M:%S}Z_{uuid.uuid4().hex[:8]}"
 
@@ -201,6 +215,8 @@ def cmd_bundle(args) -> int:
     from .evidence import build_bundle
     from .evidence.params import parse_params
 
+    if args.scope_tags and not args.scope:
+        raise UsageError("--scope-tags needs --scope: the tags select tenants from the scope file")
     params = parse_params(
         {
             "period_start": args.date_from,
@@ -208,6 +224,7 @@ def cmd_bundle(args) -> int:
             "framework": args.framework,
             "report_type": args.type,
             "tenants": tuple(args.tenant or ()),
+            "scope_tags": tuple(args.scope_tags or ()),
             "sample_size": args.sample_size,
             "seed": args.seed,
             "generated_at": args.generated_at,
@@ -482,6 +499,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", required=True, help="new directory for the bundle")
     b.add_argument("--scope", help="scope file: soc1/soc2 tags, SOC 1 objectives, SLA")
     b.add_argument("--tenant", action="append", help="provider:tenant_id to include (repeatable)")
+    b.add_argument(
+        "--scope-tags",
+        type=_scope_tags,
+        action="extend",
+        metavar="TAG[,TAG]",
+        help="audit scope tags selecting tenants (soc1, soc2; comma-separated or repeated); default: framework",
+    )
     b.add_argument("--sample-size", type=int, default=25)
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--generated-at", help="timestamp stamped into the bundle (default: from the inputs)")
