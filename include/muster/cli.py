@@ -434,6 +434,12 @@ def _print_table(header: list[str], rows: list[list[str]]) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
 
 
+RE_DERIVE_SCOPE_HELP = (
+    "scope file (thresholds, SOC 1 objectives, owners); without it a day derived before keeps the settings "
+    "its sealed findings and ledger recorded (refused if they recorded none), a day never derived gets defaults"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="muster", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"muster {__version__}")
@@ -529,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     bf.add_argument("--root", required=True)
     bf.add_argument("--from", dest="date_from", type=_date, required=True)
     bf.add_argument("--to", dest="date_to", type=_date, required=True)
-    bf.add_argument("--scope", help="scope file (thresholds, SOC 1 objectives, owners)")
+    bf.add_argument("--scope", help=RE_DERIVE_SCOPE_HELP)
     bf.add_argument("--tenant", help="only this tenant id")
     bf.set_defaults(func=cmd_backfill)
 
@@ -548,7 +554,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dv.add_argument("--root", required=True)
     dv.add_argument("--date", type=_date, required=True)
-    dv.add_argument("--scope", help="scope file (thresholds, SOC 1 objectives, owners)")
+    dv.add_argument("--scope", help=RE_DERIVE_SCOPE_HELP)
     dv.add_argument("--tenant", help="only this tenant id")
     dv.set_defaults(func=cmd_derive)
 
