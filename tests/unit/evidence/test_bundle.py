@@ -52,6 +52,7 @@ def test_bundle_verifies_and_sha256sum_accepts_it(soc2):
         "findings.parquet",
         "findings.xlsx",
         "manifest.json",
+        "population_sources.csv",
         "reconciliation.csv",
         "report.html",
         "samples.csv",
