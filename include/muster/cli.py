@@ -41,6 +41,20 @@ def _tenant(args, provider: str):
     return Scope(), Tenant(provider=provider, id=args.tenant)
 
 
+#: The audit scope tags a bundle can select tenants by (the muster_audit_period DAG's `scope_tags` enum).
+SCOPE_TAGS = ("soc1", "soc2")
+
+
+def _scope_tags(text: str) -> list[str]:
+    tags = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [t for t in tags if t not in SCOPE_TAGS]
+    if bad or not tags:
+        raise argparse.ArgumentTypeError(
+            f"not a scope tag: {text!r} (one or more of {', '.join(SCOPE_TAGS)})"
+        )
+    return tags
+
+
 def _run_id(kind: str, at: dt.datetime) -> str:
     return f"cli_{kind}__{at:%Y-%m-%dT%H:%M:%S}Z_{uuid.uuid4().hex[:8]}"
 
@@ -201,6 +215,8 @@ def cmd_bundle(args) -> int:
     from .evidence import build_bundle
     from .evidence.params import parse_params
 
+    if args.scope_tags and not args.scope:
+        raise UsageError("--scope-tags needs --scope: the tags select tenants from the scope file")
     params = parse_params(
         {
             "period_start": args.date_from,
@@ -208,6 +224,7 @@ def cmd_bundle(args) -> int:
             "framework": args.framework,
             "report_type": args.type,
             "tenants": tuple(args.tenant or ()),
+            "scope_tags": tuple(args.scope_tags or ()),
             "sample_size": args.sample_size,
             "seed": args.seed,
             "generated_at": args.generated_at,
@@ -238,7 +255,10 @@ def cmd_verify(args) -> int:
     from pathlib import Path
 
     from .evidence import verify_bundle
+    from .evidence.verify import NO_TRUSTED_KEY
 
+    if args.require_signature and not args.public_key:
+        raise UsageError(NO_TRUSTED_KEY)
     trusted = Path(args.public_key).read_bytes() if args.public_key else None
     result = verify_bundle(args.bundle, public_key=trusted, require_signature=args.require_signature)
     for note in result.notes:
@@ -414,6 +434,12 @@ def _print_table(header: list[str], rows: list[list[str]]) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
 
 
+RE_DERIVE_SCOPE_HELP = (
+    "scope file (thresholds, SOC 1 objectives, owners); without it a day derived before keeps the settings "
+    "its sealed findings and ledger recorded (refused if they recorded none), a day never derived gets defaults"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="muster", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"muster {__version__}")
@@ -479,6 +505,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", required=True, help="new directory for the bundle")
     b.add_argument("--scope", help="scope file: soc1/soc2 tags, SOC 1 objectives, SLA")
     b.add_argument("--tenant", action="append", help="provider:tenant_id to include (repeatable)")
+    b.add_argument(
+        "--scope-tags",
+        type=_scope_tags,
+        action="extend",
+        metavar="TAG[,TAG]",
+        help="audit scope tags selecting tenants (soc1, soc2; comma-separated or repeated); default: framework",
+    )
     b.add_argument("--sample-size", type=int, default=25)
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--generated-at", help="timestamp stamped into the bundle (default: from the inputs)")
@@ -489,7 +522,11 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="verify an evidence bundle: files, hashes, chain, signature")
     v.add_argument("bundle")
     v.add_argument("--public-key", help="the signer's public key (PEM), received out of band")
-    v.add_argument("--require-signature", action="store_true")
+    v.add_argument(
+        "--require-signature",
+        action="store_true",
+        help="fail unless SHA256SUMS.sig verifies with --public-key (required with it)",
+    )
     v.set_defaults(func=cmd_verify)
 
     bf = sub.add_parser(
@@ -498,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     bf.add_argument("--root", required=True)
     bf.add_argument("--from", dest="date_from", type=_date, required=True)
     bf.add_argument("--to", dest="date_to", type=_date, required=True)
-    bf.add_argument("--scope", help="scope file (thresholds, SOC 1 objectives, owners)")
+    bf.add_argument("--scope", help=RE_DERIVE_SCOPE_HELP)
     bf.add_argument("--tenant", help="only this tenant id")
     bf.set_defaults(func=cmd_backfill)
 
@@ -517,7 +554,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dv.add_argument("--root", required=True)
     dv.add_argument("--date", type=_date, required=True)
-    dv.add_argument("--scope", help="scope file (thresholds, SOC 1 objectives, owners)")
+    dv.add_argument("--scope", help=RE_DERIVE_SCOPE_HELP)
     dv.add_argument("--tenant", help="only this tenant id")
     dv.set_defaults(func=cmd_derive)
 

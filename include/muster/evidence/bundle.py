@@ -137,8 +137,14 @@ def _write_tables(
 def _analyse(
     work: Path, params: BundleParams, sel: Selection, cov, derived, dates, scope, stats, distinct
 ) -> dict:
-    asof = metrics.as_of_refs(cov.manifests)
-    as_of_time = {k: dt.datetime.fromisoformat(cov.manifests[r]["collected_at"]) for k, r in asof.items()}
+    sources = metrics.population_sources(cov.rows)
+    tabular.table_to_csv(work / POPULATION_SOURCES, pa.Table.from_pylist(sources, schema=SOURCES_SCHEMA))
+    asof = metrics.as_of_sources(sources)
+    as_of_time = {
+        k: dt.datetime.fromisoformat(cov.manifests[t["credentials"].ref]["collected_at"])
+        for k, t in asof.items()
+        if t.get("credentials") is not None
+    }
     pops, drawn = _populations(work, params, asof, cov, derived, distinct)
     samples_tbl = pa.Table.from_pylist(drawn, schema=samples.SAMPLE_SCHEMA)
     tabular.table_to_csv(work / "samples.csv", samples_tbl)
@@ -149,7 +155,7 @@ def _analyse(
             for g in cov.gaps()
         ],
         "reconciliation": _recon_summary(cov),
-        "counts": metrics.counts_over_time(cov.manifests, dates),
+        "counts": metrics.counts_over_time(cov.rows, dates, len(sel.tenants)),
         "identities": metrics.identity_counts(work, asof),
         "ages": metrics.credential_ages(work, asof, as_of_time),
         "findings": stats,
@@ -157,6 +163,20 @@ def _analyse(
         "sla_days": _sla(scope, sel),
         "populations": pops,
     }
+
+
+POPULATION_SOURCES = "population_sources.csv"
+SOURCES_SCHEMA = pa.schema(
+    [
+        ("provider", pa.string()),
+        ("tenant_id", pa.string()),
+        ("table", pa.string()),
+        ("snapshot_date", pa.date32()),
+        ("status", pa.string()),
+        ("rows", pa.int64()),
+        ("note", pa.string()),
+    ]
+)
 
 
 def _sla(scope: Scope | None, sel: Selection) -> int:

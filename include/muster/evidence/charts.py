@@ -56,21 +56,60 @@ def _legend(names: list[str], colours: list[str], x0: int = PAD_L) -> str:
     return "".join(out)
 
 
-def line_chart(title: str, x_labels: list[str], series: dict[str, list[float]]) -> str:
+def line_chart(
+    title: str,
+    x_labels: list[str],
+    series: dict[str, list[float | None]],
+    marks: dict[int, str] | None = None,
+) -> str:
+    """Lines over x; a None value is a gap in its line (never drawn as 0). `marks` {x index: why} draws a
+    dashed red line at those x, titled with why (e.g. a day whose figures miss a tenant)."""
     plot_w = W - PAD_L - 10
     ymax = max([1.0] + [float(v) for vs in series.values() for v in vs if v is not None]) * 1.1
     n = max(1, len(x_labels))
     body = [_axis(ymax, x_labels, plot_w)]
+    for i, why in sorted((marks or {}).items()):
+        x = PAD_L + plot_w * (i + 0.5) / n
+        body.append(
+            f'<line x1="{x:.1f}" y1="{PAD_T}" x2="{x:.1f}" y2="{H - PAD_B}" stroke="{MARK}" '
+            f'stroke-dasharray="3 3"><title>{escape(x_labels[i])}: {escape(why)}</title></line>'
+        )
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(series))]
     for (name, values), colour in zip(series.items(), colours, strict=True):
-        pts = " ".join(
-            f"{PAD_L + plot_w * (i + 0.5) / n:.1f},{H - PAD_B - (H - PAD_B - PAD_T) * v / ymax:.1f}"
-            for i, v in enumerate(values)
-        )
-        body.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{pts}"><title>')
-        body.append(f"{escape(name)}</title></polyline>")
-    body.append(_legend(list(series), colours))
+        for run in _runs(values):
+            pts = " ".join(
+                f"{PAD_L + plot_w * (i + 0.5) / n:.1f},{H - PAD_B - (H - PAD_B - PAD_T) * values[i] / ymax:.1f}"
+                for i in run
+            )
+            if len(run) == 1:  # a lone day between gaps: a dot, as a one-point polyline draws nothing
+                x, y = pts.split(",")
+                body.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{colour}"><title>')
+                body.append(f"{escape(name)}</title></circle>")
+                continue
+            body.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{pts}"><title>')
+            body.append(f"{escape(name)}</title></polyline>")
+    names, legend_colours = list(series), colours
+    if marks:
+        names, legend_colours = [*names, "day short of tenants"], [*colours, MARK]
+    body.append(_legend(names, legend_colours))
     return _svg(title, "".join(body), height=H + 14)
+
+
+#: The colour of a marked x (a day whose figures do not cover every in-scope tenant completely).
+MARK = "#c0392b"
+
+
+def _runs(values: list) -> list[list[int]]:
+    """Indexes of the consecutive non-None values: the pieces a line is drawn in."""
+    runs: list[list[int]] = []
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def stacked_bars(title: str, x_labels: list[str], stacks: dict[str, list[float]], colours: dict) -> str:

@@ -109,9 +109,14 @@ DERIVATIONS = {
     "findings.parquet": "Concatenation of the sealed findings partitions of the in-scope tenants on the bundle's days.",
     "findings.csv": "findings.parquet grouped by (provider, tenant_id, finding_id): first/last snapshot_date, "
     "days observed, latest row.",
-    "samples.csv": "Per population the sample_size members with the smallest sha256('seed:population:member_key').",
-    "report.html": "Counts from daily manifests; ages and identity counts from each tenant's latest population; "
-    "findings and latency from the derived tables.",
+    "population_sources.csv": "Per in-scope tenant and inventory table: the latest day of the bundle on which "
+    "coverage.csv shows the table complete or partial (the as-of population), its status and rows; "
+    "not_observed where no day did (no population, not zero).",
+    "samples.csv": "Per population the sample_size members with the smallest sha256('seed:population:member_key'); "
+    "the as-of populations are read from the days population_sources.csv names.",
+    "report.html": "Counts from daily manifests (observed tables only, days short of a tenant marked); ages and "
+    "identity counts from each tenant's as-of population (population_sources.csv); findings and latency from "
+    "the derived tables.",
 }
 
 

@@ -1,32 +1,97 @@
 """The figures the report shows, computed from the bundle's own files (so each one can be re-derived).
 
-Counts over time come from the daily manifests' row counts; ages and NHI counts from the as-of population
-of each tenant (its latest sealed snapshot in the bundle); findings and revocation latency from the derived
-tables, when they were sealed for the period. Pure: the as-of time is passed in, never read from a clock.
+Counts over time come from the coverage rows (the daily manifests' statuses and row counts); ages and NHI
+counts from the as-of population of each tenant: per table, its latest snapshot in the bundle on which that
+table was observed (`population_sources`). Findings and revocation latency come from the derived tables,
+when they were sealed for the period. Pure: the as-of time is passed in, never read from a clock.
+
+A failed or missing day holds no observation: it is skipped (a population is never read from it and a count
+is never taken as 0 from it), and what was skipped is named. A partial table is a population with a known
+hole: it is used, and labelled partial wherever it is shown.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..schema import INVENTORY_TABLES
 from ..snapshot import SnapshotRef
 from .gather import population_dir
 
 AGE_BUCKETS = ((30, "< 30 d"), (90, "30-89 d"), (180, "90-179 d"), (365, "180-364 d"), (None, ">= 365 d"))
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
+#: Coverage statuses of a table that was read from the provider (partial: with a known hole).
+OBSERVED = ("complete", "partial")
+#: The status of a tenant's table that no day of the bundle observed: no population (not an empty one).
+NOT_OBSERVED = "not_observed"
 
 
-def as_of_refs(manifests: dict[SnapshotRef, dict]) -> dict[tuple[str, str], SnapshotRef]:
-    """Per tenant, the latest sealed snapshot in the bundle (the population an as-of view is read from)."""
-    out: dict[tuple[str, str], SnapshotRef] = {}
-    for ref in sorted(manifests):
-        out[(ref.provider, ref.tenant_id)] = ref
+@dataclass(frozen=True)
+class Source:
+    """The snapshot one tenant's population of one table is read from, and how complete that table was."""
+
+    ref: SnapshotRef
+    status: str
+
+
+def population_sources(coverage_rows: list[dict]) -> list[dict]:
+    """Per in-scope tenant and inventory table: the day its as-of population comes from, with its status.
+
+    That day is the latest of the bundle on which the table was observed (complete or partial); later days
+    that were failed or missing are named in `note`, and a table no day observed is `not_observed`, with no
+    date and no rows. Sorted by provider, tenant and table (written to population_sources.csv)."""
+    days: dict[tuple[str, str, str], list[dict]] = {}
+    for r in coverage_rows:
+        if r["table"] in INVENTORY_TABLES:
+            days.setdefault((r["provider"], r["tenant_id"], r["table"]), []).append(r)
+    out = []
+    for (provider, tenant, table), rows in sorted(days.items()):
+        rows = sorted(rows, key=lambda r: r["date"])
+        seen = [r for r in rows if r["status"] in OBSERVED]
+        src = seen[-1] if seen else None
+        skipped = [r for r in rows if src is None or r["date"] > src["date"]]
+        notes = [f"partial: {src['reason']}"] if src and src["status"] == "partial" else []
+        if src is None:
+            notes.append(f"no day of the bundle observed it ({_days(skipped)}): no population, not zero")
+        elif skipped:
+            notes.append(f"later day(s) not observed, so not used: {_days(skipped)}")
+        out.append(
+            {
+                "provider": provider,
+                "tenant_id": tenant,
+                "table": table,
+                "snapshot_date": src["date"] if src else None,
+                "status": src["status"] if src else NOT_OBSERVED,
+                "rows": src["rows"] if src else None,
+                "note": "; ".join(notes) or None,
+            }
+        )
+    return out
+
+
+def _days(rows: list[dict]) -> str:
+    """'2026-11-06 failed', or for several days their span and a count per status."""
+    if len(rows) == 1:
+        return f"{rows[0]['date']} {rows[0]['status']}"
+    per = Counter(r["status"] for r in rows)
+    counts = ", ".join(f"{status} {n}" for status, n in sorted(per.items()))
+    return f"{len(rows)} days from {rows[0]['date']} to {rows[-1]['date']}: {counts}"
+
+
+def as_of_sources(sources: list[dict]) -> dict[tuple[str, str], dict[str, Source | None]]:
+    """`population_sources` by tenant and table: the Source to read, or None where nothing was observed."""
+    out: dict[tuple[str, str], dict[str, Source | None]] = {}
+    for s in sources:
+        key = (s["provider"], s["tenant_id"])
+        ref = SnapshotRef(*key, s["snapshot_date"]) if s["snapshot_date"] else None
+        out.setdefault(key, {})[s["table"]] = Source(ref, s["status"]) if ref else None
     return out
 
 
@@ -34,26 +99,47 @@ def read_bundle_table(out: Path, ref: SnapshotRef, table: str, columns: list[str
     return pq.read_table(out / population_dir(ref) / f"{table}.parquet", columns=columns)
 
 
-def counts_over_time(manifests: dict[SnapshotRef, dict], dates: list[dt.date]) -> list[dict]:
-    """Per day: tenants sealed, and rows of each inventory table summed over tenants (from the manifests)."""
-    per_day: dict[dt.date, Counter] = {d: Counter() for d in dates}
-    for ref, m in manifests.items():
-        c = per_day[ref.snapshot_date]
-        c["tenants"] += 1
-        for t in ("principals", "credentials", "grants", "role_definitions"):
-            c[t] += m["tables"].get(t, {}).get("rows", 0)
-    return [{"date": d, **{k: per_day[d][k] for k in _COUNT_KEYS}} for d in dates]
+def counts_over_time(coverage_rows: list[dict], dates: list[dt.date], tenants: int) -> list[dict]:
+    """Per day: tenants sealed, and rows of each inventory table summed over the tenants on which it was
+    observed (None when no tenant's was: a gap, never 0), with `short` naming each in-scope tenant whose
+    tables were not all complete that day (its rows are missing from, or incomplete in, the sums)."""
+    sums: dict[dt.date, Counter] = {d: Counter() for d in dates}
+    seen: dict[dt.date, set[str]] = {d: set() for d in dates}
+    sealed: dict[dt.date, set[str]] = {d: set() for d in dates}
+    not_complete: dict[dt.date, dict[str, set[str]]] = {d: {} for d in dates}
+    for r in coverage_rows:
+        if r["table"] not in INVENTORY_TABLES or r["date"] not in sums:
+            continue
+        d, label = r["date"], f"{r['provider']}:{r['tenant_id']}"
+        if r["status"] != "missing":
+            sealed[d].add(label)
+        if r["status"] in OBSERVED:
+            sums[d][r["table"]] += r["rows"] or 0
+            seen[d].add(r["table"])
+        if r["status"] != "complete":
+            not_complete[d].setdefault(label, set()).add(r["status"])
+    return [
+        {
+            "date": d,
+            "tenants": len(sealed[d]),
+            "in_scope": tenants,
+            **{t: (sums[d][t] if t in seen[d] else None) for t in INVENTORY_TABLES},
+            "short": [f"{label} {'/'.join(sorted(st))}" for label, st in sorted(not_complete[d].items())],
+        }
+        for d in dates
+    ]
 
 
-_COUNT_KEYS = ("tenants", "principals", "credentials", "grants", "role_definitions")
-
-
-def credential_ages(out: Path, refs: dict, as_of: dict[tuple[str, str], dt.datetime]) -> dict:
-    """Active / inactive credentials by age bucket at each tenant's as-of snapshot (age = as_of - created)."""
+def credential_ages(out: Path, sources: dict, as_of: dict[tuple[str, str], dt.datetime]) -> dict:
+    """Active / inactive credentials by age bucket in each tenant's as-of credentials population (age =
+    as_of - created); tenants whose credentials no day observed add nothing (they are named elsewhere)."""
     ages: dict[str, Counter] = {"active": Counter(), "inactive": Counter()}
     cols = ["status", "created_at", "kind"]
-    for key, ref in sorted(refs.items()):
-        tbl = read_bundle_table(out, ref, "credentials", cols)
+    for key, tables in sorted(sources.items()):
+        src = tables.get("credentials")
+        if src is None:
+            continue
+        tbl = read_bundle_table(out, src.ref, "credentials", cols)
         at = pa.scalar(as_of[key], pa.timestamp("us", tz="UTC"))
         days = pc.divide(pc.cast(pc.subtract(at, tbl["created_at"]), pa.int64()), 86_400_000_000).to_pylist()
         for status, d in zip(tbl["status"].to_pylist(), days, strict=True):
@@ -71,26 +157,33 @@ def _bucket(days: int | None) -> str:
     return AGE_BUCKETS[-1][1]
 
 
-def identity_counts(out: Path, refs: dict) -> list[dict]:
-    """Per tenant at its as-of snapshot: principals, NHIs, humans, credentials, active credentials."""
+def identity_counts(out: Path, sources: dict) -> list[dict]:
+    """Per in-scope tenant: principals, NHIs and humans from its principals population, credentials and
+    active ones from its credentials population, each with the day and status it comes from; None (not 0)
+    where no day of the bundle observed that table."""
     rows = []
-    for (provider, tenant), ref in sorted(refs.items()):
-        p = read_bundle_table(out, ref, "principals", ["is_nhi"])
-        c = read_bundle_table(out, ref, "credentials", ["status"])
-        nhi = pc.sum(p["is_nhi"]).as_py() or 0
-        rows.append(
-            {
-                "provider": provider,
-                "tenant_id": tenant,
-                "as_of": ref.snapshot_date,
-                "principals": p.num_rows,
-                "nhis": nhi,
-                "humans": p.num_rows - nhi,
-                "credentials": c.num_rows,
-                "active_credentials": pc.sum(pc.equal(c["status"], "active")).as_py() or 0,
-            }
-        )
+    for (provider, tenant), tables in sorted(sources.items()):
+        row = {"provider": provider, "tenant_id": tenant}
+        p, c = tables.get("principals"), tables.get("credentials")
+        row.update(_from("principals", p) | _from("credentials", c))
+        row.update(principals=None, nhis=None, humans=None, credentials=None, active_credentials=None)
+        if p is not None:
+            tbl = read_bundle_table(out, p.ref, "principals", ["is_nhi"])
+            nhi = pc.sum(tbl["is_nhi"]).as_py() or 0
+            row.update(principals=tbl.num_rows, nhis=nhi, humans=tbl.num_rows - nhi)
+        if c is not None:
+            tbl = read_bundle_table(out, c.ref, "credentials", ["status"])
+            active = pc.sum(pc.equal(tbl["status"], "active")).as_py() or 0
+            row.update(credentials=tbl.num_rows, active_credentials=active)
+        rows.append(row)
     return rows
+
+
+def _from(table: str, src: Source | None) -> dict:
+    return {
+        f"{table}_as_of": src.ref.snapshot_date if src else None,
+        f"{table}_status": src.status if src else NOT_OBSERVED,
+    }
 
 
 def findings_over_time(findings: pa.Table | None, dates: list[dt.date]) -> dict:

@@ -18,6 +18,7 @@ TEMPLATE = """\
 | `report.html` | The report: parameters, scope, coverage heat map and gaps, counts over time, credential ages, findings by rule and severity, revocation latency against the SLA, population definitions. Opens offline. |
 | `populations/provider=P/tenant=T/date=D/` | The sealed snapshots themselves, copied byte for byte: `principals`, `credentials`, `grants`, `role_definitions`, `collection` (Parquet) and the day's `_MANIFEST.json`. Type 1: the as-of day only; Type 2: every day of the period that has one. A day re-sealed with force also holds what each re-seal replaced, in `_replaced-<n>/` (its files and `_MANIFEST.replaced.json`), named with the reason in the day's manifest (`resealed`). |
 | `coverage.csv` / `coverage.parquet` | One row per day x tenant x table: `complete`, `partial`, `failed` or `missing`, with the reason. A day that is not complete is a gap; it is never filled from another day. |
+| `population_sources.csv` | Per tenant and table, the day each as-of population (identity counts, credential ages, `*@as_of` samples) is read from: the latest day that table was observed, `complete` or `partial` (a population with a known hole), with its rows. Failed or missing days are skipped and named; `not_observed` means no day of the bundle observed it: no population, not an empty one. |
 | `reconciliation.csv` | Every tenant the authoritative lists (AWS Organizations accounts, GCP projects, Azure subscriptions) named on each day, whether it is in scope and whether it was sealed. `MISSING` rows are tenants that existed but were not collected. |
 | `findings.parquet` | Every finding row sealed for the in-scope tenants over the bundle's days (`fail`, or `unknown` where the evidence cannot rule the problem out). |
 | `findings.csv` / `findings.xlsx` | One row per finding over the period: first and last day seen, days observed, its latest sentence and evidence. The workbook has a Summary sheet and one sheet per rule. |
@@ -35,8 +36,10 @@ TEMPLATE = """\
    the replaced manifest, which must be in `_replaced-<n>/` and match, with its files), and the signature. It
    exits 0 only when everything holds and otherwise names each file, link or signature that failed.
 3. Signature: compare the fingerprint `muster verify` prints with the one you received separately, or pass
-   that key: `muster verify . --public-key KEY.pem`. Without the separate key the signature only shows that the
-   bundle is unchanged since someone with the embedded key signed it.
+   that key: `muster verify . --public-key KEY.pem --require-signature`. Without the separate key the signature
+   only shows that the bundle is unchanged since someone with the embedded key signed it (integrity, not
+   origin: whoever edits the bundle can replace the key and the signature together), so `--require-signature`
+   refuses to run without `--public-key`.
 
 ## Completeness and accuracy of the populations
 - Each population is a sealed snapshot of the provider's own APIs; `collection.parquet` in each day's folder
@@ -44,6 +47,9 @@ TEMPLATE = """\
   own as-of time (e.g. the AWS credential report's generation time, which can lag by up to four hours).
 - Counts reconcile: the rows of each file equal the `rows` of its daily manifest; the tenants reconcile against
   the authoritative lists in `reconciliation.csv`.
+- Nothing unobserved is counted: a failed collection is sealed with no rows, and such a day is never read as
+  a population of zero. Each as-of population comes from the day `population_sources.csv` names, and a
+  `partial` one is incomplete by the parts its note names (treat its counts as lower bounds).
 - Blind spots are stated as `unknown`, never as "unused" or "removed": AWS last-used data covers 400 days and
   lags about four hours; GCP activity misses API-key and domain-wide-delegation use; Entra sign-in activity for
   service principals is a beta API.

@@ -135,13 +135,47 @@ def _counts(ctx: dict) -> str:
     counts = ctx["counts"]
     x = [str(c["date"]) for c in counts]
     series = {k: [c[k] for c in counts] for k in ("principals", "credentials", "grants")}
-    out = "<h2>Counts over time</h2><p>Rows sealed per day, summed over in-scope tenants (from the daily manifests).</p>"
-    out += charts.line_chart("Principals, credentials and grants per day", x, series)
-    first_last = [counts[0], counts[-1]] if len(counts) > 1 else counts
+    marks = {i: _short(c) for i, c in enumerate(counts) if c["short"]}
+    out = (
+        "<h2>Counts over time</h2><p>Rows sealed per day, summed over the in-scope tenants whose table was "
+        "observed that day (from the daily manifests). A failed or missing day adds nothing and is never "
+        "counted as 0: a day on which no tenant was observed is a gap in the line, and a day whose sums miss a "
+        "tenant, or include a partial table, is marked with a dashed red line (hover for the tenants; all "
+        "rows in <code>coverage.csv</code>).</p>"
+    )
+    out += charts.line_chart("Principals, credentials and grants per day", x, series, marks)
+    short = [i for i, c in enumerate(counts) if c["short"]]
+    shown = [counts[i] for i in sorted({0, len(counts) - 1, *short[:MAX_SHORT_ROWS]})]
     rows = [
-        [str(c["date"]), c["tenants"], c["principals"], c["credentials"], c["grants"]] for c in first_last
+        [
+            str(c["date"]),
+            f"{c['tenants']} of {c['in_scope']}",
+            c["principals"],
+            c["credentials"],
+            c["grants"],
+            ", ".join(c["short"]) or "none",
+        ]
+        for c in shown
     ]
-    return out + _table(["date", "tenants sealed", "principals", "credentials", "grants"], rows, {1, 2, 3, 4})
+    note = f"<p>{len(short)} of {len(counts)} day(s) are short of a tenant or partial"
+    note += f"; the first {MAX_SHORT_ROWS} are listed.</p>" if len(short) > MAX_SHORT_ROWS else ".</p>"
+    return (
+        out
+        + _table(
+            ["date", "tenants sealed", "principals", "credentials", "grants", "tenants not complete"],
+            rows,
+            {2, 3, 4},
+        )
+        + note
+    )
+
+
+#: Days short of a tenant listed under the counts chart (besides the first and last day).
+MAX_SHORT_ROWS = 10
+
+
+def _short(c: dict) -> str:
+    return "not complete: " + ", ".join(c["short"])
 
 
 def _identities(ctx: dict) -> str:
@@ -149,10 +183,11 @@ def _identities(ctx: dict) -> str:
     rows = [
         [
             f"{r['provider']}:{r['tenant_id']}",
-            str(r["as_of"]),
+            _as_of(r["principals_as_of"], r["principals_status"]),
             r["principals"],
             r["nhis"],
             r["humans"],
+            _as_of(r["credentials_as_of"], r["credentials_status"]),
             r["credentials"],
             r["active_credentials"],
         ]
@@ -160,22 +195,42 @@ def _identities(ctx: dict) -> str:
     ]
     ages = ctx["ages"]
     svg = charts.stacked_bars(
-        "Credential age at the as-of snapshot",
+        "Credential age in each tenant's as-of credentials population",
         ages["labels"],
         {"active": ages["active"], "inactive": ages["inactive"]},
         {"active": charts.PALETTE[0], "inactive": charts.PALETTE[4]},
     )
     age_rows = [[lb, a, i] for lb, a, i in zip(ages["labels"], ages["active"], ages["inactive"], strict=True)]
     return (
-        "<h2>Identities and credential ages (as of each tenant's latest snapshot in the bundle)</h2>"
+        "<h2>Identities and credential ages (as of each tenant's latest observed snapshot)</h2>"
+        "<p>Each count comes from the tenant's latest snapshot in the bundle on which that table was observed: "
+        "<em>complete</em>, or <em>partial</em> (read with a known hole: some of it could not be collected, so "
+        "the count is a lower bound; see Coverage). Failed and missing days are skipped, never counted as 0. "
+        "A tenant whose table no day observed has no population: its counts are shown as -, not 0. Per table "
+        "in <code>population_sources.csv</code>.</p>"
         + _table(
-            ["tenant", "as of", "principals", "NHIs", "humans", "credentials", "active"],
+            [
+                "tenant",
+                "principals from",
+                "principals",
+                "NHIs",
+                "humans",
+                "credentials from",
+                "credentials",
+                "active",
+            ],
             rows,
-            {2, 3, 4, 5, 6},
+            {2, 3, 4, 6, 7},
         )
         + svg
         + _table(["age", "active", "inactive"], age_rows, {1, 2})
     )
+
+
+def _as_of(day, status: str) -> str:
+    if day is None:
+        return "no observed snapshot in the period"
+    return f"{day} ({status})"
 
 
 def _findings(ctx: dict) -> str:
@@ -239,10 +294,12 @@ def _latency(ctx: dict) -> str:
 
 
 def _populations(ctx: dict) -> str:
-    rows = [[p["name"], p["definition"], p["size"], p["sampled"]] for p in ctx["populations"]]
+    rows = [
+        [p["name"], p["definition"], p["completeness"], p["size"], p["sampled"]] for p in ctx["populations"]
+    ]
     return (
         "<h2>Population definitions and samples</h2>"
-        + _table(["population", "definition", "size", "sampled"], rows, {2, 3})
+        + _table(["population", "definition", "completeness", "size", "sampled"], rows, {3, 4})
         + f"<p>Samples are in <code>samples.csv</code>: seed {ctx['params']['seed']}, the {ctx['params']['sample_size']}"
         " members with the smallest SHA-256 of <code>seed:population:member_key</code>. "
         "<code>README.md</code> shows how to redo a draw.</p>"

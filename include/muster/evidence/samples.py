@@ -105,13 +105,30 @@ def members_of(
     return out
 
 
+def completeness(tables: dict[tuple[str, str], metrics.Source | None]) -> str:
+    """How complete an as-of population is: 'complete', or which tenants' parts were partial (a known hole)
+    and which tenants have no part at all because no day observed the table."""
+    if not tables:
+        return "no in-scope tenant"
+    partial = [
+        f"{p}:{t} ({s.ref.snapshot_date})" for (p, t), s in tables.items() if s and s.status == "partial"
+    ]
+    absent = [f"{p}:{t}" for (p, t), s in tables.items() if s is None]
+    parts = []
+    if partial:
+        parts.append("partial (a known hole) for " + ", ".join(partial))
+    if absent:
+        parts.append("no observed snapshot in the period, so not in the population, for " + ", ".join(absent))
+    return "; ".join(parts) or "complete for every in-scope tenant"
+
+
 def _populations(work: Path, params: BundleParams, asof: dict, cov, derived, distinct) -> tuple[list, list]:
     """Population definitions and the seeded sample of each."""
     defs, drawn = [], []
     view = (
-        "the as-of snapshot"
+        "the as-of snapshot of every in-scope tenant whose {} were observed that day"
         if params.report_type == "type1"
-        else "each tenant's latest snapshot in the period"
+        else "each in-scope tenant's latest snapshot in the period in which its {} were observed"
     )
     for table, label, extra in (
         ("principals", "name", None),
@@ -123,15 +140,23 @@ def _populations(work: Path, params: BundleParams, asof: dict, cov, derived, dis
         key_cols = [k for k in spec.primary_key if k not in ("provider", "tenant_id", "snapshot_date")]
         name = f"{'nhi_' if extra else ''}{table}@as_of"
         members = []
-        for ref in asof.values():
+        tables = {tenant: per.get(table) for tenant, per in sorted(asof.items())}
+        for src in tables.values():
+            if src is None:
+                continue
             cols = sorted({"provider", "tenant_id", label, *key_cols, *([extra] if extra else [])})
-            tbl = metrics.read_bundle_table(work, ref, table, cols)
+            tbl = metrics.read_bundle_table(work, src.ref, table, cols)
             if extra:
                 tbl = tbl.filter(tbl[extra])
-            members += members_of(tbl, key_cols, label, ref.snapshot_date.isoformat())
+            members += members_of(tbl, key_cols, label, src.ref.snapshot_date.isoformat())
         what = "non-human identities (is_nhi)" if extra else f"rows of {table}"
         defs.append(
-            {"name": name, "definition": f"All {what} in {view} of every in-scope tenant", "members": members}
+            {
+                "name": name,
+                "definition": f"All {what} in {view.format(table)} (complete or partial)",
+                "completeness": completeness(tables),
+                "members": members,
+            }
         )
     if params.report_type == "type2":
         days = [
@@ -187,6 +212,7 @@ def _populations(work: Path, params: BundleParams, asof: dict, cov, derived, dis
             {
                 "name": d["name"],
                 "definition": d["definition"],
+                "completeness": d.get("completeness", "as sealed; the days without it are gaps in Coverage"),
                 "size": len(d["members"]),
                 "sampled": len(sample),
             }

@@ -4,7 +4,9 @@ Checks, in order: SHA256SUMS lists exactly the files present (nothing missing, n
 file matches its hash; manifest.json agrees with SHA256SUMS; every copied snapshot file matches its
 sealed daily manifest; the daily manifests chain day to day with no day cut out (a link to a manifest that
 a later forced re-seal replaced counts only when the re-seal is recorded and its kept copy is in the bundle,
-intact); the signature (when present, or when a trusted public key is given) verifies over SHA256SUMS.
+intact); the signature (when present, or when a trusted public key is given) verifies over SHA256SUMS. A
+required signature needs the trusted key: a signature checked with the bundle's own embedded key proves
+integrity only, not origin.
 """
 
 from __future__ import annotations
@@ -156,6 +158,11 @@ def _link(tenant: str, e: dict, prev: dict | None, link: dict, start: dt.date, r
 
 def _signature(out: Path, sums: bytes, trusted: bytes | None, required: bool, res: VerifyResult) -> None:
     sig = out / ig.SIGNATURE
+    if required and trusted is None:
+        # The embedded key travels with the bundle: whoever edits the bundle can replace key and signature
+        # together, so only a key received out of band can show who signed it.
+        res.problems.append(NO_TRUSTED_KEY)
+        return
     if not sig.is_file():
         if required or trusted is not None:
             res.problems.append(f"signature: {ig.SIGNATURE} is missing")
@@ -170,5 +177,17 @@ def _signature(out: Path, sums: bytes, trusted: bytes | None, required: bool, re
     if not ig.check_signature(sums, sig.read_bytes(), key):
         res.problems.append(f"signature: {ig.SIGNATURE} does not verify over {ig.SUMS}")
         return
-    who = "the trusted key" if trusted else f"the bundle's own {ig.PUBLIC_KEY} (compare its fingerprint)"
-    res.notes.append(f"signature verifies with {who}: {ig.fingerprint(key)}")
+    if trusted:
+        res.notes.append(f"signature verifies with the trusted key: {ig.fingerprint(key)}")
+        return
+    res.notes.append(
+        f"signature verifies with the bundle's own {ig.PUBLIC_KEY} ({ig.fingerprint(key)}): this proves "
+        "integrity only (unchanged since signed with that key), not origin; compare the fingerprint with the "
+        "one received out of band, or pass --public-key"
+    )
+
+
+NO_TRUSTED_KEY = (
+    f"signature: a signature is required but no trusted public key was given (--public-key); the bundle's own "
+    f"{ig.PUBLIC_KEY} proves integrity only, not who signed it"
+)

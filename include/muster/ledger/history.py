@@ -48,6 +48,21 @@ def thresholds(scope: Scope | None, ref: SnapshotRef) -> Thresholds:
         return Thresholds()
 
 
+def recorded_sla(derived: DerivedStore, ref: SnapshotRef) -> int:
+    """Without a scope file: the SLA the sealed ledger being replaced recorded (the default only for a day
+    never derived), so that re-deriving never silently measures revocations against another SLA."""
+    try:
+        params = derived.manifest("ledger", ref).get("params") or {}
+    except SnapshotError:
+        return Thresholds().revocation_sla_days
+    if "revocation_sla_days" not in params:
+        raise ScopeError(
+            f"the ledger of {ref.provider}:{ref.tenant_id} on {ref.snapshot_date} is sealed but records no "
+            "revocation_sla_days: re-derive it with the scope file (--scope)"
+        )
+    return params["revocation_sla_days"]
+
+
 def _upto(store: SnapshotStore, provider: str, tenant_id: str, ref: SnapshotRef) -> list[SnapshotRef]:
     return [r for r in store.list_snapshots(provider, tenant_id) if r.snapshot_date <= ref.snapshot_date]
 
@@ -170,7 +185,7 @@ def _derive_ledger(root: str, ref: SnapshotRef, scope: Scope | None, incremental
         principals, used = _other_people(store, derived, ref, tenant_id, incremental, con)
         people.append(_with_tenant(principals, tenant_id))
         inputs.update(used)
-    sla = thresholds(scope, ref).revocation_sla_days
+    sla = thresholds(scope, ref).revocation_sla_days if scope else recorded_sla(derived, ref)
     tables = ledger_tables(
         state,
         pa.concat_tables(people),

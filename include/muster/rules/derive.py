@@ -74,6 +74,40 @@ def _changes(derived: DerivedStore, ref: SnapshotRef) -> tuple[pa.Table | None, 
     return derived.read("changes", ref, "changes"), hashlib.sha256(raw).hexdigest()
 
 
+#: What a findings manifest records of the tenant's settings, enough to re-derive it with the same ones.
+_RECORDED = ("thresholds", "audit_scope", "soc1_objectives")
+
+
+def recorded_tenant(derived: DerivedStore, ref: SnapshotRef) -> Tenant:
+    """The settings to derive `ref`'s findings with when no scope file is given.
+
+    A first derivation gets the defaults (default thresholds, no audit scope). A re-derivation reuses the
+    thresholds and audit scope the sealed findings it replaces recorded: re-deriving with defaults would
+    strip the SOC criteria and custom thresholds from sealed evidence. Findings that recorded none are
+    refused (ScopeError) rather than guessed."""
+    try:
+        params = derived.manifest("findings", ref).get("params") or {}
+    except SnapshotError:
+        return Tenant(provider=ref.provider, id=ref.tenant_id)
+    where = f"{ref.provider}:{ref.tenant_id} on {ref.snapshot_date}"
+    missing = [k for k in _RECORDED if k not in params]
+    if missing:
+        raise ScopeError(
+            f"findings of {where} are sealed but record no {', '.join(missing)}: re-derive them with the scope "
+            "file (--scope), or they would lose their thresholds and SOC criteria"
+        )
+    try:
+        tenant = Tenant.model_validate(
+            {"provider": ref.provider, "id": ref.tenant_id, **{k: params[k] for k in _RECORDED}}
+        )
+    except ValueError as e:
+        raise ScopeError(
+            f"findings of {where}: the recorded settings are not valid now ({e}); pass --scope"
+        ) from None
+    log.info("findings %s: no scope file, re-derived with the settings the sealed findings recorded", where)
+    return tenant
+
+
 #: Tables the rules read without their provenance columns (one value throughout; no rule reads them).
 _WITHOUT_PROVENANCE = ("credentials", "grants")
 
@@ -95,7 +129,8 @@ def _read(store: SnapshotStore, ref: SnapshotRef, name: str) -> pa.Table:
 def derive_findings(root: str | SnapshotStore, ref: SnapshotRef, scope: Scope | None) -> dict:
     """Evaluate the rules on the sealed snapshot `ref` and seal its findings; returns the findings manifest.
 
-    Without a scope file (None) the tenant gets default settings: default thresholds, no audit scope."""
+    Without a scope file (None): the settings the findings being replaced recorded (`recorded_tenant`);
+    default thresholds and no audit scope only when the day was never derived."""
     with retained_memory():
         return _derive_findings(root, ref, scope)
 
@@ -106,11 +141,7 @@ def _derive_findings(root: str | SnapshotStore, ref: SnapshotRef, scope: Scope |
     raw = store.manifest_bytes(ref)
     manifest = json.loads(raw)
     tables = {name: _read(store, ref, name) for name in REQUIRED_TABLES}
-    tenant = (
-        tenant_for(scope, ref.provider, ref.tenant_id)
-        if scope
-        else Tenant(provider=ref.provider, id=ref.tenant_id)
-    )
+    tenant = tenant_for(scope, ref.provider, ref.tenant_id) if scope else recorded_tenant(derived, ref)
     changes, changes_sha = _changes(derived, ref)
     context, context_sha = build_context(store, ref, scope)
     as_of = dt.datetime.fromisoformat(manifest["collected_at"])

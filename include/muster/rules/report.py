@@ -24,7 +24,8 @@ def findings_on(
     scope: Scope | None = None,
 ) -> pa.Table:
     """Every sealed snapshot's findings on `date`; a snapshot whose findings were never derived is derived
-    (and sealed) first, with the scope file's settings or, without one, default thresholds."""
+    (and sealed) first, with the scope file's settings or, without one, default thresholds (a day never
+    derived has no recorded settings to keep)."""
     store = SnapshotStore(root)
     derived = DerivedStore(store)
     refs = [r for r in store.list_snapshots(provider, tenant) if r.snapshot_date == date]

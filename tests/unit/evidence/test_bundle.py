@@ -52,6 +52,7 @@ def test_bundle_verifies_and_sha256sum_accepts_it(soc2):
         "findings.parquet",
         "findings.xlsx",
         "manifest.json",
+        "population_sources.csv",
         "reconciliation.csv",
         "report.html",
         "samples.csv",
@@ -213,3 +214,50 @@ def test_report_is_self_contained(soc2):
     assert re.findall(r"(?:src|href)=", html) == []
     assert set(re.findall(r"https?://[^\"]+", html)) == {"http://www.w3.org/2000/svg"}  # the SVG namespace
     assert "default-src 'none'" in html
+
+
+def _cli_bundle(store_root, out, *extra) -> list[str]:
+    return [
+        "bundle",
+        "--root",
+        str(store_root),
+        "--from",
+        DAYS[0].isoformat(),
+        "--to",
+        DAYS[-1].isoformat(),
+        "--type",
+        "type1",
+        "--out",
+        str(out),
+        *extra,
+    ]
+
+
+def test_cli_scope_tags_select_soc1_tenants_under_a_soc2_framework(store_root, scope_file, tmp_path):
+    from muster import cli
+
+    out = tmp_path / "tagged"
+    assert cli.main(_cli_bundle(store_root, out, "--scope", str(scope_file), "--scope-tags", "soc1")) == 0
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["params"]["framework"] == "soc2" and m["params"]["scope_tags"] == ["soc1"]
+    assert [t["label"] for t in m["scope"]["tenants"]] == [f"aws:{A1}"]
+    assert set(m["scope"]["criteria"]) == {"CC6.1", "CC6.2", "CC6.3"}
+    both = tmp_path / "both"
+    assert (
+        cli.main(_cli_bundle(store_root, both, "--scope", str(scope_file), "--scope-tags", "soc1,soc2")) == 0
+    )
+    assert json.loads((both / "manifest.json").read_text())["params"]["scope_tags"] == ["soc1", "soc2"]
+
+
+def test_cli_scope_tags_are_validated_like_the_dag_param(store_root, scope_file, tmp_path, capsys):
+    from muster import cli
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(_cli_bundle(store_root, tmp_path / "x", "--scope", str(scope_file), "--scope-tags", "soc3"))
+    assert (
+        exit_.value.code == 2
+        and "not a scope tag: 'soc3' (one or more of soc1, soc2)" in capsys.readouterr().err
+    )
+    assert cli.main(_cli_bundle(store_root, tmp_path / "y", "--scope-tags", "soc1")) == cli.EXIT_BAD_INPUT
+    assert "--scope-tags needs --scope" in capsys.readouterr().err
+    assert not (tmp_path / "y").exists()

@@ -99,8 +99,8 @@ def test_a_broken_signature_is_named(bundle):
     assert verify_bundle(bundle).problems == ["signature: SHA256SUMS.sig does not verify over SHA256SUMS"]
 
 
-def test_a_re_signed_bundle_fails_against_the_trusted_key(bundle, key):
-    """Someone edits a file, recomputes every hash and re-signs with their own key: only the trusted key tells."""
+def _tamper_and_re_sign(bundle) -> Ed25519PrivateKey:
+    """Edit a file, recompute every hash and re-sign with a new key embedded in the bundle."""
     (bundle / "README.md").write_text("nothing to see\n")
     manifest = json.loads((bundle / "manifest.json").read_text())
     manifest["files"]["README.md"] = hashlib.sha256(b"nothing to see\n").hexdigest()
@@ -114,16 +114,42 @@ def test_a_re_signed_bundle_fails_against_the_trusted_key(bundle, key):
     (bundle / "manifest.json").write_bytes(ig.canonical(manifest))
     files["manifest.json"] = ig.sha256_file(bundle / "manifest.json")
     ig.sign(bundle, other, ig.write_sums(bundle, files))
-    assert verify_bundle(bundle).problems == []  # self-consistent ...
+    return other
+
+
+def test_a_re_signed_bundle_fails_against_the_trusted_key(bundle, key):
+    """Someone edits a file, recomputes every hash and re-signs with their own key: only the trusted key tells."""
+    other = _tamper_and_re_sign(bundle)
+    untrusted = verify_bundle(bundle)
+    assert untrusted.problems == []  # self-consistent ...
+    assert untrusted.notes == [
+        f"signature verifies with the bundle's own signing_key.pub ({ig.fingerprint(ig.public_pem(other))}): "
+        "this proves integrity only (unchanged since signed with that key), not origin; compare the "
+        "fingerprint with the one received out of band, or pass --public-key"
+    ]
     trusted = verify_bundle(bundle, public_key=ig.public_pem(key))
     assert trusted.problems == [
         "signature: SHA256SUMS.sig does not verify over SHA256SUMS"
     ]  # ... but not ours
 
 
-def test_unsigned_bundle_fails_when_a_signature_is_required(bundle):
+def test_a_re_signed_bundle_fails_when_a_signature_is_required_without_a_trusted_key(bundle, capsys):
+    """The embedded key came with the tampered bundle: a required signature cannot be checked with it."""
+    _tamper_and_re_sign(bundle)
+    assert verify_bundle(bundle, require_signature=True).problems == [
+        "signature: a signature is required but no trusted public key was given (--public-key); the "
+        "bundle's own signing_key.pub proves integrity only, not who signed it"
+    ]
+    assert cli.main(["verify", str(bundle), "--require-signature"]) == cli.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no trusted public key was given (--public-key)" in err
+
+
+def test_unsigned_bundle_fails_when_a_signature_is_required(bundle, key):
     (bundle / ig.SIGNATURE).unlink()
-    assert verify_bundle(bundle, require_signature=True).problems == ["signature: SHA256SUMS.sig is missing"]
+    assert verify_bundle(bundle, public_key=ig.public_pem(key), require_signature=True).problems == [
+        "signature: SHA256SUMS.sig is missing"
+    ]
 
 
 def test_cli_verify_exit_codes(bundle, capsys):

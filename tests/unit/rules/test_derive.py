@@ -3,6 +3,7 @@ owner who left is followed across tenants and days; the CLI prints them."""
 
 import datetime as dt
 
+import pytest
 from muster.cli import main
 from muster.config import parse_scope
 from muster.rules import derive_findings
@@ -76,3 +77,68 @@ def test_cli_findings_derives_and_prints(tmp_path, capsys):
     assert code == 0
     assert "nhi_owner_departed" in out and "svc-billing" in out and "unknown" not in out.split("\n", 1)[1]
     assert main(["findings", "--root", store.root, "--date", "2030-01-01"]) == 2
+
+
+def _scope_file(tmp_path):
+    import yaml
+
+    data = {
+        "soc1_objectives": {"CO-7": "Access to billing data is restricted"},
+        "tenants": [
+            {
+                "provider": "aws",
+                "id": TENANT,
+                "audit_scope": ["soc1", "soc2"],
+                "soc1_objectives": ["CO-7"],
+                "thresholds": {"unused_days": 30, "revocation_sla_days": 5},
+            },
+            {"provider": "aws", "id": OTHER, "audit_scope": ["soc2"]},
+        ],
+    }
+    path = tmp_path / "scope.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_rederiving_without_a_scope_keeps_the_recorded_settings(tmp_path, capsys):
+    """`muster derive` without --scope after a derivation with it: same criteria, thresholds and SLA."""
+    store = _store(tmp_path)
+    ref = SnapshotRef("aws", TENANT, DAY)
+    derived = DerivedStore(store)
+    argv = ["derive", "--root", store.root, "--date", DAY.isoformat(), "--tenant", TENANT]
+    assert main([*argv, "--scope", str(_scope_file(tmp_path))]) == 0
+    first = {k: derived.manifest(k, ref) for k in ("findings", "ledger")}
+    assert main(argv) == 0
+    again = {k: derived.manifest(k, ref) for k in ("findings", "ledger")}
+    assert again["findings"]["params"] == first["findings"]["params"]
+    assert again["findings"]["params"]["thresholds"]["unused_days"] == 30
+    assert again["findings"]["tables"] == first["findings"]["tables"]  # byte-identical findings
+    assert again["ledger"]["params"]["revocation_sla_days"] == 5
+    departed = [
+        r["criteria"]
+        for r in derived.read("findings", ref, "findings").to_pylist()
+        if r["rule_id"] == "nhi_owner_departed"
+    ]
+    assert departed == [["SOC1:CO-7", "SOC2:CC6.2", "SOC2:CC6.3"]]
+
+
+def test_a_day_never_derived_gets_the_defaults_without_a_scope(tmp_path):
+    store = _store(tmp_path)
+    ref = SnapshotRef("aws", TENANT, DAY)
+    params = derive_findings(store, ref, None)["params"]
+    assert (params["audit_scope"], params["thresholds"]["unused_days"]) == ([], 90)
+
+
+def test_rederiving_findings_that_recorded_no_settings_is_refused_without_a_scope(tmp_path, capsys):
+    from muster.config import ScopeError
+    from muster.schema import FINDINGS
+
+    store = _store(tmp_path)
+    ref = SnapshotRef("aws", TENANT, DAY)
+    DerivedStore(store).write("findings", ref, {"findings": (FINDINGS, to_table(FINDINGS, []))}, inputs={})
+    with pytest.raises(
+        ScopeError, match=rf"findings of aws:{TENANT} on {DAY} are sealed but record no thresholds"
+    ):
+        derive_findings(store, ref, None)
+    assert main(["derive", "--root", store.root, "--date", DAY.isoformat(), "--tenant", TENANT]) == 2
+    assert "re-derive them with the scope file (--scope)" in capsys.readouterr().err
