@@ -1,12 +1,13 @@
-"""Collect 500 GCP projects x 20 service accounts x 2 keys from the fake (in its own process) and seal them.
+"""Collect 500 GCP projects x 20 service accounts x 2 keys (+ 1 HMAC key) from the fake and seal them.
 
 Target (issue 4): <= 60 s wall on a 2-core machine with bounded concurrency (--workers threads). The
 baseline, measured in the same command, is the bare HTTP floor: the same requests (project, policy, account
-pages, one keys list per account, two activity queries) made with plain httplib2 keep-alive connections at
-the same concurrency, with no client library, normalisation, validation or sealing. Prints medians of
---runs, API calls per project and peak RSS.
+pages, one keys list per account, one HMAC key listing, two activity queries) made with plain httplib2
+keep-alive connections at the same concurrency, with no client library, normalisation, validation or
+sealing. Prints medians of --runs, API calls per project and peak RSS.
 
-    .venv/bin/python bench/collect_gcp.py [--projects 500] [--accounts 20] [--keys 2] [--workers 8] [--runs 1]
+    .venv/bin/python bench/collect_gcp.py [--projects 500] [--accounts 20] [--keys 2] [--hmac-keys 1]
+        [--workers 8] [--runs 1]
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ import loopback  # noqa: I001 - bench/ helper, on sys.path as the script's folde
 DAY = dt.date(2026, 11, 10)
 
 
-def start_fake(projects: int, accounts: int, keys: int) -> tuple[subprocess.Popen, str]:
+def start_fake(projects: int, accounts: int, keys: int, hmac_keys: int) -> tuple[subprocess.Popen, str]:
     sizes = ["--projects", str(projects), "--accounts", str(accounts), "--keys", str(keys)]
+    sizes += ["--hmac-keys", str(hmac_keys)]
     return loopback.start("gcp_fake_server.py", *sizes)
 
 
@@ -62,6 +64,15 @@ def floor(url: str, projects: list[str], workers: int) -> tuple[float, int]:
                 break
         for sa in accounts:
             get(f"/v1/{sa['name']}/keys")
+        token = ""
+        while True:
+            page = get(
+                f"/storage/v1/projects/{pid}/hmacKeys?maxResults=250"
+                + (f"&pageToken={token}" if token else "")
+            )
+            token = page.get("nextPageToken")
+            if not token:
+                break
         for t in ("serviceAccountLastAuthentication", "serviceAccountKeyLastAuthentication"):
             get(f"/v1/projects/{pid}/locations/global/activityTypes/{t}/activities:query?pageSize=1000")
 
@@ -106,10 +117,11 @@ def main() -> int:
     p.add_argument("--projects", type=int, default=500)
     p.add_argument("--accounts", type=int, default=20)
     p.add_argument("--keys", type=int, default=2)
+    p.add_argument("--hmac-keys", type=int, default=1, help="Cloud Storage HMAC keys per project")
     p.add_argument("--workers", type=int, default=8)
     p.add_argument("--runs", type=int, default=1)
     args = p.parse_args()
-    proc, url = start_fake(args.projects, args.accounts, args.keys)
+    proc, url = start_fake(args.projects, args.accounts, args.keys, args.hmac_keys)
     projects = [f"bench-{i:05d}" for i in range(args.projects)]
     try:
         floors, walls = [], []
@@ -125,7 +137,8 @@ def main() -> int:
     fm, wm = statistics.median(floors), statistics.median(walls)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"{args.projects} projects x {args.accounts} service accounts x {args.keys} keys, {args.workers} workers, {args.runs} run(s)"
+        f"{args.projects} projects x {args.accounts} service accounts x {args.keys} keys, {args.hmac_keys} HMAC "
+        f"key(s) per project, {args.workers} workers, {args.runs} run(s)"
     )
     print(
         f"  bare HTTP floor      median {fm:6.1f} s  ({floor_calls} requests, {floor_calls / args.projects:.1f} per project)"

@@ -1,6 +1,6 @@
 """Serve a synthetic GCP organisation from the sandbox's fake in its own process; prints "PORT <n>".
 
-python bench/gcp_fake_server.py --projects 500 --accounts 20 --keys 2
+python bench/gcp_fake_server.py --projects 500 --accounts 20 --keys 2 [--hmac-keys 1]
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from muster.sandbox.gcp_fake import GcpFake
 from muster.sandbox.gcp_world import World
 
 
-def synthetic_world(projects: int, accounts: int, keys: int) -> World:
+def synthetic_world(projects: int, accounts: int, keys: int, hmac_keys: int = 1) -> World:
     """An organisation of `projects` projects, each with `accounts` service accounts of `keys` user keys,
-    a policy binding every account to a predefined role, and Policy Analyzer activity for half of them."""
+    a policy binding every account to a predefined role, Policy Analyzer activity for half of them, and
+    `hmac_keys` Cloud Storage HMAC keys per project (held by its accounts in turn)."""
     w = World()
     w.organizations["organizations/1"] = {
         "name": "organizations/1",
@@ -81,6 +82,20 @@ def synthetic_world(projects: int, accounts: int, keys: int) -> World:
         w.policies[f"projects/{pid}"] = {
             "bindings": [{"role": r, "members": m} for r, m in sorted(bindings.items())]
         }
+        w.hmac_keys[pid] = [
+            {
+                "kind": "storage#hmacKeyMetadata",
+                "id": f"{pid}/GOOG1E{i:06d}{h:049d}",
+                "accessId": f"GOOG1E{i:06d}{h:049d}",
+                "projectId": pid,
+                "serviceAccountEmail": w.accounts[pid][h % accounts]["email"],
+                "state": "ACTIVE",
+                "timeCreated": "2026-01-01T00:00:00Z",
+                "updated": "2026-01-01T00:00:00Z",
+                "etag": "CAE=",
+            }
+            for h in range(hmac_keys if accounts else 0)
+        ]
         w.activities[(pid, "serviceAccountLastAuthentication")] = sa_act
         w.activities[(pid, "serviceAccountKeyLastAuthentication")] = key_act
     return w
@@ -91,8 +106,9 @@ def main() -> int:
     p.add_argument("--projects", type=int, default=500)
     p.add_argument("--accounts", type=int, default=20)
     p.add_argument("--keys", type=int, default=2)
+    p.add_argument("--hmac-keys", type=int, default=1)
     args = p.parse_args()
-    fake = GcpFake(synthetic_world(args.projects, args.accounts, args.keys))
+    fake = GcpFake(synthetic_world(args.projects, args.accounts, args.keys, args.hmac_keys))
     url = fake.start()
     return announce_and_serve(url.rsplit(":", 1)[1], fake.stop)
 

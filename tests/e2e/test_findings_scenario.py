@@ -202,11 +202,13 @@ def _sa(name: str, project: str) -> str:
 
 def test_the_exact_gcp_findings_of_the_last_day(demo):
     """The GCP part of the scenario: every planted problem (an old never-expiring key, a disabled account with
-    a live key, a cross-project owner, a departed owner, allUsers on the payments project), the project that
-    refuses the collector as tenant-level unknowns, and last use as unknown where Policy Analyzer is absent."""
+    a live key, a cross-project owner, a departed owner, allUsers on the payments project, an HMAC key never
+    rotated), the project that refuses the collector as tenant-level unknowns, and last use as unknown where
+    Policy Analyzer is absent and for HMAC keys (Cloud Storage reports none)."""
     pay, plat, ana, dev = "acme-payments-prd", "acme-platform-prd", "acme-analytics-prd", "acme-sandbox-dev"
     deployer = _sa("deployer", plat)
     expected = {
+        ("open", ana, "credential_unrotated", _sa("looker-reader", ana)),  # its HMAC key, created 2025-05-12
         ("open", ana, "secret_without_expiry", _sa("etl-loader", ana)),
         ("open", pay, "active_credential_disabled_identity", _sa("legacy-batch", pay)),
         ("open", pay, "credential_unrotated", _sa("billing-export", pay)),
@@ -220,6 +222,7 @@ def test_the_exact_gcp_findings_of_the_last_day(demo):
         ("open", pay, "secret_without_expiry", _sa("payments-api", pay)),
         ("open", plat, "nhi_privileged", deployer),
         ("open", plat, "secret_without_expiry", deployer),
+        ("unknown", ana, "credential_unused", _sa("looker-reader", ana)),  # no last use of HMAC keys
         ("unknown", ana, "nhi_dormant", _sa("etl-loader", ana)),
         ("unknown", pay, "credential_unused", _sa("legacy-batch", pay)),
         ("unknown", pay, "nhi_dormant", deployer),

@@ -6,6 +6,7 @@ scenario's names with SHA-256, so they are the same on every day and every run.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 
@@ -23,6 +24,12 @@ def _digits(text: str, n: int = 21) -> str:
 
 def key_id(project: str, account: str, label: str) -> str:
     return hashlib.sha256(f"{project}/{account}/{label}".encode()).hexdigest()[:40]
+
+
+def access_id(project: str, account: str, label: str) -> str:
+    """An HMAC key's access ID as Google issues them for service accounts: GOOG1E and 55 of [A-Z2-7]."""
+    digest = hashlib.sha512(f"{project}/{account}/hmac/{label}".encode()).digest()
+    return "GOOG1E" + base64.b32encode(digest).decode()[:55]
 
 
 def email_of(project: str, account: str) -> str:
@@ -71,6 +78,10 @@ def world_of(spec: GcpSpec) -> World:
             w.denied.add(p.id)
         if not p.policy_analyzer:
             w.analyzer_disabled.add(p.id)
+        if p.storage == "disabled":
+            w.storage_disabled.add(p.id)
+        elif p.storage == "denied":
+            w.storage_denied.add(p.id)
         w.accounts[p.id] = []
         for sa in p.service_accounts:
             _account(w, p.id, p.number, sa)
@@ -140,6 +151,22 @@ def _account(w: World, project: str, number: str, sa: GcpServiceAccount) -> None
                 _activity(project, number, f"{email}/keys/{kid}", unique, k.last_authenticated, key=True)
             )
     w.keys[email] = keys
+    for h in sa.hmac_keys:
+        aid = access_id(project, sa.name, h.id)
+        w.hmac_keys.setdefault(project, []).append(
+            {
+                "kind": "storage#hmacKeyMetadata",
+                "id": f"{project}/{aid}",
+                "selfLink": f"https://www.googleapis.com/storage/v1/projects/{project}/hmacKeys/{aid}",
+                "accessId": aid,
+                "projectId": project,
+                "serviceAccountEmail": email,
+                "state": "INACTIVE" if h.inactive else "ACTIVE",
+                "timeCreated": _ts(h.created),
+                "updated": _ts(h.created),
+                "etag": etag(aid),
+            }
+        )
     if sa.last_authenticated:
         w.activities.setdefault((project, SA_ACTIVITY), []).append(
             _activity(project, number, unique, unique, sa.last_authenticated, key=False)

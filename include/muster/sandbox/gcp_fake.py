@@ -12,10 +12,15 @@ Served paths (what google-api-python-client sends):
     GET  /v1/projects/{p|-}/serviceAccounts/{email}[/keys]       get account / list keys (no paging)
     GET  /v1/roles/{r}, /v1/{projects|organizations}/{x}/roles/{r}
     GET  /v1/projects/{p}/locations/global/activityTypes/{t}/activities:query   Policy Analyzer (paged)
+    GET  /storage/v1/projects/{p}/hmacKeys                      HMAC keys (maxResults / pageToken paged,
+                                                                at most 250; DELETED only with showDeletedKeys;
+                                                                serviceAccountEmail filter)
 
 The content is a `World` of ready JSON objects (`gcp_world.py`; the scenario seeding in `gcp.py` builds
 one; so do tests and the benchmark). Projects in ``world.denied`` answer 403 to everything; projects in
-``world.analyzer_disabled`` answer Policy Analyzer queries with 403 SERVICE_DISABLED. Every request is
+``world.analyzer_disabled`` answer Policy Analyzer queries with 403 SERVICE_DISABLED; projects in
+``world.storage_disabled`` / ``world.storage_denied`` answer the HMAC key listing with Cloud Storage's 403
+bodies (accessNotConfigured with SERVICE_DISABLED / forbidden). Every request is
 counted by route and project (``fake.calls``) so tests can assert the calls a collection made.
 """
 
@@ -126,8 +131,8 @@ class GcpFake:
             return handler(self, w, query, body, *args)
         raise ApiFault(404, "NOT_FOUND", f"no such method: {method} {path}")
 
-    def page(self, items: list, query: dict, field_name: str) -> dict:
-        size = int(query.get("pageSize", DEFAULT_PAGE[field_name]) or DEFAULT_PAGE[field_name])
+    def page(self, items: list, query: dict, field_name: str, size_param: str = "pageSize") -> dict:
+        size = int(query.get(size_param, DEFAULT_PAGE[field_name]) or DEFAULT_PAGE[field_name])
         size = min(size, MAX_PAGE[field_name], self.world.page_cap or 10**9)
         token = query.get("pageToken") or ""
         try:
@@ -232,6 +237,37 @@ class GcpFake:
             )
         return self.page(w.activities.get((project, activity_type), []), q, "activities")
 
+    # -- Cloud Storage -----------------------------------------------------------------------------
+    def get_hmac_keys(self, w: World, q: dict, b: dict, project: str) -> dict:
+        if project not in w.projects:
+            raise _denied(f"projects/{project}")
+        if project in w.storage_disabled:
+            number = w.projects[project]["name"].rsplit("/", 1)[-1]
+            raise ApiFault(
+                403,
+                "PERMISSION_DENIED",
+                f"Cloud Storage JSON API has not been used in project {number} before or it is disabled.",
+                "SERVICE_DISABLED",
+                errors=[{"domain": "usageLimits", "reason": "accessNotConfigured"}],
+            )
+        if project in w.storage_denied:
+            raise ApiFault(
+                403,
+                None,
+                "anonymous caller does not have storage.hmacKeys.list access to the Google Cloud project. "
+                "Permission 'storage.hmacKeys.list' denied on resource (or it may not exist).",
+                errors=[{"domain": "global", "reason": "forbidden"}],
+            )
+        deleted = q.get("showDeletedKeys") == "true"
+        email = q.get("serviceAccountEmail")
+        items = [
+            k
+            for k in w.hmac_keys.get(project, [])
+            if (deleted or k.get("state") != "DELETED")
+            and (not email or k.get("serviceAccountEmail") == email)
+        ]
+        return {"kind": "storage#hmacKeysMetadata", **self.page(items, q, "items", "maxResults")}
+
 
 _SEG = r"([^/:?]+)"
 #: (HTTP method, path regex, handler, index of the project id among the groups or None)
@@ -252,6 +288,7 @@ _ROUTES = [
         GcpFake.get_activities,
         0,
     ),
+    ("GET", rf"/storage/v1/projects/{_SEG}/hmacKeys", GcpFake.get_hmac_keys, 0),
 ]
 
 

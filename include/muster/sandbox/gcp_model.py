@@ -1,5 +1,5 @@
-"""The GCP part of a scenario: an organisation with folders and projects, their service accounts, keys and
-IAM bindings, and the events that change them.
+"""The GCP part of a scenario: an organisation with folders and projects, their service accounts, keys (and
+Cloud Storage HMAC keys) and IAM bindings, and the events that change them.
 
 Plain data: `sandbox/gcp.py` turns a state into what the fake (`gcp_fake.py`) serves. Service accounts are
 named by account id (the part before ``@``); keys carry a scenario label from which a stable 40-hex key id
@@ -40,6 +40,12 @@ class GcpKey(_Model):
     last_authenticated: UtcDateTime | None = None
 
 
+class GcpHmacKey(_Model):
+    id: Label = Field(description="Scenario label; the fake derives a stable access ID (GOOG1E...) from it.")
+    created: UtcDateTime
+    inactive: bool = Field(False, description="state INACTIVE (else ACTIVE).")
+
+
 class GcpServiceAccount(_Model):
     name: str = AccountName
     display_name: str | None = None
@@ -47,6 +53,9 @@ class GcpServiceAccount(_Model):
     disabled: bool = False
     last_authenticated: UtcDateTime | None = None
     keys: list[GcpKey] = Field(default_factory=list)
+    hmac_keys: list[GcpHmacKey] = Field(
+        default_factory=list, description="Cloud Storage HMAC keys, listed by the account's project."
+    )
 
     def key(self, label: str) -> GcpKey:
         for k in self.keys:
@@ -85,6 +94,11 @@ class GcpProject(_Model):
     parent: str = ParentName
     policy_analyzer: bool = Field(True, description="Policy Analyzer activity API enabled.")
     denied: bool = Field(False, description="The collector has no access: every call answers 403.")
+    storage: Literal["enabled", "disabled", "denied"] = Field(
+        "enabled",
+        description="Cloud Storage JSON API for the HMAC key listing: disabled (403 SERVICE_DISABLED) or "
+        "denied (403 forbidden: the collector lacks storage.hmacKeys.list).",
+    )
     service_accounts: list[GcpServiceAccount] = Field(default_factory=list)
     bindings: list[GcpBinding] = Field(default_factory=list)
     custom_roles: list[GcpCustomRole] = Field(default_factory=list)

@@ -1,7 +1,7 @@
 """What the GCP fake (`gcp_fake.py`) serves, and the pure pieces of its answers.
 
 The ``World`` (API-shaped JSON objects of an organisation's projects, folders, policies, service accounts,
-keys, custom roles and Policy Analyzer activities), the predefined roles served by ``roles.get``, etags,
+keys, Cloud Storage HMAC keys, custom roles and Policy Analyzer activities), the predefined roles served by ``roles.get``, etags,
 page-size limits and the Google error (``ApiFault``) with its 403 / 404 forms. Kept apart from the request
 routing and the HTTP server (`gcp_fake.py`), as `azure_world.py` is from `azure_fake.py`, so that
 `sandbox/gcp.py`, which builds a world, does not import the server.
@@ -16,8 +16,8 @@ import threading
 from dataclasses import dataclass, field
 from importlib import resources
 
-MAX_PAGE = {"accounts": 100, "folders": 100, "projects": 100, "activities": 1000}
-DEFAULT_PAGE = {"accounts": 20, "folders": 50, "projects": 50, "activities": 1000}
+MAX_PAGE = {"accounts": 100, "folders": 100, "projects": 100, "activities": 1000, "items": 250}
+DEFAULT_PAGE = {"accounts": 20, "folders": 50, "projects": 50, "activities": 1000, "items": 250}
 
 
 def predefined_roles() -> dict[str, dict]:
@@ -59,8 +59,12 @@ class World:
     keys: dict[str, list[dict]] = field(default_factory=dict)  # account email -> keys (both types)
     roles: dict[str, dict] = field(default_factory=dict)  # custom roles by name (predefined: built in)
     activities: dict[tuple[str, str], list[dict]] = field(default_factory=dict)  # (project, type) -> items
+    #: project id -> HmacKeyMetadata (DELETED ones too: the listing leaves them out unless asked)
+    hmac_keys: dict[str, list[dict]] = field(default_factory=dict)
     denied: set[str] = field(default_factory=set)  # project ids answering 403
     analyzer_disabled: set[str] = field(default_factory=set)
+    storage_disabled: set[str] = field(default_factory=set)  # Cloud Storage JSON API not enabled
+    storage_denied: set[str] = field(default_factory=set)  # the collector lacks storage.hmacKeys.list
     page_cap: int | None = None  # force small pages (tests of paging)
 
     def add_project(self, index: int, project_id: str, parent: str, accounts: int) -> None:
@@ -98,12 +102,27 @@ class World:
 
 
 class ApiFault(Exception):
-    def __init__(self, code: int, status: str, message: str, reason: str | None = None):
+    """A Google error. ``errors`` adds the older ``errors: [{domain, reason, message}]`` list that the Cloud
+    Storage JSON API answers with (its errors carry no ``status`` unless one is given)."""
+
+    def __init__(
+        self,
+        code: int,
+        status: str | None,
+        message: str,
+        reason: str | None = None,
+        errors: list[dict] | None = None,
+    ):
         super().__init__(message)
         self.code, self.status, self.message, self.reason = code, status, message, reason
+        self.errors = errors
 
     def body(self) -> dict:
-        error = {"code": self.code, "message": self.message, "status": self.status}
+        error: dict = {"code": self.code, "message": self.message}
+        if self.status:
+            error["status"] = self.status
+        if self.errors:
+            error["errors"] = [{"message": self.message, **e} for e in self.errors]
         if self.reason:
             error["details"] = [
                 {

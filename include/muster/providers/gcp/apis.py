@@ -1,15 +1,21 @@
 """The discovery-based REST clients Muster uses for Google Cloud, and where their credentials come from.
 
-Why google-api-python-client: one library and one transport (REST) for all three APIs needed (IAM v1,
-Cloud Resource Manager v3, Policy Analyzer v1). Their discovery documents ship inside the wheel
-(``static_discovery=True``), so building a client never touches the network. The GAPIC ``google-cloud-iam``
-is gRPC only: a second transport and a gRPC fake for the sandbox, and it has no Policy Analyzer client.
+Why google-api-python-client: one library and one transport (REST) for all four APIs needed (IAM v1,
+Cloud Resource Manager v3, Policy Analyzer v1, and the Cloud Storage JSON API v1 for HMAC keys). Their
+discovery documents ship inside the wheel (``static_discovery=True``), so building a client never touches
+the network. The GAPIC ``google-cloud-iam`` is gRPC only: a second transport and a gRPC fake for the
+sandbox, and it has no Policy Analyzer client.
 
 Endpoints (the sandbox sets them; documented in the README):
 
 * ``MUSTER_GCP_ENDPOINT`` — one base URL for every API (e.g. ``http://127.0.0.1:8790``);
-* ``MUSTER_GCP_IAM_ENDPOINT``, ``MUSTER_GCP_CRM_ENDPOINT``, ``MUSTER_GCP_POLICYANALYZER_ENDPOINT`` — per API;
+* ``MUSTER_GCP_IAM_ENDPOINT``, ``MUSTER_GCP_CRM_ENDPOINT``, ``MUSTER_GCP_POLICYANALYZER_ENDPOINT``,
+  ``MUSTER_GCP_STORAGE_ENDPOINT`` — per API;
 * ``MUSTER_GCP_CREDENTIALS=anonymous`` — send no credentials (only for a local fake).
+
+Each endpoint is a root URL, like the discovery document's ``rootUrl`` (``https://storage.googleapis.com/``):
+the API's own service path (``storage/v1/``; empty for the other three) is appended, as the client does for
+the real endpoint, so one base URL serves every API of a fake.
 
 Credentials otherwise: the tenant's Airflow connection (google_cloud_platform type: ``key_path`` or
 ``keyfile_dict`` extra) when it names one, else application default credentials; then, when the tenant names
@@ -29,6 +35,7 @@ import google_auth_httplib2
 import httplib2
 from google.auth.credentials import AnonymousCredentials, Credentials
 from googleapiclient.discovery import build
+from googleapiclient.discovery_cache import get_static_doc
 
 from ...config import Tenant
 
@@ -40,6 +47,7 @@ API_ENDPOINT_ENV = {
     "iam": "MUSTER_GCP_IAM_ENDPOINT",
     "cloudresourcemanager": "MUSTER_GCP_CRM_ENDPOINT",
     "policyanalyzer": "MUSTER_GCP_POLICYANALYZER_ENDPOINT",
+    "storage": "MUSTER_GCP_STORAGE_ENDPOINT",
 }
 CREDENTIALS_ENV = "MUSTER_GCP_CREDENTIALS"
 TIMEOUT = 60
@@ -51,11 +59,12 @@ class GcpAccessError(RuntimeError):
 
 @dataclass
 class GcpApis:
-    """The three service objects plus credentials; share one across tenants and threads."""
+    """The four service objects plus credentials; share one across tenants and threads."""
 
     iam: object
     crm: object
     policyanalyzer: object
+    storage: object
     credentials: Credentials
     caller_identity: str | None = None
 
@@ -73,9 +82,13 @@ def _service(api: str, version: str, url: str | None) -> object:
     """A service object built from the discovery document shipped in the wheel (~0.1 s each, so cached).
 
     It carries no credentials: every request is executed with a per-thread authorised Http (see
-    `calls.Caller`), so one service object serves every tenant and thread of the process.
+    `calls.Caller`), so one service object serves every tenant and thread of the process. ``url`` is a root
+    URL: the client takes ``api_endpoint`` as the whole base, so the document's service path is added here.
     """
-    options = {"api_endpoint": url} if url else None
+    options = None
+    if url:
+        path = json.loads(get_static_doc(api, version) or "{}").get("servicePath", "")
+        options = {"api_endpoint": url.rstrip("/") + "/" + path}
     return build(
         api,
         version,
@@ -87,11 +100,12 @@ def _service(api: str, version: str, url: str | None) -> object:
 
 
 def build_apis(credentials: Credentials, caller_identity: str | None = None) -> GcpApis:
-    """Service objects for IAM v1, Resource Manager v3 and Policy Analyzer v1 (offline discovery)."""
+    """Service objects for IAM v1, Resource Manager v3, Policy Analyzer v1 and Storage v1 (offline discovery)."""
     return GcpApis(
         iam=_service("iam", "v1", endpoint("iam")),
         crm=_service("cloudresourcemanager", "v3", endpoint("cloudresourcemanager")),
         policyanalyzer=_service("policyanalyzer", "v1", endpoint("policyanalyzer")),
+        storage=_service("storage", "v1", endpoint("storage")),
         credentials=credentials,
         caller_identity=caller_identity,
     )

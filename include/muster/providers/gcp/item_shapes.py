@@ -1,7 +1,7 @@
 """The types the GCP transform expects of API fields; a field of another type is reported and left out.
 
-The transform reads service accounts, keys, role definitions, policy bindings, Policy Analyzer activities,
-folders and the tenant's own node from JSON-shaped API responses. A field with the wrong type (a number as
+The transform reads service accounts, keys, HMAC keys, role definitions, policy bindings, Policy Analyzer
+activities, folders and the tenant's own node from JSON-shaped API responses. A field with the wrong type (a number as
 an email, a list as a role title, an object as a member) would otherwise surface deep in the transform as a
 TypeError that loses the whole tenant, or reach validation as an unwritable value. Here every declared field
 is checked where the item enters the transform: a field that does not fit is dropped, with a message naming
@@ -36,6 +36,7 @@ SERVICE_ACCOUNT = {
     "disabled": bool,
 }
 KEY = {"name": str, "keyType": str, "validAfterTime": str, "validBeforeTime": str, "disabled": bool}
+HMAC_KEY = {"accessId": str, "serviceAccountEmail": str, "state": str, "timeCreated": str}
 ROLE = {"title": str, "description": str, "etag": str, "stage": str, "deleted": bool}
 POLICY = {"bindings": [ANY]}  # each binding is shaped (and reported by its index) where it is read
 BINDING = {"role": str, "members": [str]}

@@ -3,7 +3,8 @@
 The seam between extract (I/O) and transform (pure): tests build a RawTenant from recorded responses and
 never touch an API. A tenant is a project (``my-project``), an organisation (``org-<number>``) or a folder
 (``folder-<number>``); organisation and folder tenants carry the IAM policies of their node and of every
-folder below it, project tenants their own policy, service accounts, keys and authentication activity.
+folder below it, project tenants their own policy, service accounts, keys, Cloud Storage HMAC keys and
+authentication activity.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ FEEDS = {
     "iam_policy": "principals,grants",
     "service_accounts": "principals,credentials",
     "service_account_keys": "credentials:sa_key",
+    "hmac_keys": "credentials:access_key",
     "roles": "role_definitions,grants",
     "member_service_accounts": "principals:service_account",
     "sa_last_authentication": "principals:last_used_at",
@@ -47,6 +49,7 @@ class RawTenant:
     policies: dict[str, dict] = field(default_factory=dict)  # resource name -> IAM policy (version 3)
     service_accounts: list[dict] = field(default_factory=list)
     keys: dict[str, list[dict]] = field(default_factory=dict)  # service account email -> keys
+    hmac_keys: list[dict] = field(default_factory=list)  # HmacKeyMetadata of the project (no DELETED ones)
     roles: dict[str, dict | None] = field(default_factory=dict)  # role name -> definition, None: unreadable
     member_accounts: dict[str, dict | None] = field(default_factory=dict)  # other projects' SAs by email
     sa_activities: list[dict] | None = None  # None: Policy Analyzer not available

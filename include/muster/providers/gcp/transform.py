@@ -7,7 +7,8 @@ Mapping into the provider-neutral schema:
   allAuthenticatedUsers (kind ``public``), federated identities. Members are identified by their member
   string (``user:alice@example.com``); see `members`.
 * credentials — service account keys (kind ``sa_key``; ``managed_by`` user for USER_MANAGED, provider for
-  SYSTEM_MANAGED; a validBeforeTime in year 9999 means no expiry: ``expires_at`` null).
+  SYSTEM_MANAGED; a validBeforeTime in year 9999 means no expiry: ``expires_at`` null) and Cloud Storage HMAC
+  keys (kind ``access_key``, see `hmac_keys`; last use never reported).
 * grants — one row per member x role x resource x condition. ``via`` is ``direct`` for an unconditional
   binding, ``condition:<12 hex of the condition's SHA-256>`` for a conditional one (GCP lets the same role be
   bound to the same member under several conditions); the condition itself is kept as JSON.
@@ -26,6 +27,7 @@ import re
 from ...collected import Collected
 from ...config import Tenant
 from .grants import _grants, _role_definitions
+from .hmac_keys import hmac_credentials
 from .item_shapes import ACTIVITY, FOLDER, KEY, NODE, SERVICE_ACCOUNT, item_label, shaped
 from .members import project_of
 from .raw import RawTenant
@@ -109,6 +111,7 @@ def transform_tenant(raw: RawTenant, tenant: Tenant, snapshot_date: dt.date) -> 
             _key(run, email, i, key, key_used, credential_ids)
     verdicts = _role_definitions(run)
     _grants(run, verdicts)
+    hmac_credentials(run)  # after the grants: a holder named in a binding keeps that member's row
     out = run.out
     out.principals = [run.principals[k] for k in sorted(run.principals)]
     out.notes = _notes(run)

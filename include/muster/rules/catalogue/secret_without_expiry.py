@@ -30,7 +30,8 @@ META = RuleMeta(
     "track its renewal.",
     blind_spots=(
         "Only kinds whose expiry can be chosen are checked (service account keys, client secrets, "
-        "certificates); AWS access keys never expire and are covered by the rotation rule.",
+        "certificates); access keys (AWS access keys, GCP HMAC keys) never expire and are covered by the "
+        "rotation rule.",
         'An expiry in year 2200 or later is read as no expiry (Entra writes "never" as 2299-12-31, GCP as '
         "9999-12-31).",
     ),

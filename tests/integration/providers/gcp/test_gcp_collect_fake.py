@@ -62,11 +62,12 @@ def test_paged_collection_counts_every_call(fake):
         "iam_policy": ("complete", 1, 1, 1),
         "service_accounts": ("complete", 3, 3, 5),  # 5 accounts at 2 per page
         "service_account_keys": ("complete", 5, 5, 10),  # one keys.list per account, no paging
+        "hmac_keys": ("complete", 1, 1, 0),  # one listing per project
         "sa_last_authentication": ("complete", 1, 1, 0),
         "key_last_authentication": ("complete", 1, 1, 0),
         "roles": ("complete", 1, 1, 1),
     }
-    assert fake.calls_for("proj-000") == 12  # the role is Google's, not the project's
+    assert fake.calls_for("proj-000") == 13  # the role is Google's, not the project's
     assert {(c["managed_by"], c["expires_at"]) for c in out.credentials} == {
         ("user", None),
         ("provider", None),

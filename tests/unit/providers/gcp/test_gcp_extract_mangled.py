@@ -105,6 +105,7 @@ def _collect(tenant_id: str, mangler: Mangler | None = None, world: World | None
         iam=_service("iam", "v1", URL),
         crm=_service("cloudresourcemanager", "v3", URL),
         policyanalyzer=_service("policyanalyzer", "v1", URL),
+        storage=_service("storage", "v1", URL),
         credentials=AnonymousCredentials(),
     )
     caller = Caller(lambda: _Http(fake, mangler), sleep=lambda s: None)
@@ -161,6 +162,7 @@ def test_well_formed_answers_collect_complete():
             "iam_policy",
             "service_accounts",
             "service_account_keys",
+            "hmac_keys",
             "sa_last_authentication",
             "key_last_authentication",
             "roles",
@@ -314,6 +316,37 @@ def test_keys_not_a_list_leaves_that_account_partial(value):
     email = f"sa-2@{PROJECT}.iam.gserviceaccount.com"
     assert f"{_where('service_account_keys')}{email}: field keys is not a list: keys not read" in keys.error
     assert len(out.credentials) == 8 and _statuses(out)["credentials"] == "partial"
+
+
+def _with_hmac_keys(n: int) -> World:
+    """The test world with ``n`` active HMAC keys of sa-0 in the project (two per page)."""
+    w = _world()
+    email = f"sa-0@{PROJECT}.iam.gserviceaccount.com"
+    w.hmac_keys[PROJECT] = [
+        {"accessId": f"GOOG1E{i:055d}", "serviceAccountEmail": email, "state": "ACTIVE"} for i in range(n)
+    ]
+    return w
+
+
+def _hmac_rows(out) -> int:
+    return sum(c["kind"] == "access_key" for c in out.credentials)
+
+
+@pytest.mark.parametrize("value", [5, {"a": 1}, "items"])
+def test_hmac_items_not_a_list_fail_the_listing_never_read_as_no_keys(value):
+    _, out = _collect(PROJECT, _at(r"/hmacKeys$", _set(items=value)), _with_hmac_keys(3))
+    entity = _entity(out, "hmac_keys")
+    assert entity.status == "failed"
+    assert f"{_where('hmac_keys')}page 1: field items is not a list: the listing stops there" in entity.error
+    assert _hmac_rows(out) == 0 and _statuses(out)["credentials"] == "partial"
+
+
+def test_a_bad_hmac_page_token_keeps_the_first_page_as_partial():
+    _, out = _collect(PROJECT, _at(r"/hmacKeys$", _set(nextPageToken=5), times=1), _with_hmac_keys(3))
+    entity = _entity(out, "hmac_keys")
+    assert entity.status == "partial"
+    assert f"{_where('hmac_keys')}page 1: field nextPageToken is not a string" in entity.error
+    assert _hmac_rows(out) == 2 and len(out.credentials) == 12
 
 
 @pytest.mark.parametrize("value", [{"a": 1}, 5])
