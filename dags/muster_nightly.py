@@ -9,6 +9,11 @@ tenant's staged tables into a sealed, hash-chained snapshot, **derive** runs onc
 and **publish** records the run and emits the `muster_snapshots` and `muster_findings` assets for
 downstream DAGs.
 
+One tenant's failure never holds back the others: a tenant whose seal or derive failed (after its retries)
+is left out, every other tenant is still derived and published, and the assets' extras name only what was
+published. The run record lists what was left out (`not_sealed`, `not_derived`) and **fail_if_any_failed**
+then fails the run, so the failure stays visible. A run that sealed and derived nothing emits no asset event.
+
 A snapshot is labelled with the day it was observed. A run whose logical date is further in the past than
 the scope's `observe_tolerance_hours` collects nothing and records "not observable": backfilling this DAG
 never invents past evidence; it re-derives the snapshots already sealed on its logical date instead.
@@ -112,22 +117,26 @@ def muster_nightly():
             time_limit=ti.task.execution_timeout,
         )
 
-    @task(multiple_outputs=False)
+    @task(map_index_template="{{ tenant_label }}", multiple_outputs=False)
     def seal(staged: dict, params=None, run_id=None) -> dict:
         """Seal one tenant's snapshot (never overwriting a sealed day) and return its row counts."""
         from muster import nightly
 
+        get_current_context()["tenant_label"] = f"{staged['provider']}:{staged['tenant_id']}"
         _, root = nightly.resolve_paths(params["scope_file"], params["root"])
         return nightly.seal_tenant(staged, root, run_id)
 
-    # A provider without tenants maps over nothing and is skipped; the next steps still run for the others.
-    @task(multiple_outputs=False, trigger_rule="none_failed")
-    def derive_targets(sealed: list, params=None, logical_date=None, dag_run=None) -> list[dict]:
-        """The sealed tenant-days to derive; in a backfill, the days already sealed on the logical date."""
+    # all_done, not none_failed: one tenant's failed seal must not keep the others from being derived. A
+    # failed map index pushed no XCom, so it is simply absent from `sealed`: only what was sealed is derived.
+    # A provider without tenants maps over nothing and is skipped.
+    @task(multiple_outputs=False, trigger_rule="all_done")
+    def derive_targets(planned, sealed: list, params=None, logical_date=None, dag_run=None) -> list[dict]:
+        """The sealed tenant-days to derive; in a run that could not observe, those already sealed on the
+        logical date; none when the plan failed."""
         from muster import nightly
 
         _, root = nightly.resolve_paths(params["scope_file"], params["root"])
-        return nightly.derive_targets(_flat(sealed), root, logical_date or dag_run.run_after)
+        return nightly.derive_targets(planned, _flat(sealed), root, logical_date or dag_run.run_after)
 
     @task(map_index_template="{{ tenant_label }}", multiple_outputs=False)
     def derive(target: dict, params=None) -> dict:
@@ -139,28 +148,70 @@ def muster_nightly():
         scope_file, root = nightly.resolve_paths(params["scope_file"], params["root"])
         return nightly.derive_tenant(target, root, scope_file)
 
-    @task(outlets=[SNAPSHOTS, FINDINGS], multiple_outputs=False, trigger_rule="none_failed")
+    # all_done as well: what was sealed and derived is published even when another tenant's task failed; the
+    # asset events name only that, and `fail_if_any_failed` still fails the run.
+    @task(outlets=[SNAPSHOTS, FINDINGS], multiple_outputs=False, trigger_rule="all_done")
     def publish(
-        sealed: list, derived, params=None, run_id=None, logical_date=None, dag_run=None, outlet_events=None
+        planned,
+        sealed: list,
+        targets,
+        derived,
+        params=None,
+        run_id=None,
+        logical_date=None,
+        dag_run=None,
+        outlet_events=None,
     ):
-        """Record the run's snapshots and derivations and announce both to downstream DAGs."""
+        """Record the run's snapshots and derivations (and what failed tasks left out) and announce what was
+        published to downstream DAGs; with nothing sealed or derived there is nothing to announce (skipped)."""
+        from airflow.sdk.exceptions import AirflowSkipException
         from muster import nightly
 
+        if planned is None:
+            raise AirflowSkipException("the plan did not succeed: nothing was sealed, nothing to publish")
         _, root = nightly.resolve_paths(params["scope_file"], params["root"])
         done = [d for d in (derived[:] if derived is not None else []) if d is not None]
-        extra = nightly.publish(_flat(sealed), root, run_id, logical_date or dag_run.run_after, done)
+        snapshots = _flat(sealed)
+        extra = nightly.publish(
+            snapshots,
+            root,
+            run_id,
+            logical_date or dag_run.run_after,
+            done,
+            planned=planned,
+            targets=targets,
+        )
+        if not snapshots and not done:
+            raise AirflowSkipException("nothing was sealed or derived: no asset event to emit")
         outlet_events[SNAPSHOTS].extra = extra
         outlet_events[FINDINGS].extra = nightly.findings_event(done, run_id)
         return extra
 
+    # publish runs whatever failed before it, and the run's state is that of its last tasks: without this
+    # one a failed seal or derive would end in a successful run. Retrying it would change nothing.
+    @task(trigger_rule="one_failed", retries=0)
+    def fail_if_any_failed(run_id=None):
+        """Fail the run when any of its tasks failed (skipped when none did); what succeeded is published."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(
+            f"run {run_id}: a task failed (see the failed task instances); the tenants it left out are "
+            "listed under not_sealed / not_derived in the run record, the others were published"
+        )
+
     planned = plan()
-    sealed = []
+    steps, sealed = [planned], []
     for provider in PROVIDERS:
+        listed = tenants.override(task_id=f"tenants_{provider}")(planned, provider)
         collected = collect.override(
             task_id=f"collect_{provider}", pool=f"muster_{provider}", execution_timeout=COLLECT_TIMEOUT
-        ).expand(spec=tenants.override(task_id=f"tenants_{provider}")(planned, provider))
+        ).expand(spec=listed)
         sealed.append(seal.override(task_id=f"seal_{provider}").expand(staged=collected))
-    publish(sealed, derive.expand(target=derive_targets(sealed)))
+        steps += [listed, collected, sealed[-1]]
+    targets = derive_targets(planned, sealed)
+    derived = derive.expand(target=targets)
+    steps += [targets, derived, publish(planned, sealed, targets, derived)]
+    steps >> fail_if_any_failed()
 
 
 def _flat(sealed: list) -> list[dict]:

@@ -8,15 +8,16 @@ Airflow load every provider's URI handlers, boto3 included, whenever a DAG file 
 
 from airflow.sdk import Asset
 
-#: Emitted once per nightly run after every planned tenant's snapshot is sealed.
+#: Emitted once per nightly run after its planned tenants' snapshots are sealed; `extra` names those sealed
+#: (a tenant whose seal failed is left out, and that run ends failed). None when nothing was sealed or derived.
 SNAPSHOTS = Asset(
     name="muster_snapshots",
     group="muster",
     extra={"layout": "snapshots/provider=P/tenant=T/date=D/{table}.parquet + _MANIFEST.json"},
 )
 
-#: Emitted once per nightly run (or backfill) after every sealed tenant-day of the run has been derived:
-#: its changes, findings and ledger partitions are sealed.
+#: Emitted once per nightly run (or backfill) after the sealed tenant-days of the run have been derived:
+#: `extra` names those whose changes, findings and ledger partitions were sealed (a failed derive is left out).
 FINDINGS = Asset(
     name="muster_findings",
     group="muster",

@@ -313,9 +313,19 @@ def cmd_findings(args) -> int:
 
 def cmd_derive(args) -> int:
     """Derive (diff -> people index -> rules -> ledger) every sealed tenant of one date; never collects."""
-    from .derive import derive_date
+    from .derive import DeriveError, derive_date
 
-    for summary in derive_date(args.root, args.date, args.scope, args.tenant):
+    try:
+        derived = derive_date(args.root, args.date, args.scope, args.tenant)
+    except DeriveError as e:
+        _print_derived(e.derived)  # what was derived, before the error names what was not
+        raise
+    _print_derived(derived)
+    return 0
+
+
+def _print_derived(summaries: list[dict]) -> None:
+    for summary in summaries:
         rows = summary["ledger"]["rows"]
         print(
             f"{summary['snapshot_date']}  {summary['provider']}:{summary['tenant_id']}  "
@@ -323,7 +333,6 @@ def cmd_derive(args) -> int:
             f"findings={summary['findings']['rows'].get('findings', 0)} "
             f"revocations={rows.get('revocation_latency', 0)}  ledger={summary['ledger']['status']}"
         )
-    return 0
 
 
 #: Columns `muster ledger` prints per table in the table format.

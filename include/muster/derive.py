@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .config import Scope, load_scope
+from .config import Scope, ScopeError, load_scope
 from .snapshot import SnapshotError, SnapshotRef, SnapshotStore
 
 log = logging.getLogger(__name__)
@@ -107,12 +107,36 @@ def sealed_on(root: str, date: dt.date, tenant_id: str | None = None) -> list[Sn
     return [r for r in SnapshotStore(root).list_snapshots(tenant_id=tenant_id) if r.snapshot_date == date]
 
 
+class DeriveError(ScopeError):
+    """Some tenants of a date could not be derived (the message names each); `derived` holds the
+    summaries of the others, which were derived all the same."""
+
+    def __init__(self, message: str, derived: list[dict]):
+        super().__init__(message)
+        self.derived = derived
+
+
 def derive_date(
     root: str, date: dt.date, scope: Scope | str | Path | None = None, tenant_id: str | None = None
 ) -> list[dict]:
-    """derive_day for every sealed tenant of `date`; a date without sealed snapshots is an error."""
+    """derive_day for every sealed tenant of `date`; a date without sealed snapshots is an error.
+
+    A tenant whose settings the scope file cannot decide (ScopeError) does not stop the others: they are
+    derived, then a DeriveError names every tenant left out.
+    """
     refs = sealed_on(root, date, tenant_id)
     if not refs:
         raise SnapshotError(f"no sealed snapshot on {date} under {root}: nothing to derive")
     scope = _scope(scope)
-    return [derive_day(root, ref, scope) for ref in refs]
+    derived, failed = [], []
+    for ref in refs:
+        try:
+            derived.append(derive_day(root, ref, scope))
+        except ScopeError as e:
+            log.error("%s/%s/%s not derived: %s", ref.provider, ref.tenant_id, ref.snapshot_date, e)
+            failed.append(str(e))
+    if failed:
+        raise DeriveError(
+            f"{len(failed)} of {len(refs)} tenant(s) of {date} not derived: " + "; ".join(failed), derived
+        )
+    return derived

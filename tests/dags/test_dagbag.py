@@ -1,7 +1,7 @@
 """DAG integrity: every DAG imports cleanly and carries owner, tags and retries; muster_nightly is wired
 plan -> tenants_<p> -> collect_<p> (mapped, in pool muster_<p>) -> seal_<p> (mapped) for each provider p,
 then derive_targets -> derive (mapped: diff -> rules -> ledger) -> publish (emits the snapshots and
-findings assets)."""
+findings assets), and fail_if_any_failed after every task."""
 
 import datetime as dt
 import itertools
@@ -30,11 +30,18 @@ def test_every_dag_imports_without_errors(bag):
     assert "muster_nightly" in bag.dag_ids
 
 
+#: Tasks that only report on the others: retrying them would change nothing.
+VERDICTS = {("muster_nightly", "fail_if_any_failed")}
+
+
 def test_every_dag_has_owner_tags_and_retries(bag):
     for dag_id, dag in bag.dags.items():
         assert dag.tags, f"{dag_id} has no tags"
         for t in dag.tasks:
             assert t.owner not in (None, "", "airflow"), f"{dag_id}.{t.task_id} has no owner"
+            if (dag_id, t.task_id) in VERDICTS:
+                assert t.retries == 0
+                continue
             assert t.retries >= 2, f"{dag_id}.{t.task_id} retries {t.retries} < 2"
             assert t.retry_exponential_backoff > 0, f"{dag_id}.{t.task_id} retries without backoff"
 
@@ -53,17 +60,26 @@ def test_nightly_task_structure(nightly):
     providers = ("aws", "gcp", "azure")
     steps = ("tenants", "collect", "seal")
     derive = {"derive_targets", "derive"}
-    assert set(tasks) == {"plan", "publish"} | derive | {f"{s}_{p}" for s in steps for p in providers}
+    last = {"publish", "fail_if_any_failed"}
+    assert set(tasks) == {"plan"} | last | derive | {f"{s}_{p}" for s in steps for p in providers}
     edges = {(up, t.task_id) for t in nightly.tasks for up in t.upstream_task_ids}
     chain = ("plan", "tenants_{p}", "collect_{p}", "seal_{p}", "derive_targets")
     per_provider = {(a.format(p=p), b.format(p=p)) for p in providers for a, b in itertools.pairwise(chain)}
     sealed_to_publish = {(f"seal_{p}", "publish") for p in providers}
-    assert edges == per_provider | sealed_to_publish | {("derive_targets", "derive"), ("derive", "publish")}
+    plan_and_targets = {("plan", "derive_targets"), ("plan", "publish"), ("derive_targets", "publish")}
+    watched = {(tid, "fail_if_any_failed") for tid in tasks if tid != "fail_if_any_failed"}
+    assert edges == per_provider | sealed_to_publish | plan_and_targets | watched | {
+        ("derive_targets", "derive"),
+        ("derive", "publish"),
+    }
     mapped = {tid for tid, t in tasks.items() if isinstance(t, MappedOperator)}
     assert mapped == {f"{s}_{p}" for s in ("collect", "seal") for p in providers} | {"derive"}
     assert {p: tasks[f"collect_{p}"].pool for p in providers} == {p: f"muster_{p}" for p in providers}
-    assert tasks["publish"].trigger_rule == "none_failed"
-    assert tasks["derive_targets"].trigger_rule == "none_failed"
+    # One tenant's failed seal or derive must not hold back the others; the verdict task fails the run.
+    assert tasks["publish"].trigger_rule == "all_done"
+    assert tasks["derive_targets"].trigger_rule == "all_done"
+    assert tasks["fail_if_any_failed"].trigger_rule == "one_failed"
+    assert not tasks["fail_if_any_failed"].downstream_task_ids  # the run's state is that of its last tasks
     assert [o.name for o in tasks["publish"].outlets] == [SNAPSHOTS.name, FINDINGS.name]
 
 

@@ -406,6 +406,53 @@ def test_publish_records_the_run_and_removes_its_staging(tmp_path):
     assert not (tmp_path / "staging" / SAFE_RUN).exists()
 
 
+def test_publish_names_what_failed_tasks_left_out(tmp_path):
+    root = str(tmp_path)
+    staged = nightly.collect_tenant(spec(OTHER), root, RUN, False, collector=stand_in, now=NOW)
+    sealed = [nightly.seal_tenant(staged, root, RUN)]
+    targets = [{k: s[k] for k in ("provider", "tenant_id", "snapshot_date")} for s in sealed]
+
+    nightly.publish(sealed, root, RUN, MIDNIGHT, [], planned=[spec(OTHER), spec(MEMBER)], targets=targets)
+
+    record = read_json(tmp_path, f"runs/date=2026-11-02/{SAFE_RUN}.json")
+    assert [s["tenant_id"] for s in record["snapshots"]] == [OTHER] and record["derived"] == []
+    assert record["not_sealed"] == [f"aws/{MEMBER}/2026-11-02"]
+    assert record["not_derived"] == [f"aws/{OTHER}/2026-11-02"]
+
+
+# -- derive targets --------------------------------------------------------------------------------
+def _seal(root, tenant_id, run=RUN):
+    staged = nightly.collect_tenant(spec(tenant_id), root, run, False, collector=stand_in, now=NOW)
+    return nightly.seal_tenant(staged, root, run)
+
+
+def test_derive_targets_are_the_tenants_the_run_sealed(tmp_path):
+    root = str(tmp_path)
+    sealed = [_seal(root, OTHER)]
+    _seal(root, MEMBER, run="earlier")  # sealed that day by another run; its seal failed in this one
+
+    targets = nightly.derive_targets([spec(OTHER), spec(MEMBER)], sealed, root, MIDNIGHT)
+
+    assert targets == [{"provider": "aws", "tenant_id": OTHER, "snapshot_date": "2026-11-02"}]
+
+
+def test_a_run_whose_every_seal_failed_derives_nothing_already_sealed_that_day(tmp_path):
+    root = str(tmp_path)
+    _seal(root, MEMBER, run="earlier")
+
+    assert nightly.derive_targets([spec(MEMBER)], [], root, MIDNIGHT) == []
+    assert nightly.derive_targets(None, [], root, MIDNIGHT) == []  # the plan failed
+
+
+def test_a_run_that_could_not_observe_rederives_the_days_sealed_on_its_logical_date(tmp_path):
+    root = str(tmp_path)
+    _seal(root, MEMBER, run="earlier")
+
+    targets = nightly.derive_targets([], [], root, MIDNIGHT)
+
+    assert targets == [{"provider": "aws", "tenant_id": MEMBER, "snapshot_date": "2026-11-02"}]
+
+
 def test_summary_counts_each_sealed_snapshot(tmp_path):
     root = str(tmp_path)
     for date, collector in (("2026-11-02", stand_in), ("2026-11-03", exploding)):

@@ -53,13 +53,24 @@ def publish(
     run_id: str,
     logical_date: dt.datetime,
     derived: list[dict] | None = None,
+    *,
+    planned: list[dict] | None = None,
+    targets: list[dict] | None = None,
 ) -> dict:
-    """Record what the run sealed (and derived) and tidy its staging area; return the asset event's extra."""
+    """Record what the run sealed (and derived) and tidy its staging area; return the asset event's extra.
+
+    `planned` (the plan's specs) and `targets` (the tenant-days it meant to derive), when given, let the
+    record name what a failed task left out: `not_sealed` (planned, no snapshot) and `not_derived`.
+    """
     store = SnapshotStore(root)
     sealed = sorted(sealed, key=lambda s: (s["provider"], s["tenant_id"]))
     record = {"status": "sealed", "snapshots": sealed}
     if derived is not None:
         record["derived"] = sorted(derived, key=lambda d: (d["provider"], d["tenant_id"], d["snapshot_date"]))
+    if planned is not None:
+        record["not_sealed"] = _missing(planned, sealed)
+    if targets is not None:
+        record["not_derived"] = _missing(targets, derived or [])
     write_run_record(store, logical_date, run_id, record)
     run_dir = f"{store.base}/staging/{sanitise(run_id)}"
     leftovers = [
@@ -76,6 +87,16 @@ def publish(
         "snapshots": [f"{s['provider']}/{s['tenant_id']}/{s['snapshot_date']}" for s in sealed],
         "statuses": sorted({s["status"] for s in sealed}),
     }
+
+
+def _missing(wanted: list[dict], done: list[dict]) -> list[str]:
+    """provider/tenant/date of each wanted tenant-day without a done one, sorted (as the asset extras)."""
+    done_days = {_day(d) for d in done}
+    return sorted(_day(w) for w in wanted if _day(w) not in done_days)
+
+
+def _day(item: dict) -> str:
+    return f"{item['provider']}/{item['tenant_id']}/{item['snapshot_date']}"
 
 
 def write_run_record(store: SnapshotStore, logical_date: dt.datetime, run_id: str, record: dict) -> str:

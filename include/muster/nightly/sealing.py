@@ -78,15 +78,22 @@ def _summary(manifest: dict) -> dict:
 
 
 # -- derive ----------------------------------------------------------------------------------------
-def derive_targets(sealed: list[dict], root: str, logical_date: dt.datetime) -> list[dict]:
+def derive_targets(
+    planned: list[dict] | None, sealed: list[dict], root: str, logical_date: dt.datetime
+) -> list[dict]:
     """The tenant-days to derive (diff -> people index -> rules -> ledger): those the run sealed (or found
     sealed).
 
-    A backfill run seals nothing (the past cannot be observed); it re-derives the snapshots already
-    sealed on its logical date instead, so a rule change can be applied to past days without collecting.
+    `planned` is the plan step's output: None when the plan did not succeed (nothing to derive), [] when
+    the logical date could not be observed. Only such a run, which collects nothing, re-derives the
+    snapshots already sealed on its logical date, so a rule change can be applied to past days without
+    collecting. A run that planned tenants derives only those it sealed: a tenant whose seal failed is left
+    out, never derived from a snapshot another run sealed.
     """
+    if planned is None:
+        return []
     days = {(s["provider"], s["tenant_id"], s["snapshot_date"]) for s in sealed}
-    if not days:
+    if not planned:
         day = logical_date.date()
         days = {
             (r.provider, r.tenant_id, r.snapshot_date.isoformat())

@@ -12,10 +12,11 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from collections.abc import Collection
 
 import pyarrow as pa
 
-from ..config import Scope, ScopeError, Tenant
+from ..config import Organization, Scope, ScopeError, Tenant
 from ..derive import retained_memory
 from ..schema import FINDINGS, SNAPSHOT_TABLES
 from ..snapshot import DerivedStore, SnapshotError, SnapshotRef, SnapshotStore
@@ -27,20 +28,62 @@ from .people_index import people_context
 log = logging.getLogger(__name__)
 
 
-def tenant_for(scope: Scope, provider: str, tenant_id: str) -> Tenant:
-    """The tenant's settings: its scope-file entry, else those of the organisation it was discovered from."""
+#: The organisation settings a discovered tenant takes for its rules.
+_ORG_SETTINGS = ("audit_scope", "soc1_objectives")
+
+
+def tenant_for(
+    scope: Scope, provider: str, tenant_id: str, listed_by: Collection[str] | None = None
+) -> Tenant:
+    """The tenant's settings: its scope-file entry, else those of the organisation it was discovered from.
+
+    `listed_by`: the discovery sources (AWS management account, GCP org-<n> / folder-<n>) whose record of
+    the day put the tenant on the plan (see `discovered_by`). Their organisations' settings must agree; when
+    none of them is in the scope file, every organisation of the provider must. A ScopeError names the
+    tenant, the organisations and the settings that differ.
+    """
     for t in scope.tenants:
         if t.provider == provider and t.id == tenant_id:
             return t
     orgs = [o for o in scope.organizations if o.provider == provider]
-    settings = {(tuple(o.audit_scope), tuple(o.soc1_objectives)) for o in orgs}
-    if len(settings) != 1:
-        raise ScopeError(
-            f"tenant {provider}:{tenant_id} is not in the scope file"
-            + (" and the organisations it may come from differ in audit scope" if settings else "")
+    if not orgs:
+        raise ScopeError(f"tenant {provider}:{tenant_id} is not in the scope file")
+    sources = set(listed_by or ())
+    listing = [o for o in orgs if _source(o) in sources]
+    candidates = listing or orgs
+    differ = [f for f in _ORG_SETTINGS if len({tuple(getattr(o, f)) for o in candidates}) > 1]
+    if differ:
+        names = ", ".join(f"{provider}:{_source(o)}" for o in candidates)
+        which = (
+            f"the organisations that listed it ({names})"
+            if listing
+            else f"no discovery record says which organisation listed it, and those it may come from ({names})"
         )
-    audit_scope, objectives = settings.pop()
-    return Tenant(provider=provider, id=tenant_id, audit_scope=audit_scope, soc1_objectives=objectives)
+        raise ScopeError(
+            f"tenant {provider}:{tenant_id} is not in the scope file and {which} differ in "
+            f"{' and '.join(differ)}: name the tenant in the scope file to choose its settings"
+        )
+    org = candidates[0]
+    return Tenant(
+        provider=provider, id=tenant_id, audit_scope=org.audit_scope, soc1_objectives=org.soc1_objectives
+    )
+
+
+def discovered_by(store: SnapshotStore, ref: SnapshotRef) -> set[str]:
+    """The discovery sources whose record of `ref`'s day put its tenant on the plan (their `collected`)."""
+    from ..evidence.records import listings  # here: deriving needs only the record reader, not the bundle
+
+    day = ref.snapshot_date
+    return {
+        lst.source
+        for lst in listings(store, day, day)
+        if lst.provider == ref.provider and ref.tenant_id in lst.collected
+    }
+
+
+def _source(org: Organization) -> str:
+    """The discovery record's source of an organisation (its `source=` partition)."""
+    return org.management_account if org.provider == "aws" else org.source_id
 
 
 def catalogue_digest() -> str:
@@ -141,7 +184,11 @@ def _derive_findings(root: str | SnapshotStore, ref: SnapshotRef, scope: Scope |
     raw = store.manifest_bytes(ref)
     manifest = json.loads(raw)
     tables = {name: _read(store, ref, name) for name in REQUIRED_TABLES}
-    tenant = tenant_for(scope, ref.provider, ref.tenant_id) if scope else recorded_tenant(derived, ref)
+    tenant = (
+        tenant_for(scope, ref.provider, ref.tenant_id, discovered_by(store, ref))
+        if scope
+        else recorded_tenant(derived, ref)
+    )
     changes, changes_sha = _changes(derived, ref)
     context, context_sha = build_context(store, ref, scope)
     as_of = dt.datetime.fromisoformat(manifest["collected_at"])

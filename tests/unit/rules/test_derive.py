@@ -2,10 +2,13 @@
 owner who left is followed across tenants and days; the CLI prints them."""
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
 from muster.cli import main
-from muster.config import parse_scope
+from muster.config import ScopeError, parse_scope
+from muster.derive import DeriveError, derive_date
 from muster.rules import derive_findings
 from muster.schema import COLLECTION, to_table
 from muster.snapshot import DerivedStore, SnapshotRef, SnapshotStore
@@ -142,3 +145,79 @@ def test_rederiving_findings_that_recorded_no_settings_is_refused_without_a_scop
         derive_findings(store, ref, None)
     assert main(["derive", "--root", store.root, "--date", DAY.isoformat(), "--tenant", TENANT]) == 2
     assert "re-derive them with the scope file (--scope)" in capsys.readouterr().err
+
+
+# -- discovered tenants: the organisation that listed them -----------------------------------------
+SOC2_ORG, SOC1_ORG = "111111111111", "222222222222"
+TWO_ORGS = parse_scope(
+    {
+        "organizations": [
+            {"management_account": SOC2_ORG, "audit_scope": ["soc2"]},
+            {"management_account": SOC1_ORG, "audit_scope": ["soc1", "soc2"]},
+        ]
+    }
+)
+
+
+def _listed(store, source, *tenants, day=DAY):
+    """The discovery record plan() leaves: `source`'s organisation put `tenants` on the plan of `day`."""
+    path = Path(store.root) / f"discovery/provider=aws/source={source}/date={day}/accounts.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    accounts = [{"Id": t, "Status": "ACTIVE"} for t in tenants]
+    record = {"management_account": source, "status": "complete", "accounts": accounts}
+    path.write_text(json.dumps(record | {"collected": sorted(tenants), "excluded": []}))
+
+
+def test_a_discovered_tenant_takes_the_settings_of_the_organisation_that_listed_it(tmp_path):
+    store = _store(tmp_path)
+    _listed(store, SOC2_ORG, OTHER)
+    _listed(store, SOC1_ORG, TENANT)
+
+    mine = derive_findings(store, SnapshotRef("aws", TENANT, DAY), TWO_ORGS)
+    other = derive_findings(store, SnapshotRef("aws", OTHER, DAY), TWO_ORGS)
+
+    assert mine["params"]["audit_scope"] == ["soc1", "soc2"]
+    assert other["params"]["audit_scope"] == ["soc2"]
+
+
+def test_a_tenant_listed_by_organisations_that_differ_is_an_error_naming_them(tmp_path):
+    store = _store(tmp_path)
+    _listed(store, SOC2_ORG, TENANT)
+    _listed(store, SOC1_ORG, TENANT)
+
+    with pytest.raises(ScopeError) as e:
+        derive_findings(store, SnapshotRef("aws", TENANT, DAY), TWO_ORGS)
+
+    message = str(e.value)
+    assert f"tenant aws:{TENANT} is not in the scope file" in message
+    assert (
+        f"the organisations that listed it (aws:{SOC2_ORG}, aws:{SOC1_ORG}) differ in audit_scope" in message
+    )
+
+
+def test_without_a_discovery_record_organisations_that_differ_are_an_error(tmp_path):
+    store = _store(tmp_path)
+    _listed(store, SOC1_ORG, TENANT, day=DAY - dt.timedelta(days=1))  # another day's record says nothing
+
+    with pytest.raises(ScopeError, match=rf"tenant aws:{TENANT} .* no discovery record .* audit_scope"):
+        derive_findings(store, SnapshotRef("aws", TENANT, DAY), TWO_ORGS)
+
+
+def test_one_tenant_in_error_does_not_keep_the_others_of_the_date_from_being_derived(tmp_path, capsys):
+    store = _store(tmp_path)
+    _listed(store, SOC2_ORG, OTHER, TENANT)
+    _listed(store, SOC1_ORG, TENANT)
+    scope = tmp_path / "scope.yaml"
+    scope.write_text(json.dumps(TWO_ORGS.model_dump(mode="json")))
+
+    with pytest.raises(
+        DeriveError, match=rf"1 of 2 tenant\(s\) of {DAY} not derived: tenant aws:{TENANT}"
+    ) as e:
+        derive_date(store.root, DAY, str(scope))
+
+    assert [d["tenant_id"] for d in e.value.derived] == [OTHER]
+    assert DerivedStore(store).list("findings") == [SnapshotRef("aws", OTHER, DAY)]
+    assert main(["derive", "--root", store.root, "--date", DAY.isoformat(), "--scope", str(scope)]) == 2
+    out, err = capsys.readouterr()
+    assert f"aws:{OTHER}" in out and f"aws:{TENANT}" not in out
+    assert f"tenant aws:{TENANT} is not in the scope file" in err
