@@ -420,6 +420,30 @@ def test_publish_names_what_failed_tasks_left_out(tmp_path):
     assert record["not_derived"] == [f"aws/{OTHER}/2026-11-02"]
 
 
+def test_publish_keeps_what_the_plan_recorded(scope_file, tmp_path):
+    root = str(tmp_path)
+    specs = nightly.plan(scope_file, root, MIDNIGHT, RUN, now=NOW, discover=discovered)
+
+    nightly.publish([], root, RUN, MIDNIGHT, [], planned=specs, targets=[])
+
+    record = read_json(tmp_path, f"runs/date=2026-11-02/{SAFE_RUN}.json")
+    assert record["status"] == "sealed" and record["observed_at"] == NOW.isoformat()
+    assert record["tenants"] == [f"aws:{s['tenant_id']}" for s in specs]
+
+
+def test_publishing_a_run_that_could_not_observe_its_date_keeps_the_reason(scope_file, tmp_path):
+    """A backfill run of a past date re-derives what is sealed and publishes it; the record still says why
+    nothing was collected, which the evidence coverage shows for that date."""
+    root, stale = str(tmp_path), dt.datetime(2026, 10, 30, tzinfo=dt.UTC)
+    assert nightly.plan(scope_file, root, stale, RUN, now=NOW, discover=never_called) == []
+
+    nightly.publish([], root, RUN, stale, [], planned=[], targets=[])
+
+    record = read_json(tmp_path, f"runs/date=2026-10-30/{SAFE_RUN}.json")
+    assert record["status"] == "not_observable" and "the past cannot be observed" in record["reason"]
+    assert (record["snapshots"], record["derived"], record["not_sealed"]) == ([], [], [])
+
+
 # -- derive targets --------------------------------------------------------------------------------
 def _seal(root, tenant_id, run=RUN):
     staged = nightly.collect_tenant(spec(tenant_id), root, run, False, collector=stand_in, now=NOW)

@@ -64,7 +64,11 @@ def publish(
     """
     store = SnapshotStore(root)
     sealed = sorted(sealed, key=lambda s: (s["provider"], s["tenant_id"]))
-    record = {"status": "sealed", "snapshots": sealed}
+    # The plan wrote this record first: its clock reading, tenants and, for a date the run could not observe,
+    # the reason, which the evidence coverage reads for that date. Publishing adds to it, never drops them.
+    planned_record = read_run_record(store, logical_date, run_id) or {}
+    observed = planned_record.get("status") != "not_observable"
+    record = {**planned_record, "status": "sealed" if observed else "not_observable", "snapshots": sealed}
     if derived is not None:
         record["derived"] = sorted(derived, key=lambda d: (d["provider"], d["tenant_id"], d["snapshot_date"]))
     if planned is not None:
@@ -99,10 +103,22 @@ def _day(item: dict) -> str:
     return f"{item['provider']}/{item['tenant_id']}/{item['snapshot_date']}"
 
 
+def _record_path(logical_date: dt.datetime, run_id: str) -> str:
+    return f"runs/date={logical_date.date().isoformat()}/{sanitise(run_id)}.json"
+
+
 def write_run_record(store: SnapshotStore, logical_date: dt.datetime, run_id: str, record: dict) -> str:
-    rel = f"runs/date={logical_date.date().isoformat()}/{sanitise(run_id)}.json"
+    rel = _record_path(logical_date, run_id)
     _write_json(store, rel, {"run_id": run_id, "logical_date": logical_date.isoformat(), **record})
     return rel
+
+
+def read_run_record(store: SnapshotStore, logical_date: dt.datetime, run_id: str) -> dict | None:
+    """The run's record as last written, or None when there is none yet."""
+    path = f"{store.base}/{_record_path(logical_date, run_id)}"
+    if store.fs.get_file_info(path).type != pafs.FileType.File:
+        return None
+    return json.loads(_read(store, path))
 
 
 # -- store I/O -------------------------------------------------------------------------------------
