@@ -18,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..config import Scope
+from ..providers.queries import QUERY_COLUMNS, query_rows
 from ..snapshot import SnapshotRef, SnapshotStore, parquet_bytes
 from . import coverage as cov_mod
 from . import integrity as ig
@@ -117,6 +118,9 @@ def _write_tables(
     (work / "coverage.parquet").write_bytes(parquet_bytes(cov_tbl))
     tabular.table_to_csv(work / "coverage.csv", cov_tbl)
     tabular.table_to_csv(work / "reconciliation.csv", cov.reconciliation_table())
+    # the requests behind every population of the bundle's providers: the "query" an auditor examines (IPE)
+    queries = query_rows(sorted({r["provider"] for r in cov.rows}))
+    tabular.write_csv(work / "queries.csv", QUERY_COLUMNS, ([q[c] for c in QUERY_COLUMNS] for q in queries))
     for name, tbl in sorted(derived.items()):
         (work / f"{name}.parquet").write_bytes(parquet_bytes(tbl))
     if rows is not None:

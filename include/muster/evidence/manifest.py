@@ -109,6 +109,9 @@ DERIVATIONS = {
     "findings.parquet": "Concatenation of the sealed findings partitions of the in-scope tenants on the bundle's days.",
     "findings.csv": "findings.parquet grouped by (provider, tenant_id, finding_id): first/last snapshot_date, "
     "days observed, latest row.",
+    "queries.csv": "providers.queries.CATALOGUE: for each provider in the bundle, every collection entity of "
+    "its collector (the entity column of the manifests' collection tables), the tables it feeds and the "
+    "requests that read it.",
     "population_sources.csv": "Per in-scope tenant and inventory table: the latest day of the bundle on which "
     "coverage.csv shows the table complete or partial (the as-of population), its status and rows; "
     "not_observed where no day did (no population, not zero).",

@@ -12,6 +12,7 @@ import pytest
 from evidence_store import A1, A2, A3, DAYS, G1, GAP, PARTIAL
 from muster.evidence import BundleError, BundleParams, build_bundle, verify_bundle
 from muster.evidence.params import parse_params
+from muster.providers.queries import query_rows
 
 
 def params(**kw) -> BundleParams:
@@ -53,6 +54,7 @@ def test_bundle_verifies_and_sha256sum_accepts_it(soc2):
         "findings.xlsx",
         "manifest.json",
         "population_sources.csv",
+        "queries.csv",
         "reconciliation.csv",
         "report.html",
         "samples.csv",
@@ -116,6 +118,17 @@ def test_gap_day_and_partial_day_are_reported_not_filled(soc2):
     assert {d.isoformat() for t, d in [(A3, d) for d in DAYS]} <= {d for t, d in gaps if t == A3}
     html = (soc2 / "report.html").read_text()
     assert f"aws:{A2}</td><td>{GAP[1].isoformat()}</td><td>missing" in html
+
+
+def test_queries_name_the_requests_behind_every_entity_of_the_bundles_providers(soc2):
+    """The entities themselves are kept in step with each collector by tests/unit/providers/test_queries.py."""
+    rows = _csv(soc2 / "queries.csv")
+    assert rows == query_rows(["aws", "gcp"])  # the bundle's tenants: no Azure one
+    report = next(r for r in rows if (r["provider"], r["entity"]) == ("aws", "credential_report"))
+    assert (
+        report["requests"].startswith("iam:GenerateCredentialReport")
+        and "GeneratedTime" in report["requests"]
+    )
 
 
 def test_reconciliation_names_the_listed_tenant_never_collected(soc2):
