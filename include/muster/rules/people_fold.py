@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from ..schema import PEOPLE_INDEX
 
 #: Bumped whenever the fold's meaning changes: stored indexes of another version are not used.
-FOLD_VERSION = 1
+FOLD_VERSION = 2
 #: The index's own columns (without provenance), in declaration order.
 INDEX_COLUMNS = tuple(c.name for c in PEOPLE_INDEX.columns[3:])
 INDEX_SCHEMA = pa.schema([PEOPLE_INDEX.schema.field(c) for c in INDEX_COLUMNS])
@@ -36,12 +36,17 @@ def person_key(col: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.list_element(pc.split_pattern(lowered, "@", max_splits=1), 0)
 
 
+#: Human principals that are not one person: grantees that stand for many, the root user, and roles that
+#: people assume (an IAM Identity Center permission set is used by everyone assigned to it).
+NOT_ONE_PERSON = ("group", "domain", "public", "root", "role")
+
+
 def humans(principals: pa.Table) -> pa.Table:
-    """Principals that are one person: not an NHI, not a grantee group, not the root user."""
+    """Principals that are one person: not an NHI, and not of a kind in ``NOT_ONE_PERSON``."""
     kind = principals.column("kind")
     keep = pc.and_kleene(
         pc.invert(principals.column("is_nhi")),
-        pc.invert(pc.is_in(kind, value_set=pa.array(["group", "domain", "public", "root"]))),
+        pc.invert(pc.is_in(kind, value_set=pa.array(NOT_ONE_PERSON))),
     )
     return principals.filter(keep)
 

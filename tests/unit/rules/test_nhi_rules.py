@@ -165,6 +165,29 @@ def test_privileged_grant_added_from_changes():
     )
 
 
+def test_an_identity_center_admin_role_is_peoples_access_its_new_admin_grant_is_still_reported():
+    """A permission-set role is human access: not an NHI without owner, nor a privileged NHI; a privileged
+    grant added to it is a change to people's standing access and is still reported."""
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    name = "AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6a7b"
+    sso = role(
+        "R1",
+        name,
+        is_nhi=False,
+        nhi_reason="IAM Identity Center role of permission set AdministratorAccess",
+        owner=None,
+        owner_source=None,
+        path="/aws-reserved/sso.amazonaws.com/",
+    )
+    t = tables([sso], grants=[grant("R1", admin, "admin")])
+    changes = _changes([{"table_name": "grants", "entity_key": _key("R1", admin), "change": "added"}])
+    f = run(t, changes=changes)
+    assert {r["rule_id"] for r in f.to_pylist() if r["principal_id"] == "R1"} == {"privileged_grant_added"}
+    assert row(f, "privileged_grant_added", _key("R1", admin))["sentence"].startswith(
+        f"{name} in 123456789012 was granted AdministratorAccess"
+    )
+
+
 def test_privileged_grant_added_is_unknown_without_changes_or_with_unknown_grants():
     t = tables([role("R1", "r")], grants=[grant("R1", "arn:a", "admin")])
     assert of(run(t), "privileged_grant_added") == {("unknown", "changes:grants")}
@@ -277,9 +300,41 @@ def test_owner_removed_elsewhere_in_a_complete_snapshot_has_left_and_partial_is_
     )
 
 
-def test_owner_never_seen_gives_no_finding():
-    f = run(tables([principal("S1", "svc", owner="platform-team")]))
-    assert of(f, "nhi_owner_departed") == set()
+def test_owner_never_seen_is_unknown_and_says_where_it_was_looked_for():
+    f = run(tables([principal("S1", "svc", owner="platform-team"), human("H1", "alice")]))
+    assert of(f, "nhi_owner_departed") == {("unknown", "S1")}
+    found = row(f, "nhi_owner_departed", "S1")
+    assert found["sentence"] == (
+        "Service user svc in 123456789012 is owned by platform-team (from tag:owner), who was not found among "
+        "the people Muster observed in the aws tenants it collects (123456789012); whether the owner has left "
+        "is unknown (as observed 2026-11-26 03:30 UTC)."
+    )
+    evidence = json.loads(found["evidence"])
+    assert (evidence["owner_state"], evidence["owner_detail"]) == (
+        "not_found",
+        "not found among the people of the aws tenants 123456789012",
+    )
+
+
+def test_owner_not_found_names_the_first_tenants_its_people_were_looked_for_in():
+    others = [f"2{i:011d}" for i in range(6)]
+    observed = _observed([{"tenant_id": t, "snapshot_date": DAY, "complete": True} for t in others])
+    people = _people(
+        [{"tenant_id": others[0], "snapshot_date": DAY, "principal_id": "H", "name": "bob", "enabled": True}]
+    )
+    t = tables([principal("S1", "svc", owner="dana.kim"), principal("S2", "svc-2", owner="bob")])
+    f = run(t, context=history_context(people, observed, DAY))
+    assert of(f, "nhi_owner_departed") == {("unknown", "S1")}
+    assert (
+        "in the aws tenants it collects (200000000000, 200000000001, 200000000002, 200000000003, "
+        "200000000004 and 1 more)" in row(f, "nhi_owner_departed", "S1")["sentence"]
+    )
+
+
+def test_a_role_people_assume_is_not_a_person_an_owner_can_be_matched_to():
+    sso = role("R1", "AWSReservedSSO_Admin_0123abcd", is_nhi=False, nhi_reason="IAM Identity Center role")
+    t = tables([principal("S1", "svc", owner="AWSReservedSSO_Admin_0123abcd"), sso])
+    assert json.loads(row(run(t), "nhi_owner_departed", "S1")["evidence"])["owner_state"] == "not_found"
 
 
 def test_public_access_grant_fires_for_grants_to_the_public_only():

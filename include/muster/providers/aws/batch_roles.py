@@ -120,7 +120,10 @@ class RoleBatch(ItemBatch):
         n = len(at)
         columns = self._shared_columns(at)
         pid, name, arn = columns["principal_id"], columns["name"], columns["arn_or_resource"]
-        is_nhi, reason = self.classifier.roles(name, pid, columns["path"], columns["tags"])
+        codes, trusts = shared_codes(at, self.trust)
+        is_nhi, reason = self.classifier.roles(
+            name, pid, columns["path"], columns["tags"], (codes, [doc for doc, _ in trusts])
+        )
         unused = pc.if_else(pa.array(self.tracked), _NOT_USED, pa.scalar(None, gc.STR))
         columns |= {
             "kind": gc.constant("role", gc.STR, n),
@@ -132,7 +135,7 @@ class RoleBatch(ItemBatch):
         }
         self.run.add_columnar("principals", principal_table(self.run, n, columns))
         self._grants(at, pid, arn, columns["boundary_role_id"])
-        self._definitions(at, name, arn)
+        self._definitions(at, name, arn, codes, trusts)
 
     def _grants(self, at: np.ndarray, pid: pa.Array, arn: pa.Array, boundary: pa.Array) -> None:
         """One layout per distinct (attached policies, inline policies, boundary)."""
@@ -147,10 +150,12 @@ class RoleBatch(ItemBatch):
             layouts.append(Layout(rows, boundary[r].as_py()))
         self.book.add_batch(LayoutBatch(pid, arn, ids, layouts))
 
-    def _definitions(self, at: np.ndarray, name: pa.Array, arn: pa.Array) -> None:
-        """Inline and trust role_definitions rows; trusts recorded for the privilege analysis."""
+    def _definitions(
+        self, at: np.ndarray, name: pa.Array, arn: pa.Array, codes: np.ndarray, trusts: list
+    ) -> None:
+        """Inline and trust role_definitions rows; trusts (``shared_codes`` of ``self.trust``) recorded for the
+        privilege analysis."""
         inline_definitions(self.run, at, arn, self.inline)
-        codes, trusts = shared_codes(at, self.trust)
         has = codes >= 0
         if not has.any():
             return

@@ -5,7 +5,11 @@ The rules come from the scope file (``Tenant.classification``, ``identity_overri
 
 1. scope-file override (``identity_overrides``, by name or principal id);
 2. override tag (``classification.override_tag_key`` with value ``human`` or ``nhi``);
-3. roles, including service-linked roles (path ``/aws-service-role/``), are NHIs;
+3. roles: service-linked roles (path ``/aws-service-role/``) are NHIs; IAM Identity Center permission-set
+   roles (``AWSReservedSSO_<set>_<id>`` under ``/aws-reserved/sso.amazonaws.com/``) and roles whose trust
+   policy admits only SAML federation are human access (people sign in through them), roles admitting a
+   web identity (OIDC) provider are NHIs, and every other role is an NHI (``federation``). A human role
+   keeps kind ``role``: it is not one person's account, and is not followed as a person;
 4. the root user is human;
 5. user path in ``service_paths`` (NHI) or ``human_paths`` (human);
 6. a service tag value (``service_tag_values``);
@@ -21,9 +25,11 @@ from __future__ import annotations
 import re
 
 from ...config import Tenant
+from .federation import federated_by, sso_permission_set, sso_reason
 
 SERVICE_LINKED_PATH = "/aws-service-role/"
 _VERDICTS = {"human": False, "nhi": True}
+ROLE_REASON = "IAM role: assumed by workloads or federated sessions, not a person's login"
 
 
 class Classifier:
@@ -54,14 +60,19 @@ class Classifier:
             return _VERDICTS[value.strip().lower()], f"tag {self.override_tag}={value}"
         return None
 
-    def role(self, name: str, principal_id: str, path: str | None, tags: dict) -> tuple[bool, str]:
-        """(is_nhi, reason) for an IAM role."""
+    def role(
+        self, name: str, principal_id: str, path: str | None, tags: dict, trust: object = None
+    ) -> tuple[bool, str]:
+        """(is_nhi, reason) for an IAM role; ``trust``: its decoded trust policy, None when not readable."""
         decided = self._override(name, principal_id, tags)
         if decided:
             return decided
         if path == SERVICE_LINKED_PATH:
             return True, f"service-linked role (path {SERVICE_LINKED_PATH})"
-        return True, "IAM role: assumed by workloads or federated sessions, not a person's login"
+        permission_set = sso_permission_set(path, name)
+        if permission_set is not None:
+            return False, sso_reason(permission_set, path)
+        return federated_by(trust) or (True, ROLE_REASON)
 
     def root(self, name: str, principal_id: str) -> tuple[bool, str]:
         """(is_nhi, reason) for the account root user."""

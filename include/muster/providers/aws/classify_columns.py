@@ -14,7 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .classify import _VERDICTS, SERVICE_LINKED_PATH, Classifier
+from .classify import _VERDICTS, ROLE_REASON, SERVICE_LINKED_PATH, Classifier
+from .federation import SSO_NAME, SSO_PATH, SSO_WORDS, federated_by
 from .gaad_columns import map_value
 from .name_patterns import first_matches
 
@@ -22,7 +23,6 @@ _BOOL, _STR = pa.bool_(), pa.string()
 _MFA_NOTES = {True: "MFA active", False: "no MFA", None: "MFA unknown"}
 _UNKNOWN_CONSOLE = "console access unknown (no credential report row or login profile): treated as NHI"
 _NO_CONSOLE = "no console password: programmatic access only"
-_ROLE = "IAM role: assumed by workloads or federated sessions, not a person's login"
 
 #: A rule's outcome for one distinct input value: (verdict, reason), or None when the rule does not decide.
 Outcome = tuple[object, str] | None
@@ -102,15 +102,47 @@ class ColumnClassifier:
         return found.value, found.reason
 
     def roles(
-        self, name: pa.Array, pid: pa.Array, path: pa.Array, tags: pa.Array
+        self,
+        name: pa.Array,
+        pid: pa.Array,
+        path: pa.Array,
+        tags: pa.Array,
+        trusts: tuple[np.ndarray, list] | None = None,
     ) -> tuple[pa.Array, pa.Array]:
-        """(is_nhi, nhi_reason) of IAM roles: ``Classifier.role`` row by row."""
+        """(is_nhi, nhi_reason) of IAM roles: ``Classifier.role`` row by row. ``trusts``: per row the index of
+        its decoded trust policy in the list (-1: none), as ``batch_common.shared_codes`` gives them."""
         found = _FirstMatch(len(name), _BOOL)
         self._override(found, name, pid, tags)
         linked = np.asarray(pc.fill_null(pc.equal(path, SERVICE_LINKED_PATH), False))
         found.add(linked, pa.scalar(True), pa.scalar(f"service-linked role (path {SERVICE_LINKED_PATH})"))
-        found.add(found.open.copy(), pa.scalar(True), pa.scalar(_ROLE))
+        self._identity_center(found, name, path)
+        if trusts is not None:
+            self._trusts(found, *trusts)
+        found.add(found.open.copy(), pa.scalar(True), pa.scalar(ROLE_REASON))
         return found.value, found.reason
+
+    def _identity_center(self, found: _FirstMatch, name: pa.Array, path: pa.Array) -> None:
+        """IAM Identity Center permission-set roles: human, the reason naming the permission set."""
+        under = pc.fill_null(pc.starts_with(path, SSO_PATH), False)
+        if not pc.any(under).as_py():  # the usual account: one kernel over the paths
+            return
+        named = pc.fill_null(pc.match_substring_regex(name, SSO_NAME), False)
+        permission_set = pc.replace_substring_regex(name, SSO_NAME, r"\1")
+        reason = pc.binary_join_element_wise(
+            SSO_WORDS[0], permission_set, SSO_WORDS[1], path, SSO_WORDS[2], ""
+        )
+        found.add(np.asarray(pc.and_(under, named)), pa.scalar(False), reason)
+
+    def _trusts(self, found: _FirstMatch, codes: np.ndarray, documents: list) -> None:
+        """What each distinct trust policy says about federation (``federation.federated_by``), spread."""
+        outcomes = [federated_by(doc) for doc in documents]
+        if all(o is None for o in outcomes):
+            return
+        at = pa.array(np.where(codes >= 0, codes, len(outcomes)))  # the last entry: no trust policy
+        decided = np.array([o is not None for o in outcomes] + [False])[at.to_numpy()]
+        verdicts = pa.array([o[0] if o else None for o in outcomes] + [None], _BOOL).take(at)
+        reasons = pa.array([o[1] if o else None for o in outcomes] + [None], _STR).take(at)
+        found.add(decided, verdicts, reasons)
 
     def owners(self, name: pa.Array, pid: pa.Array, tags: pa.Array) -> tuple[pa.Array, pa.Array]:
         """(owner, owner_source): ``Classifier.owner`` row by row."""

@@ -71,7 +71,7 @@ def _role(run: Run, book: PolicyBook, index: int, role: object) -> None:
     if head is None:
         return
     name, pid, arn, what, path, tags, role = head
-    is_nhi, reason = run.classifier.role(name, pid, path, tags)
+    is_nhi, reason = run.classifier.role(name, pid, path, tags, _trust_document(book, role))
     owner, owner_source = run.classifier.owner(name, pid, tags)
     used, source = _role_last_used(run, role, what)
     run.out.principals.append(
@@ -100,6 +100,18 @@ def _role(run: Run, book: PolicyBook, index: int, role: object) -> None:
     book.grants(pid, held, "direct")
     book.grants(pid, book.inline(role.get("RolePolicyList"), what, arn or name, "RolePolicyList"), "inline")
     book.trust(role, arn or name, name)
+
+
+def _trust_document(book: PolicyBook, role: dict) -> dict | None:
+    """The role's decoded trust policy for the classifier, None when absent or not valid JSON (``book.trust``
+    reports that when it records the policy)."""
+    value = role.get("AssumeRolePolicyDocument")
+    if value is None:
+        return None
+    try:
+        return book.document(value)[0]
+    except ValueError:
+        return None
 
 
 def _role_last_used(run: Run, role: dict, what: str) -> tuple[dt.datetime | None, str | None]:

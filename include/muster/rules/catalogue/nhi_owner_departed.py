@@ -1,5 +1,7 @@
 """A non-human identity whose owner has left or been disabled, still active: access nobody authorises any
-more, and the classic unrevoked credential after an offboarding."""
+more, and the classic unrevoked credential after an offboarding. An owner who cannot be followed (never seen
+among the people of the provider's tenants, or seen with an unknown state) makes the finding `unknown`:
+what was not observed is never reported as fine."""
 
 from __future__ import annotations
 
@@ -23,9 +25,10 @@ META = RuleMeta(
     remediation="Assign a new owner who confirms the identity is needed, or disable it and its credentials; "
     "add owned service identities to the offboarding checklist.",
     blind_spots=(
-        "Owners are matched by name (lower case, the part before any '@') to human principals of the same "
-        "provider's tenants that Muster collects; an owner who never had an account there cannot be "
-        "followed and gives no finding.",
+        "Owners are matched by name (lower case, the part before any '@') to the human principals that are "
+        "one person (not roles people assume) of the same provider's tenants that Muster collects; an owner "
+        "who never had an account there (a team name, a person known only to another identity provider) "
+        "cannot be followed, and the finding is `unknown`.",
         "A person absent from a tenant counts as removed only when that day's principals were collected "
         "completely; otherwise the owner's state, and the finding, are `unknown`.",
         "'Since' is the first sealed day after the owner was last seen enabled; days without a snapshot "
@@ -59,7 +62,10 @@ def evaluate(inp: RuleInput) -> pa.Table:
     p = nhis(inp, where=lambda q: pc.and_kleene(pc.is_valid(q.column("owner")), not_disabled(q)))
     p = p.append_column("owner_key", person_key(p.column("owner")))
     p = _with_owner_state(inp, p)
-    case = choose(p.column("owner_state"), {"departed": pa.scalar("fail"), "unknown": pa.scalar("unknown")})
+    case = choose(
+        p.column("owner_state"),
+        {"departed": pa.scalar("fail"), "unknown": pa.scalar("unknown"), "not_found": pa.scalar("not_found")},
+    )
     p = p.append_column("case", case).filter(pc.is_valid(case))
     p = p.append_column("active_credentials", active_credential_counts(inp, p.column("principal_id")))
     live = pc.fill_null(p.column("enabled"), False)
@@ -71,6 +77,15 @@ def evaluate(inp: RuleInput) -> pa.Table:
         p.column("case"),
     )
     p = p.set_column(p.schema.get_field_index("case"), "case", case)
+    observed = _observed_tenants(inp)
+    not_found = pc.equal(p.column("case"), "not_found")
+    # an owner never observed: the evidence says where they were looked for
+    where = pa.scalar(f"not found among the people of the {inp.provider} tenants {observed}")
+    p = p.set_column(
+        p.schema.get_field_index("owner_detail"),
+        "owner_detail",
+        pc.if_else(not_found, where, p.column("owner_detail")),
+    )
     n = len(p)
     f = dict(
         who=principal_label(p),
@@ -83,6 +98,8 @@ def evaluate(inp: RuleInput) -> pa.Table:
         ),
         creds=p.column("active_credentials"),
         detail=p.column("owner_detail"),
+        provider=inp.provider,
+        observed=observed,
         at=inp.as_of.strftime("%Y-%m-%d %H:%M UTC"),
     )
     sentence = cases(
@@ -96,6 +113,11 @@ def evaluate(inp: RuleInput) -> pa.Table:
             "unknown": (
                 "{who} in {tenant} is owned by {owner} (from {source}), whose state cannot be "
                 "established: {detail}; whether the owner has left is unknown (as observed {at})."
+            ),
+            "not_found": (
+                "{who} in {tenant} is owned by {owner} (from {source}), who was not found among the people "
+                "Muster observed in the {provider} tenants it collects ({observed}); whether the owner has "
+                "left is unknown (as observed {at})."
             ),
         },
         **f,
@@ -113,7 +135,7 @@ def evaluate(inp: RuleInput) -> pa.Table:
         active_credentials=p.column("active_credentials"),
     )
     return hits(
-        p.column("case"),
+        pc.if_else(not_found, "unknown", p.column("case")),
         "principal",
         p.column("principal_id"),
         sentence,
@@ -121,3 +143,11 @@ def evaluate(inp: RuleInput) -> pa.Table:
         principal_id=p.column("principal_id"),
         principal_name=p.column("name"),
     )
+
+
+def _observed_tenants(inp: RuleInput, shown: int = 5) -> str:
+    """The tenants whose people the owners were looked for among, as a sentence says them."""
+    tenants = sorted(set(inp.context.observed.column("tenant_id").to_pylist()))
+    more = len(tenants) - shown
+    listed = ", ".join(tenants[:shown])
+    return f"{listed} and {more} more" if more > 0 else listed or "none"

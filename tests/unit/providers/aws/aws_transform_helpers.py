@@ -56,6 +56,24 @@ def cloudmapper_report() -> str:
     return (FIXTURES / "cloudmapper" / "iam-get-credential-report.csv").read_text()
 
 
+def cartography_roles() -> list[dict]:
+    """The roles of cartography's IAM test data (ListRoles items), in file order: an IAM Identity Center
+    role, a SAML-only role, a role trusting accounts and SAML, workload roles. A role whose ARN an earlier
+    file already has is left out (the files are separate hand-made accounts; one account has one role per
+    ARN)."""
+    folder = FIXTURES / "cartography"
+    roles = json.loads((folder / "roles.json").read_text())["ROLES"]["Roles"]
+    roles += json.loads((folder / "iam_init.json").read_text())["LIST_ROLES"]["Roles"]
+    more = json.loads((folder / "user_policies.json").read_text())["GET_ROLE_LIST_DATA"]["Roles"]
+    return roles + [r for r in more if r["Arn"] not in {x["Arn"] for x in roles}]
+
+
+def gaad_role(item: dict) -> dict:
+    """A ListRoles item as GAAD's RoleDetailList has it: the same fields, and the lists GAAD adds."""
+    extra = {"InstanceProfileList": [], "RolePolicyList": [], "AttachedManagedPolicies": [], "Tags": []}
+    return {**extra, **item}
+
+
 def tenant(account: str = ACCOUNT, **kwargs) -> Tenant:
     return Tenant(provider="aws", id=account, **kwargs)
 
