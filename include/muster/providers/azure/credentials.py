@@ -1,6 +1,8 @@
 """Credential rows of Entra objects: client secrets, certificates and federated identity credentials.
 
-Dates and ids only: a secret's text (never returned after creation) and its ``hint`` are not read.
+Dates and ids only: a secret's text (never returned after creation) and its ``hint`` are not read. A client
+secret's or certificate's last use comes from the beta credential sign-in report, joined at the end
+(reports.py); until then its row says whether that report was read (listed before the credentials' holders).
 """
 
 from __future__ import annotations
@@ -8,16 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from .reports import CREDENTIAL_REPORT_MISSING, NO_CREDENTIAL_SIGN_IN
+
 if TYPE_CHECKING:  # pragma: no cover - type names only
     from .stage import Stage
     from .transform import Run
-
-NO_CREDENTIAL_USE = "unknown: Graph reports no per-credential use in v1.0"
 
 
 def credentials(stage: Stage, oid: str, what: str, holder: dict, managed_by: str) -> None:
     """passwordCredentials -> client_secret, keyCredentials -> certificate; dates and ids only."""
     entity, now = stage.entity, stage.run.raw.observed_at
+    unused = CREDENTIAL_REPORT_MISSING if stage.run.credential_use is None else NO_CREDENTIAL_SIGN_IN
     for field, kind in (("passwordCredentials", "client_secret"), ("keyCredentials", "certificate")):
         items = holder.get(field) or []
         if not isinstance(items, list):
@@ -48,7 +51,7 @@ def credentials(stage: Stage, oid: str, what: str, holder: dict, managed_by: str
                     "created_at": start,
                     "expires_at": end,
                     "last_used_at": None,
-                    "last_used_source": NO_CREDENTIAL_USE,
+                    "last_used_source": unused,
                     "last_used_service": None,
                     "last_used_region": None,
                     "_obj": stage.obj,
