@@ -1,9 +1,9 @@
 """Read one Entra tenant and its subscriptions: I/O only, no normalisation.
 
 Each population is one collection entity (see FEEDS) with its own calls, pages, retries and errors. Calls do
-not grow with the number of objects: every population is one paged listing (up to 999 objects a page), owners
-and federated credentials come through ``$expand``, and app role assignments are listed per *resource* API,
-not per client. The big listings are streamed page by page to a ``Sink`` (the transform) and never held
+not grow with the number of objects: every population is one paged listing (up to 999 objects a page; the
+reports at the service's own page size, as they document no $top), owners and federated credentials come
+through ``$expand``, and app role assignments are listed per *resource* API, not per client. The big listings are streamed page by page to a ``Sink`` (the transform) and never held
 whole; the small ones are kept in the RawTenant. Steps:
 
 1. Graph ``/organization``: refuse to collect unless the token belongs to the tenant the scope file names.

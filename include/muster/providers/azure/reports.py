@@ -1,20 +1,22 @@
 """Two Graph reports that complete rows of other listings: users' MFA registration and the last sign-in of
-each application credential. Each is one streamed listing (a ``Stage``, stage.py) kept as compact Arrow
-columns, never as a dict per object, and joined into the sorted tables once every listing is in.
+each application credential. Each is one streamed listing (a ``Stage``, stage.py), read page by page.
 
 * ``user_mfa_registration``: v1.0 ``reports/authenticationMethods/userRegistrationDetails`` (needs Entra ID
   P1/P2 and AuditLog.Read.All). A user's ``mfa_enabled`` is its ``isMfaRegistered``; a user missing from the
   report, a value that is not a boolean, or a report that was not read leaves it null (unknown, never false).
   The report is refreshed periodically, not live: its latest ``lastUpdatedDateTime`` is the entity's
-  ``source_as_of``.
+  ``source_as_of``. It has a record per user, so it is kept as two Arrow columns (ids, flags), not a dict per
+  user, and joined into the sorted principals columns once every listing is in.
 * ``app_credential_sign_in_activity``: beta ``reports/appCredentialSignInActivities``, one entry per key id
   and origin. An entry names its credential as the credentials table does (credential_id is
   ``{holder}/{kind}/{key id}``): the holder is ``appObjectId`` for a credential of an application
   (``credentialOrigin`` application) and ``servicePrincipalObjectId`` for one of a service principal; the kind
-  comes from ``keyType``. A credential with no entry, or with an entry without a date, has no reported
-  sign-in; that is not "never used" (the report covers recent activity, for how long is not documented), so
-  the rules read it as unknown. Listed before the service principals and applications, so that their
-  credential rows know whether the report was read (credentials.py).
+  comes from ``keyType``. Listed before the service principals and applications, it is looked up as their
+  credential rows are made (credentials.py) and dropped before the tables are built: a join at the end would
+  add a second last_used_source column (its strings decoded) on top of the finished credentials table, the
+  collection's peak (at 100k service principals, 60 MB against 10 MB for the lookup). A credential with no
+  entry, or with an entry without a date, has no reported sign-in; that is not "never used" (the report
+  covers recent activity, for how long is not documented), so the rules read it as unknown.
 """
 
 from __future__ import annotations
@@ -89,11 +91,9 @@ class CredentialSignIns(Stage):
 
     def __init__(self, run: Run) -> None:
         super().__init__(run)
-        self.ids: list[pa.Array] = []
-        self.times: list[pa.Array] = []
+        self.used: dict[str, dt.datetime] = {}
 
     def page(self, items: list) -> None:
-        ids, times = [], []
         for i, item in enumerate(items, self.listed):
             if not isinstance(item, dict):
                 self.fail(self.entity, f"item {i} is not an object")
@@ -107,13 +107,9 @@ class CredentialSignIns(Stage):
             when = self.time(
                 activity.get("lastSignInDateTime"), self.entity, what, "signInActivity.lastSignInDateTime"
             )
-            if when is not None:
-                ids.append(credential_id)
-                times.append(when)
+            if when is not None and (credential_id not in self.used or when > self.used[credential_id]):
+                self.used[credential_id] = when
         self.listed += len(items)
-        if ids:
-            self.ids.append(pa.array(ids, pa.string()))
-            self.times.append(pa.array(times, pa.timestamp("us", tz="UTC")))
 
     def _credential_id(self, item: dict, what: str) -> str | None:
         """``{holder}/{kind}/{keyId}`` of the entry's credential; None when a part is missing or of the wrong
@@ -141,14 +137,7 @@ class CredentialSignIns(Stage):
 
     def commit(self) -> None:
         super().commit()
-        used = pa.table(
-            {"id": _concat(self.ids, pa.string()), "at": _concat(self.times, pa.timestamp("us", tz="UTC"))}
-        )
-        latest = used.group_by("id", use_threads=False).aggregate([("at", "max")])
-        self.run.credential_use = (
-            latest.column("id").combine_chunks(),
-            latest.column("at_max").combine_chunks(),
-        )
+        self.run.credential_use = self.used
 
 
 def _concat(chunks: list[pa.Array], type_: pa.DataType) -> pa.Array:
@@ -164,17 +153,3 @@ def settle_mfa(run: Run, c: dict[str, pa.Array]) -> None:
     found = registered.take(pc.index_in(c["principal_id"], value_set=ids))
     users = pc.is_in(c["kind"], value_set=pa.array(USER_KINDS, pa.string()))
     c["mfa_enabled"] = pc.if_else(users, found, c["mfa_enabled"])
-
-
-def settle_credential_use(run: Run, c: dict[str, pa.Array]) -> None:
-    """last_used_at / last_used_source of the credentials the report has a sign-in for, in the sorted
-    credentials columns ``c`` (their credential_id joined)."""
-    if run.credential_use is None or not len(c["credential_id"]):
-        return
-    ids, times = run.credential_use
-    at = pc.index_in(c["credential_id"], value_set=ids)
-    found = pc.is_valid(at)
-    if not pc.any(found).as_py():
-        return
-    c["last_used_at"] = pc.if_else(found, times.take(at).cast(c["last_used_at"].type), c["last_used_at"])
-    c["last_used_source"] = pc.if_else(found, CREDENTIAL_SIGN_IN_SOURCE, c["last_used_source"])

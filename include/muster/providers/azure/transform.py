@@ -45,7 +45,7 @@ from .identities import STAGES
 from .links import drop_losers, settle_principals
 from .populations import FEEDS
 from .raw import RawTenant
-from .reports import MFA_ENTITY, settle_credential_use, settle_mfa
+from .reports import MFA_ENTITY, settle_mfa
 from .stage import Stage, checked_time
 
 MAX_NAMES = 20
@@ -93,8 +93,9 @@ class Run:
         #: None when the report was not collected (reports.py).
         self.mfa: tuple[pa.Array, pa.Array] | None = None
         self.mfa_as_of: dt.datetime | None = None
-        #: (credential ids, last sign-in) of the beta credential sign-in report; None when not collected.
-        self.credential_use: tuple[pa.Array, pa.Array] | None = None
+        #: credential_id -> last sign-in, of the beta credential sign-in report; None when not collected. Read
+        #: as the credential rows are made (credentials.py) and dropped before the tables are built.
+        self.credential_use: dict[str, dt.datetime] | None = None
         #: application object id -> its federated credentials; None when they were not collected.
         self.federated: dict | None = None
         self.grant_keys: set[tuple] = set()
@@ -152,6 +153,7 @@ class TenantTransform:
 
     def finish(self) -> Collected:
         run = self.run
+        run.credential_use = None  # every credential row is made: its memory is the tables' now
         out = run.out
         out.caller_identity = run.raw.caller
         entities = {e.entity: dataclasses.replace(e) for e in run.raw.entities}
@@ -166,9 +168,7 @@ class TenantTransform:
         _federated(run, principals)
         out.add_columnar("principals", principals)
         del principals
-        out.add_columnar(
-            "credentials", run.credentials.table(lambda columns: _settle_credentials(run, columns))
-        )
+        out.add_columnar("credentials", run.credentials.table(lambda columns: drop_losers(run, columns)))
         for entity, problems in sorted(run.problems.items()):
             e = entities.get(entity) or _add(out, entities, entity)
             unique = sorted(set(problems))
@@ -185,11 +185,6 @@ class TenantTransform:
 def _settle_principals(run: Run, columns: dict[str, pa.Array]) -> None:
     settle_principals(run, columns)
     settle_mfa(run, columns)
-
-
-def _settle_credentials(run: Run, columns: dict[str, pa.Array]) -> None:
-    drop_losers(run, columns)
-    settle_credential_use(run, columns)
 
 
 def _federated(run: Run, principals: pa.Table) -> None:
