@@ -6,7 +6,7 @@ Cases (each printed as one line per table: case, table, rows, SHA-256 of the Par
   added (duplicate ids, missing names and app ids, service-principal owners, bad dates), served by the fake
   with small pages so that every population spans several pages;
 * ``demo-dN``: the sandbox demo scenario's Entra tenant on day N, served by the fake;
-* ``demo-faults``: the demo tenant with ARM denied, no licence, no beta report and applications throttled;
+* ``demo-faults``: the demo tenant with ARM denied, no licence, no beta reports and applications throttled;
 * ``fixture-*``: the transform alone on the reference fixtures of tests/fixtures/azure.
 
     .venv/bin/python bench/azure_digest.py > /tmp/azure-digest.txt
@@ -167,13 +167,13 @@ def main() -> int:
     scenario = builtin("demo")
     for day in (0, 8, 12):
         state = state_on(scenario, day)
-        world = azure.world_of(state.azure.tenants[0])
+        world = azure.world_of(state.azure.tenants[0], state.observed_at)
         world.page_size = 2
         lines += digest(f"demo-d{day}", collect(world, state.observed_at))
     state = state_on(scenario, 0)
-    world = azure.world_of(state.azure.tenants[0])
+    world = azure.world_of(state.azure.tenants[0], state.observed_at)
     sub = state.azure.tenants[0].subscriptions[0].id
-    world.licensed, world.sp_sign_in = False, None
+    world.licensed, world.sp_sign_in, world.app_credential_sign_in = False, None, None
     world.faults = [Fault(f"/subscriptions/{sub}/providers", 403), Fault("/v1.0/applications", 429)]
     lines += digest("demo-faults", collect(world, state.observed_at))
     for case, r in fixture_cases().items():

@@ -2,7 +2,9 @@
 
     .venv/bin/python bench/azure_fake_server.py --users 200000 --sps 50000 --apps 20000
 
-Each service principal and application carries two client secrets and one certificate (Graph's shape).
+Each service principal and application carries two client secrets and one certificate (Graph's shape); the
+MFA registration report has every user (one in seven not registered), and the credential sign-in report the
+first secret of every service principal and application.
 """
 
 from __future__ import annotations
@@ -45,6 +47,47 @@ def _creds(i: int) -> tuple[list, list]:
     return [secret, second], [cert]
 
 
+def _registration(i: int, user: dict) -> dict:
+    registered = i % 7 != 0
+    return {
+        "id": user["id"],
+        "userPrincipalName": user["userPrincipalName"],
+        "userDisplayName": user["displayName"],
+        "userType": "member" if user["userType"] == "Member" else "guest",
+        "isAdmin": False,
+        "isMfaRegistered": registered,
+        "isMfaCapable": registered,
+        "isSsprRegistered": False,
+        "isSsprEnabled": False,
+        "isSsprCapable": False,
+        "isPasswordlessCapable": False,
+        "isSystemPreferredAuthenticationMethodEnabled": True,
+        "systemPreferredAuthenticationMethods": ["push"] if registered else [],
+        "userPreferredMethodForSecondaryAuthentication": "push" if registered else "none",
+        "methodsRegistered": ["microsoftAuthenticatorPush", "softwareOneTimePasscode"] if registered else [],
+        "lastUpdatedDateTime": "2026-11-01T21:00:00Z",
+    }
+
+
+def _credential_use(i: int, holder: str, origin: str) -> dict:
+    """The beta appCredentialSignInActivities entry of holder ``i``'s first secret."""
+    key_id = f"{i:08x}-0000-4000-8000-000000000001"
+    return {
+        "id": f"{key_id}|{origin}",
+        "keyId": key_id,
+        "keyType": "clientSecret",
+        "keyUsage": "verify",
+        "appId": f"{i:08x}-3333-4000-8000-000000000000",
+        "appObjectId": f"{i:08x}-4444-4000-8000-000000000000",
+        "servicePrincipalObjectId": f"{i:08x}-2222-4000-8000-000000000000",
+        "resourceId": "00000000-5555-4000-8000-000000000000",
+        "credentialOrigin": origin,
+        "createdDateTime": "2025-01-01T00:00:00Z",
+        "expirationDateTime": "2027-01-01T00:00:00Z",
+        "signInActivity": {"lastSignInDateTime": "2026-10-15T00:00:00Z", "lastSignInRequestId": holder},
+    }
+
+
 def synthetic(users: int, sps: int, apps: int) -> World:
     w = World(tenant_id=TENANT, sp_sign_in=[])
     w.users = [
@@ -62,6 +105,7 @@ def synthetic(users: int, sps: int, apps: int) -> World:
         }
         for i in range(users)
     ]
+    w.mfa_registration = [_registration(i, u) for i, u in enumerate(w.users)]
     for i in range(sps):
         pw, keys = _creds(i)
         w.service_principals.append(
@@ -76,6 +120,9 @@ def synthetic(users: int, sps: int, apps: int) -> World:
                 "keyCredentials": keys,
                 "tags": ["WindowsAzureActiveDirectoryIntegratedApp"],
             }
+        )
+        w.app_credential_sign_in.append(
+            _credential_use(i, w.service_principals[-1]["id"], "servicePrincipal")
         )
     for i in range(apps):
         pw, keys = _creds(i)
@@ -93,6 +140,7 @@ def synthetic(users: int, sps: int, apps: int) -> World:
         )
         if users:
             w.owners[oid] = [w.users[i % users]["id"]]
+        w.app_credential_sign_in.append(_credential_use(i, oid, "application"))
     return w
 
 

@@ -245,13 +245,17 @@ def test_the_exact_azure_findings_of_the_last_day(demo):
     """The Entra part of the scenario: the never-expiring and the expired secret, the managed identity with
     Owner, the departed owner's app that joined a privileged group on day 10, the risky Graph permission, the
     custom '*' role, ci-automation's completed rotation; Microsoft's own service principals are not reported.
-    Per-credential use is not in Graph v1.0, so unused credentials and dormancy stay unknown."""
+    Credentials' last use comes from the beta credential sign-in report: invoice-ocr's certificate, last used
+    in June, is unused; billing-export's and directory-sync's secrets signed in lately; legacy-sync's and
+    ci-automation's old secret have no sign-in in the report, which is unknown, not unused. Applications'
+    dormancy stays unknown (their last use is their service principal's)."""
     az = "7f3e2a10-4b5c-4d6e-8f90-a1b2c3d4e5f6"
     assert _history(demo["root"], "azure") == {
         ("open", az, "credential_unrotated", "billing-export"),
         ("open", az, "credential_unrotated", "directory-sync"),
         ("open", az, "credential_unrotated", "invoice-ocr"),
         ("open", az, "credential_unrotated", "legacy-sync"),
+        ("open", az, "credential_unused", "invoice-ocr"),
         ("open", az, "nhi_owner_departed", "billing-export"),
         ("open", az, "nhi_privileged", "billing-export"),
         ("open", az, "nhi_privileged", "ci-automation"),
@@ -266,9 +270,6 @@ def test_the_exact_azure_findings_of_the_last_day(demo):
         ("resolved", az, "privileged_grant_added", "billing-export"),
         ("resolved", az, "privileged_grant_added", "directory-sync"),
         ("resolved", az, "secret_expiring_soon", "ci-automation"),
-        ("unknown", az, "credential_unused", "billing-export"),
-        ("unknown", az, "credential_unused", "directory-sync"),
-        ("unknown", az, "credential_unused", "invoice-ocr"),
         ("unknown", az, "credential_unused", "legacy-sync"),
         ("unknown", az, "nhi_dormant", "billing-export"),
         ("unknown", az, "nhi_dormant", "ci-automation"),

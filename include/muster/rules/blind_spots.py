@@ -43,7 +43,10 @@ LAST_USE: dict[str, LastUse] = {
         "delegation",
     ),
     "azure": LastUse(
-        None, 24.0, "Entra service principal sign-in activity comes from a beta API and lags up to a day"
+        None,
+        24.0,
+        "Entra sign-in activity of service principals and of application secrets and certificates comes from "
+        "beta reports and lags up to a day; a credential absent from its report is unknown, not unused",
     ),
 }
 DEFAULT = LastUse(None, 24.0, "the provider's last-used data is assumed to lag up to a day")

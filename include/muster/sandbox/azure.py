@@ -9,11 +9,16 @@ list`).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from .azure_graph import _activity, _application, _directory, _first_party, _groups, _ts, oid
-from .azure_model import AzureTenant
+from .azure_model import AzureTenant, User
 from .azure_world import World
 
 AUTH = "/providers/Microsoft.Authorization"
+#: How long before the observation the fake's MFA registration report was last refreshed (an assumption of the
+#: fake: the report is refreshed periodically, not live); users created since are not in it yet.
+MFA_REPORT_AGE = dt.timedelta(hours=6)
 
 #: Azure built-in roles (iann0036/iam-dataset azure/built-in-roles-raw.json, MIT), trimmed to the fields used.
 ARM_BUILTINS = {
@@ -44,8 +49,9 @@ ARM_BUILTINS = {
 }
 
 
-def world_of(t: AzureTenant) -> World:
-    """The Graph and ARM objects of one scenario tenant."""
+def world_of(t: AzureTenant, as_of: dt.datetime | None = None) -> World:
+    """The Graph and ARM objects of one scenario tenant observed at ``as_of`` (which dates the MFA registration
+    report; without it, each of the report's records is dated by its user's creation)."""
     w = World(tenant_id=t.id, display_name=t.name, licensed=t.licensed)
     users = {u.name: oid(t.id, "user", u.name) for u in t.users}
     sps: dict[str, str] = {}
@@ -66,6 +72,13 @@ def world_of(t: AzureTenant) -> World:
                 },
             }
         )
+    admins = {a.principal for a in t.directory_roles}
+    refreshed = as_of - MFA_REPORT_AGE if as_of else None
+    w.mfa_registration = [
+        _registration(w.users[i], u, u.name in admins, refreshed or u.created)
+        for i, u in enumerate(t.users)
+        if u.mfa is not None and not (refreshed and u.created and u.created > refreshed)
+    ]
     _first_party(w, t.id)
     for app in t.applications:
         sps[app.name] = _application(w, t.id, app, users)
@@ -93,13 +106,36 @@ def world_of(t: AzureTenant) -> World:
         if mi.last_sign_in:
             w.sp_sign_in.append(_activity(oid(t.id, "appid", mi.name), mi.last_sign_in))
     if not t.sign_in_report:
-        w.sp_sign_in = None
+        w.sp_sign_in = w.app_credential_sign_in = None
     groups = {g.name: oid(t.id, "group", g.name) for g in t.groups}
     principals = {**users, **sps, **groups}
     _groups(w, t, principals)
     _directory(w, t, principals)
     _arm(w, t, principals)
     return w
+
+
+def _registration(user: dict, u: User, admin: bool, updated: dt.datetime | None) -> dict:
+    """A user's userRegistrationDetails record (v1.0): an authenticator app when registered, nothing else."""
+    methods = ["microsoftAuthenticatorPush", "softwareOneTimePasscode"] if u.mfa else []
+    return {
+        "id": user["id"],
+        "userPrincipalName": user["userPrincipalName"],
+        "userDisplayName": user["displayName"],
+        "userType": "guest" if u.guest else "member",
+        "isAdmin": admin,
+        "isMfaRegistered": u.mfa,
+        "isMfaCapable": u.mfa,
+        "isSsprRegistered": False,
+        "isSsprEnabled": False,
+        "isSsprCapable": False,
+        "isPasswordlessCapable": False,
+        "isSystemPreferredAuthenticationMethodEnabled": True,
+        "systemPreferredAuthenticationMethods": ["push"] if u.mfa else [],
+        "userPreferredMethodForSecondaryAuthentication": "push" if u.mfa else "none",
+        "methodsRegistered": methods,
+        "lastUpdatedDateTime": _ts(updated),
+    }
 
 
 def _principal_type(t: AzureTenant, name: str) -> str:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .azure_model import GUID, AzureSpec, RoleAssignment, Secret, User
+from .azure_model import GUID, Application, AzureSpec, RoleAssignment, Secret, User
 from .model_base import ScenarioStateError, TimedEvent
 
 
@@ -142,6 +142,9 @@ class RemoveGroupMember(_Event):
 class SignIn(_Event):
     action: Literal["sign_in"]
     principal: str = Field(description="User or application name.")
+    credential: str | None = Field(
+        None, description="An application's secret or certificate label it signed in with (its last use too)."
+    )
 
     def apply(self, azure: AzureSpec, at: dt.datetime) -> None:
         t = azure.tenant(self.tenant)
@@ -149,6 +152,10 @@ class SignIn(_Event):
             if item.name == self.principal:
                 if not item.enabled:
                     raise ScenarioStateError(f"{self.principal} is disabled and cannot sign in")
+                if self.credential is not None:
+                    if not isinstance(item, Application):
+                        raise ScenarioStateError(f"user {self.principal} does not sign in with a credential")
+                    item.credential(self.credential).last_used = at
                 item.last_sign_in = at
                 return
         raise ScenarioStateError(f"tenant {self.tenant} has no user or application {self.principal!r}")

@@ -9,7 +9,10 @@ Faithful where the collector depends on it (API-NOTES.md §3):
   ``$filter=appId in (...)`` and ARM's ``$filter=type eq 'CustomRole'`` are applied;
 * groups and their ``members`` / ``transitiveMembers`` (directory objects typed by ``@odata.type``; nested
   groups are members like any other object);
-* ``signInActivity`` on an unlicensed tenant and the beta sign-in report answer 403 with Graph's error body;
+* the reports (v1.0 ``reports/authenticationMethods/userRegistrationDetails``, beta
+  ``reports/servicePrincipalSignInActivities`` and ``reports/appCredentialSignInActivities``) are paged like
+  any listing; ``signInActivity`` and the registration report on an unlicensed tenant, and a report the world
+  does not have, answer 403 with Graph's error body;
 * ARM role assignments of a subscription include those inherited from its management groups and the root;
   role definitions are those assignable there, with subscription-prefixed ids;
 * errors are ``{"error": {"code", "message"}}`` (Graph adds ``innerError``); a missing bearer token is 401;
@@ -48,6 +51,14 @@ from .azure_world import (
 log = logging.getLogger(__name__)
 
 GRAPH_MAX_TOP = 999
+#: (version, path) of a Graph report -> the World field holding it.
+REPORTS = {
+    ("v1.0", "/reports/authenticationMethods/userRegistrationDetails"): "mfa_registration",
+    ("beta", "/reports/servicePrincipalSignInActivities"): "sp_sign_in",
+    ("beta", "/reports/appCredentialSignInActivities"): "app_credential_sign_in",
+}
+#: Reports that need Entra ID P1/P2 in v1.0 too (the beta ones are unavailable when their field is None).
+LICENSED_REPORTS = frozenset({"mfa_registration"})
 GRAPH_DEFAULT_TOP = 100
 ARM_PAGE = 1000
 AUTH = "/providers/Microsoft.Authorization"
@@ -90,18 +101,14 @@ class Api:
     def _graph(self, world: World, path: str, query: dict, raw_query: str) -> dict:
         version, _, rest = path[1:].partition("/")
         rest = "/" + rest.rstrip("/")
+        report = REPORTS.get((version, rest))
+        if report is not None:
+            items = getattr(world, report)
+            if items is None or (report in LICENSED_REPORTS and not world.licensed):
+                raise _non_premium()
+            return self._page(items, path, query, rest[1:], world.page_size)
         if version == "beta":
-            if rest != "/reports/servicePrincipalSignInActivities":
-                raise GraphError(404, "Request_ResourceNotFound", f"Resource '{rest}' does not exist.")
-            if world.sp_sign_in is None:
-                raise GraphError(
-                    403,
-                    "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
-                    "Neither tenant is B2C or tenant doesn't have premium license",
-                )
-            return self._page(
-                world.sp_sign_in, path, query, "reports/servicePrincipalSignInActivities", world.page_size
-            )
+            raise GraphError(404, "Request_ResourceNotFound", f"Resource '{rest}' does not exist.")
         items, context, render = self._collection(world, rest, query)
         return self._page(items, path, query, context, world.page_size, render)
 
@@ -134,11 +141,7 @@ class Api:
         if rest not in sources:
             raise GraphError(400, "Request_BadRequest", f"Invalid request: unsupported path {rest}")
         if rest == "/users" and "signInActivity" in select and not world.licensed:
-            raise GraphError(
-                403,
-                "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
-                "Neither tenant is B2C or tenant doesn't have premium license",
-            )
+            raise _non_premium()
         items = _filter_app_ids(sources[rest], query.get("$filter"))
         return items, rest[1:], lambda i: self._expand(world, _project(i, select), i["id"], expand)
 
@@ -221,6 +224,15 @@ class Api:
             rest = {**query, "$skiptoken": str(start + size)}
             body["nextLink"] = f"{self.base_url}{path}?{urlencode(rest)}"
         return body
+
+
+def _non_premium() -> GraphError:
+    """What Graph answers for what needs Entra ID P1/P2 on a tenant without it."""
+    return GraphError(
+        403,
+        "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+        "Neither tenant is B2C or tenant doesn't have premium license",
+    )
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -4,12 +4,13 @@ and service principals, Microsoft Graph's own service principal, and Entra direc
 Ids are uuid5 of the tenant and the scenario name (`oid`), so they do not change from day to day; the ARM
 half (`sandbox/azure.py`) refers to principals by these ids too. Secrets appear as Graph shows them: key id,
 dates, a three-character ``hint`` and ``secretText: null`` (Muster must store the first two and never the
-hint). Directory roles carry a subset of the resource actions Microsoft Learn lists for each built-in Entra
+hint); those that signed in (``last_used``) have an entry in the beta credential sign-in report. Directory roles carry a subset of the resource actions Microsoft Learn lists for each built-in Entra
 role (hand-written, enough for the privilege verdicts).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import uuid
 
@@ -118,6 +119,30 @@ def _first_party(w: World, tenant: str) -> None:
     )
 
 
+def _credential_activity(tenant: str, app: str, ids: tuple[str, str, str], s, kind: str) -> dict:
+    """The beta appCredentialSignInActivities entry of one application credential that signed in: its id is
+    base64 of "keyId|origin", as Graph's are."""
+    app_oid, app_id, sp = ids
+    key_id = oid(tenant, f"{kind}/{app}", s.id)
+    return {
+        "id": base64.b64encode(f"{key_id}|application".encode()).decode(),
+        "keyId": key_id,
+        "keyType": "clientSecret" if kind == "secret" else "certificate",
+        "keyUsage": "verify",
+        "appId": app_id,
+        "appObjectId": app_oid,
+        "servicePrincipalObjectId": sp,
+        "resourceId": oid(tenant, "sp", "microsoft-graph"),
+        "credentialOrigin": "application",
+        "createdDateTime": _ts(s.created),
+        "expirationDateTime": _ts(s.expires),
+        "signInActivity": {
+            "lastSignInDateTime": _ts(s.last_used),
+            "lastSignInRequestId": oid(tenant, f"request/{app}", f"{s.id}/{_ts(s.last_used)}"),
+        },
+    }
+
+
 def _credential(tenant: str, app: str, s, kind: str) -> dict:
     cred = {
         "keyId": oid(tenant, f"{kind}/{app}", s.id),
@@ -188,6 +213,12 @@ def _application(w: World, tenant: str, app: Application, users: dict[str, str])
         )
     if app.last_sign_in:
         w.sp_sign_in.append(_activity(app_id, app.last_sign_in))
+    for creds, kind in ((app.secrets, "secret"), (app.certificates, "cert")):
+        w.app_credential_sign_in += [
+            _credential_activity(tenant, app.name, (app_oid, app_id, sp), s, kind)
+            for s in creds
+            if s.last_used
+        ]
     return sp
 
 

@@ -24,12 +24,23 @@ class User(_Model):
     guest: bool = False
     created: UtcDateTime | None = None
     last_sign_in: UtcDateTime | None = None
+    mfa: bool | None = Field(
+        True,
+        description="Registered for multifactor authentication (isMfaRegistered in the registration report); "
+        "null: the user is missing from the report.",
+    )
 
 
 class Secret(_Model):
+    """A client secret or certificate of an application."""
+
     id: str = Field(pattern=NAME, description="Scenario label; the key id is derived from it.")
     created: UtcDateTime | None = None
     expires: UtcDateTime = Field(description="End date; 2299-12-31 is what 'never expires' looks like.")
+    last_used: UtcDateTime | None = Field(
+        None,
+        description="Last sign-in with it (the beta credential sign-in report); none: not in the report.",
+    )
 
 
 class Federated(_Model):
@@ -57,6 +68,13 @@ class Application(_Model):
             if s.id == label:
                 return s
         raise ScenarioStateError(f"application {self.name} has no secret {label!r}")
+
+    def credential(self, label: str) -> Secret:
+        """A secret or certificate by its label."""
+        for s in (*self.secrets, *self.certificates):
+            if s.id == label:
+                return s
+        raise ScenarioStateError(f"application {self.name} has no secret or certificate {label!r}")
 
 
 class ManagedIdentity(_Model):
@@ -113,8 +131,13 @@ class AzureTenant(_Model):
     id: str = Field(pattern=GUID)
     name: str
     domain: str
-    licensed: bool = Field(True, description="Entra ID P1/P2: users' signInActivity is readable.")
-    sign_in_report: bool = Field(True, description="The beta service-principal sign-in report answers.")
+    licensed: bool = Field(
+        True,
+        description="Entra ID P1/P2: users' signInActivity and the MFA registration report are readable.",
+    )
+    sign_in_report: bool = Field(
+        True, description="The beta sign-in reports (service principals, application credentials) answer."
+    )
     users: list[User] = Field(default_factory=list)
     applications: list[Application] = Field(default_factory=list)
     managed_identities: list[ManagedIdentity] = Field(default_factory=list)

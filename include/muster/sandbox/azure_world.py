@@ -60,7 +60,11 @@ class World:
     app_role_assignments: list[dict] = field(default_factory=list)
     #: Beta servicePrincipalSignInActivities; None: the report is unavailable (403).
     sp_sign_in: list[dict] | None = field(default_factory=list)
-    #: Whether users' signInActivity may be selected (Entra ID P1/P2).
+    #: Beta appCredentialSignInActivities; None: the report is unavailable (403).
+    app_credential_sign_in: list[dict] | None = field(default_factory=list)
+    #: v1.0 reports/authenticationMethods/userRegistrationDetails; None, or an unlicensed tenant: 403.
+    mfa_registration: list[dict] | None = field(default_factory=list)
+    #: Whether users' signInActivity and the MFA registration report may be read (Entra ID P1/P2).
     licensed: bool = True
     subscriptions: list[dict] = field(default_factory=list)
     #: management group id -> parent id (None for the tenant root group).

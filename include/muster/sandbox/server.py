@@ -101,7 +101,7 @@ class Sandbox:
         if state.azure is not None and self.azure is not None:
             from . import azure
 
-            self.azure.serve(azure.world_of(state.azure.tenants[0]))
+            self.azure.serve(azure.world_of(state.azure.tenants[0], state.observed_at))
         self.day = day
         return state
 

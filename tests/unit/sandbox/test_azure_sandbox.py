@@ -143,3 +143,81 @@ def test_a_member_added_twice_names_day_and_event():
         ScenarioError, match=r"day 1, event 1 \(azure add_group_member\): ann is already a member"
     ):
         parse_scenario(data)
+
+
+def test_a_tenant_written_before_the_reports_loads_with_registered_users_and_no_credential_sign_ins():
+    data = tenant_data(
+        applications=[{"name": "app", "secrets": [{"id": "s1", "expires": "2027-01-01T00:00:00Z"}]}]
+    )
+    t = state_on(parse_scenario(data), 0).azure.tenants[0]
+    w = azure.world_of(t)
+    assert [(r["userPrincipalName"], r["isMfaRegistered"]) for r in w.mfa_registration] == [
+        ("ann@t.example", True)
+    ]
+    assert w.app_credential_sign_in == []
+
+
+def test_the_reports_follow_the_tenants_licence_and_sign_in_report_flags():
+    from muster.sandbox.azure_fake import Api
+
+    data = tenant_data(licensed=False, sign_in_report=False)
+    w = azure.world_of(state_on(parse_scenario(data), 0).azure.tenants[0])
+    api = Api(w, "http://fake")
+    for path in (
+        "/v1.0/reports/authenticationMethods/userRegistrationDetails",
+        "/beta/reports/appCredentialSignInActivities",
+    ):
+        status, body, _ = api.handle(path, "Bearer t")
+        assert (status, body["error"]["code"]) == (
+            403,
+            "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+        )
+
+
+def test_users_created_since_the_mfa_reports_refresh_are_not_in_it():
+    data = tenant_data()
+    data["azure"]["tenants"][0]["users"] = [
+        {"name": "ann", "created": "2026-01-01T00:00:00Z"},
+        {"name": "bo", "created": "2026-11-02T01:00:00Z", "mfa": False},  # after the refresh
+        {"name": "cy", "mfa": None},  # not in the report at all
+    ]
+    state = state_on(parse_scenario(data), 0)
+    w = azure.world_of(state.azure.tenants[0], state.observed_at)
+    assert [(r["userPrincipalName"], r["lastUpdatedDateTime"]) for r in w.mfa_registration] == [
+        ("ann@t.example", _ts(state.observed_at - azure.MFA_REPORT_AGE))
+    ]
+
+
+def _ts(at):
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_billing_export_signs_in_with_its_secret_on_day_8():
+    def secret_use(w):
+        app = next(a for a in w.applications if a["displayName"] == "billing-export")
+        [key] = [c["keyId"] for c in app["passwordCredentials"]]
+        return [
+            a["signInActivity"]["lastSignInDateTime"] for a in w.app_credential_sign_in if a["keyId"] == key
+        ]
+
+    assert [secret_use(world(d)) for d in (7, 8)] == [["2026-11-01T02:15:00Z"], ["2026-11-10T02:15:00Z"]]
+
+
+def test_a_user_does_not_sign_in_with_an_application_credential():
+    data = tenant_data()
+    data["timeline"] = [
+        {
+            "day": 1,
+            "events": [
+                {
+                    "provider": "azure",
+                    "action": "sign_in",
+                    "tenant": TENANT,
+                    "principal": "ann",
+                    "credential": "x",
+                }
+            ],
+        }
+    ]
+    with pytest.raises(ScenarioError, match=r"day 1, event 1 \(azure sign_in\): user ann does not sign in"):
+        parse_scenario(data)

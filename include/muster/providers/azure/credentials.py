@@ -1,6 +1,8 @@
 """Credential rows of Entra objects: client secrets, certificates and federated identity credentials.
 
-Dates and ids only: a secret's text (never returned after creation) and its ``hint`` are not read.
+Dates and ids only: a secret's text (never returned after creation) and its ``hint`` are not read. A client
+secret's or certificate's last use comes from the beta credential sign-in report (reports.py), listed before
+the credentials' holders: looked up by credential_id as each row is made.
 """
 
 from __future__ import annotations
@@ -8,16 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from .reports import CREDENTIAL_REPORT_MISSING, CREDENTIAL_SIGN_IN_SOURCE, NO_CREDENTIAL_SIGN_IN
+
 if TYPE_CHECKING:  # pragma: no cover - type names only
     from .stage import Stage
     from .transform import Run
-
-NO_CREDENTIAL_USE = "unknown: Graph reports no per-credential use in v1.0"
 
 
 def credentials(stage: Stage, oid: str, what: str, holder: dict, managed_by: str) -> None:
     """passwordCredentials -> client_secret, keyCredentials -> certificate; dates and ids only."""
     entity, now = stage.entity, stage.run.raw.observed_at
+    use = stage.run.credential_use
+    unused = CREDENTIAL_REPORT_MISSING if use is None else NO_CREDENTIAL_SIGN_IN
     for field, kind in (("passwordCredentials", "client_secret"), ("keyCredentials", "certificate")):
         items = holder.get(field) or []
         if not isinstance(items, list):
@@ -35,6 +39,7 @@ def credentials(stage: Stage, oid: str, what: str, holder: dict, managed_by: str
             seen.add(key_id)
             start = stage.time(cred.get("startDateTime"), entity, f"{what} {field} {key_id}", "startDateTime")
             end = stage.time(cred.get("endDateTime"), entity, f"{what} {field} {key_id}", "endDateTime")
+            used = use.get(f"{oid}/{kind}/{key_id}") if use else None
             stage.creds.append(
                 {
                     # credential_id is {oid}/{kind}/{key_id}, joined when the table is built: a key id is
@@ -47,8 +52,8 @@ def credentials(stage: Stage, oid: str, what: str, holder: dict, managed_by: str
                     "managed_by": managed_by,
                     "created_at": start,
                     "expires_at": end,
-                    "last_used_at": None,
-                    "last_used_source": NO_CREDENTIAL_USE,
+                    "last_used_at": used,
+                    "last_used_source": unused if used is None else CREDENTIAL_SIGN_IN_SOURCE,
                     "last_used_service": None,
                     "last_used_region": None,
                     "_obj": stage.obj,

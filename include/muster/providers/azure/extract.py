@@ -1,15 +1,19 @@
 """Read one Entra tenant and its subscriptions: I/O only, no normalisation.
 
 Each population is one collection entity (see FEEDS) with its own calls, pages, retries and errors. Calls do
-not grow with the number of objects: every population is one paged listing (up to 999 objects a page), owners
-and federated credentials come through ``$expand``, and app role assignments are listed per *resource* API,
-not per client. The big listings are streamed page by page to a ``Sink`` (the transform) and never held
+not grow with the number of objects: every population is one paged listing (up to 999 objects a page; the
+reports at the service's own page size, as they document no $top), owners and federated credentials come
+through ``$expand``, and app role assignments are listed per *resource* API, not per client. The big listings are streamed page by page to a ``Sink`` (the transform) and never held
 whole; the small ones are kept in the RawTenant. Steps:
 
 1. Graph ``/organization``: refuse to collect unless the token belongs to the tenant the scope file names.
-2. Graph users (``signInActivity`` when licensed, else without it); service-principal sign-in activity
-   (Graph **beta**; unavailable means unknown, never "unused"), then service principals and applications
-   (credentials' dates and key ids, owners), federated identity credentials, groups. Streamed.
+2. Graph users (``signInActivity`` when licensed, else without it); users' MFA registration (the
+   authentication methods registration report, ``isMfaRegistered``); service-principal sign-in activity and
+   application credentials' sign-in activity (Graph **beta**); then service principals and applications
+   (credentials' dates and key ids, owners), federated identity credentials, groups. Streamed. The three
+   reports need Entra ID P1/P2 and AuditLog.Read.All: one that is unavailable (403 or 404) is its own entity,
+   ``not_collected`` with Graph's reason, and what it would have said is unknown (null), never "unused" or
+   "no MFA"; one that fails otherwise, or answers a malformed page, is ``failed``.
 3. Directory role definitions (rolePermissions) and assignments.
 4. App role assignments granted on the first-party APIs of the risk catalogue (Microsoft Graph, Exchange
    Online, SharePoint, ...): ``/servicePrincipals/{resource}/appRoleAssignedTo``. Assignments on a
@@ -35,6 +39,7 @@ from .extract_grants import _app_role_assignments, _arm, _group_members
 from .http import ApiError, Client, MalformedResponse
 from .populations import PAGE, _Ctx, _guarded, _listing, _stream, _streamed, describe
 from .raw import RawTenant, Sink
+from .reports import CREDENTIAL_ENTITY, MFA_ENTITY
 from .risky_permissions import RESOURCES
 
 log = logging.getLogger(__name__)
@@ -49,6 +54,12 @@ OWNERS = "owners($select=id)"
 GROUP_FIELDS = "id,displayName,description,mail,securityEnabled,mailEnabled,groupTypes,isAssignableToRole,createdDateTime"
 ROLE_DEF_FIELDS = "id,displayName,description,isBuiltIn,isEnabled,templateId,rolePermissions"
 ROLE_ASSIGNMENT_FIELDS = "id,principalId,roleDefinitionId,directoryScopeId,appScopeId"
+#: Reports listed without query options: their documented ones are $filter and $orderby only.
+MFA_REPORT = "/reports/authenticationMethods/userRegistrationDetails"
+CREDENTIAL_REPORT = "/reports/appCredentialSignInActivities"
+#: A report answering these is unavailable to the tenant or the caller (no licence, no permission, a cloud
+#: without the report): not collected, not failed.
+UNAVAILABLE = frozenset({403, 404})
 
 
 def extract_tenant(ctx_clients: dict[str, Client], tenant: Tenant, raw: RawTenant, sink: Sink) -> RawTenant:
@@ -83,9 +94,11 @@ def _identities(ctx: _Ctx) -> tuple[list[str] | None, set[str] | None]:
     it). Returns the first-party resource appIds among the service principals and the group ids (None when
     that listing failed)."""
     _users(ctx)
+    _report(ctx, MFA_ENTITY, ctx.graph, MFA_REPORT, "users' MFA registration unknown")
     result = ctx.start("sp_sign_in_activity")
     path = "/reports/servicePrincipalSignInActivities"
     _guarded(ctx, result, lambda: _stream(ctx, result, ctx.beta, path, None), "not_collected")
+    _report(ctx, CREDENTIAL_ENTITY, ctx.beta, CREDENTIAL_REPORT, "credentials' last use unknown")
     first_party: set[str] = set()
     sps = _streamed(
         ctx,
@@ -130,6 +143,20 @@ def _check_organization(ctx: _Ctx) -> bool:
         log.error("%s", result.error)
         return False
     return True
+
+
+def _report(ctx: _Ctx, entity: str, client: Client, path: str, consequence: str) -> None:
+    """Stream one report as its own entity; see the module docstring for what its errors become."""
+    result = ctx.start(entity)
+    try:
+        _stream(ctx, result, client, path, None)
+    except ApiError as e:
+        status = "not_collected" if e.status in UNAVAILABLE else "failed"
+        result.fail(ctx.message(entity, f"{describe(e)}; {consequence}"), status)
+        log.warning("%s", result.error)
+    except MalformedResponse as e:
+        result.fail(ctx.message(entity, f"{describe(e)}; {consequence}"))
+        log.warning("%s", result.error)
 
 
 def _users(ctx: _Ctx) -> None:

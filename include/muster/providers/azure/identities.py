@@ -1,6 +1,7 @@
 """Entra identities from their Graph listings, a page at a time: users and groups here; service principals,
 applications, their credentials, federated credentials and service-principal sign-in activity in
-`applications.py`. ``STAGES`` names every listing's stage, in the order the collector lists them.
+`applications.py`; users' MFA registration and application credentials' sign-in activity in `reports.py`.
+``STAGES`` names every listing's stage, in the order the collector lists them.
 
 Each listing is one ``Stage`` (stage.py): a page's objects become rows at once and nothing about one
 object waits for another. What depends on other objects is settled with Arrow joins once every listing is in
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from . import shapes
 from .applications import Applications, Federated, ServicePrincipals, SignIns
+from .reports import CREDENTIAL_ENTITY, MFA_ENTITY, CredentialSignIns, MfaRegistrations
 from .stage import Stage, as_bool
 
 if TYPE_CHECKING:  # pragma: no cover - type names only
@@ -153,7 +155,9 @@ def _group_reason(group: dict) -> str:
 #: The streamed listings, by entity, in the order the collector lists them.
 STAGES: dict[str, type[Stage]] = {
     "users": Users,
+    MFA_ENTITY: MfaRegistrations,
     "sp_sign_in_activity": SignIns,
+    CREDENTIAL_ENTITY: CredentialSignIns,
     "service_principals": ServicePrincipals,
     "applications": Applications,
     "federated_credentials": Federated,

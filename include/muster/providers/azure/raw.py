@@ -3,8 +3,8 @@
 Every field holds the service's own JSON objects (Graph / ARM wire format, camelCase) exactly as listed.
 ``None`` means "not collected" (the entity that should have filled it says why), never "empty".
 
-The big listings (users, sign-in activity, service principals, applications, federated credentials,
-groups) are not held here by the collector: it streams their pages to a ``Sink`` (the transform), so that a
+The big listings (users, MFA registration, sign-in activity, credential sign-in activity, service principals,
+applications, federated credentials, groups) are not held here by the collector: it streams their pages to a ``Sink`` (the transform), so that a
 tenant of 100k objects is never in memory as JSON all at once. Their fields here serve ``transform_tenant`` (tests,
 replays of saved listings).
 """
@@ -43,6 +43,10 @@ class RawTenant:
     group_members: dict[str, list[dict] | None] | None = None
     #: Graph beta reports/servicePrincipalSignInActivities, keyed by nothing (a list of objects with appId).
     sp_sign_in: list[dict] | None = None
+    #: Graph reports/authenticationMethods/userRegistrationDetails (objects with the user's id).
+    mfa_registration: list[dict] | None = None
+    #: Graph beta reports/appCredentialSignInActivities (objects with keyId, credentialOrigin, ...).
+    app_credential_sign_in: list[dict] | None = None
     subscriptions: list[dict] | None = None
     #: subscription id -> role assignments listed there (inherited ones included, so ids repeat across subs).
     arm_assignments: dict[str, list[dict]] = field(default_factory=dict)

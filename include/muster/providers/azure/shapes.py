@@ -40,6 +40,10 @@ GROUP = {
     "isAssignableToRole": bool,
 }
 SIGN_IN = {"appId": str, "lastSignInActivity": {}}
+#: userRegistrationDetails (the id and the dates are checked by their readers, reports.py).
+MFA_REGISTRATION = {"userPrincipalName": str, "isMfaRegistered": bool}
+#: appCredentialSignInActivities (key id, origin, type and holder ids are checked by reports.py).
+CREDENTIAL_SIGN_IN = {"signInActivity": {}}
 FEDERATED = {"federatedIdentityCredentials": [{"id": str, "issuer": str, "subject": str}]}
 MEMBER = {"id": str, "@odata.type": str}
 DIRECTORY_ROLE = {"displayName": str, "description": str, "isBuiltIn": bool}

@@ -18,12 +18,13 @@ Mapping (provider-neutral kinds, so that no rule downstream needs an Azure branc
   group policies are): members of nested groups too for directory roles and Azure RBAC, which honour nesting;
   direct members only for app role assignments, which do not.
 
-The big listings (users, service principals, applications, federated credentials, sign-in activity) are
-streamed: the collector hands each page to ``TenantTransform`` (the ``raw.Sink`` it writes to), which turns
-it into compact Arrow rows at once (identities.py, columnar.py). ``finish`` then settles what needed every
-listing with Arrow joins (links.py: repeated ids, application <-> service principal, owner names), adds the
-grants from the small listings held in the RawTenant, and builds the sorted tables. ``transform_tenant`` does the same for a
-RawTenant holding whole lists (tests, replays).
+The big listings (users, service principals, applications, federated credentials, sign-in activity, and the
+MFA registration and credential sign-in reports of reports.py) are streamed: the collector hands each page to
+``TenantTransform`` (the ``raw.Sink`` it writes to), which turns it into compact Arrow rows at once
+(identities.py, columnar.py). ``finish`` then settles what needed every listing with Arrow joins (links.py:
+repeated ids, application <-> service principal, owner names; reports.py: users' MFA registration,
+credentials' last sign-in), adds the grants from the small listings held in the RawTenant, and builds the
+sorted tables. ``transform_tenant`` does the same for a RawTenant holding whole lists (tests, replays).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from .identities import STAGES
 from .links import drop_losers, settle_principals
 from .populations import FEEDS
 from .raw import RawTenant
+from .reports import MFA_ENTITY, settle_mfa
 from .stage import Stage, checked_time
 
 MAX_NAMES = 20
@@ -87,6 +89,13 @@ class Run:
         self.unnamed: set[int] = set()
         #: appId -> last sign-in; None when the beta report was not collected.
         self.activity: dict[str, dt.datetime | None] | None = None
+        #: (user ids, isMfaRegistered) of the MFA registration report and its latest lastUpdatedDateTime;
+        #: None when the report was not collected (reports.py).
+        self.mfa: tuple[pa.Array, pa.Array] | None = None
+        self.mfa_as_of: dt.datetime | None = None
+        #: credential_id -> last sign-in, of the beta credential sign-in report; None when not collected. Read
+        #: as the credential rows are made (credentials.py) and dropped before the tables are built.
+        self.credential_use: dict[str, dt.datetime] | None = None
         #: application object id -> its federated credentials; None when they were not collected.
         self.federated: dict | None = None
         self.grant_keys: set[tuple] = set()
@@ -144,12 +153,15 @@ class TenantTransform:
 
     def finish(self) -> Collected:
         run = self.run
+        run.credential_use = None  # every credential row is made: its memory is the tables' now
         out = run.out
         out.caller_identity = run.raw.caller
         entities = {e.entity: dataclasses.replace(e) for e in run.raw.entities}
+        if MFA_ENTITY in entities and run.mfa is not None:
+            entities[MFA_ENTITY].source_as_of = run.mfa_as_of  # the report's refresh, not the run's clock
         out.entities = list(entities.values())
         grants(run)
-        principals = run.principals.table(lambda columns: settle_principals(run, columns))
+        principals = run.principals.table(lambda columns: _settle_principals(run, columns))
         for entity, what, obj in run.object_problems:
             if obj not in run.losers:
                 run.fail(entity, what)
@@ -168,6 +180,11 @@ class TenantTransform:
             if keep or rid in run.referenced:
                 out.role_definitions.append({**run.base, **row})
         return out
+
+
+def _settle_principals(run: Run, columns: dict[str, pa.Array]) -> None:
+    settle_principals(run, columns)
+    settle_mfa(run, columns)
 
 
 def _federated(run: Run, principals: pa.Table) -> None:
@@ -198,7 +215,9 @@ def transform_tenant(raw: RawTenant, tenant: Tenant, snapshot_date: dt.date) -> 
     federated = raw.federated
     listed = {
         "users": raw.users,
+        "user_mfa_registration": raw.mfa_registration,
         "sp_sign_in_activity": raw.sp_sign_in,
+        "app_credential_sign_in_activity": raw.app_credential_sign_in,
         "service_principals": raw.service_principals,
         "applications": raw.applications,
         "federated_credentials": None

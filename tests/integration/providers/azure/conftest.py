@@ -15,7 +15,7 @@ def day0():
 
 @pytest.fixture
 def world(day0):
-    return azure.world_of(day0.azure.tenants[0])
+    return azure.world_of(day0.azure.tenants[0], day0.observed_at)
 
 
 @pytest.fixture

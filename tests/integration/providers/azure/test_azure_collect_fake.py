@@ -35,6 +35,8 @@ def test_demo_tenant_is_collected_completely_with_the_planted_problems(fake, now
         "directory_role_assignments": "complete",
         "app_role_assignments": "complete",
         "sp_sign_in_activity": "complete",
+        "user_mfa_registration": "complete",
+        "app_credential_sign_in_activity": "complete",
         "subscriptions": "complete",
         f"role_assignments/{SUB}": "complete",
         f"role_definitions/{SUB}": "complete",

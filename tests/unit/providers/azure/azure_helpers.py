@@ -31,6 +31,8 @@ def raw(**fields) -> RawTenant:
         app_role_resources=[],
         app_role_assignments=[],
         sp_sign_in=[],
+        mfa_registration=[],
+        app_credential_sign_in=[],
         groups=[],
         group_members={},
         users_sign_in=True,

@@ -39,7 +39,7 @@ def test_scubagear_service_principal_credentials_keep_dates_and_ids_only():
         "created_at": dt.datetime(2024, 12, 4, 20, 22, 22, tzinfo=dt.UTC),
         "expires_at": END_2100,
         "last_used_at": None,
-        "last_used_source": "unknown: Graph reports no per-credential use in v1.0",
+        "last_used_source": "appCredentialSignInActivities: no sign-in reported",
         "last_used_service": None,
         "last_used_region": None,
     }

@@ -41,8 +41,25 @@ def reference() -> dict:
         }
         for r in fixture("iam_dataset_builtin_roles.json").values()
     ]
+    users = rbac["users"]["value"] + fixture("cartography_users.json")["value"]
     return dict(
-        users=rbac["users"]["value"] + fixture("cartography_users.json")["value"],
+        users=users,
+        mfa_registration=[
+            {"id": u["id"], "isMfaRegistered": i % 2 == 0, "lastUpdatedDateTime": "2026-11-01T21:00:00Z"}
+            for i, u in enumerate(users)
+        ],
+        app_credential_sign_in=[
+            {
+                "keyId": c["keyId"],
+                "keyType": "clientSecret",
+                "credentialOrigin": "application",
+                "appObjectId": a["id"],
+                "servicePrincipalObjectId": None,
+                "signInActivity": {"lastSignInDateTime": "2026-10-01T00:00:00Z"},
+            }
+            for a in apps
+            for c in a.get("passwordCredentials") or []
+        ],
         service_principals=rbac["servicePrincipals"]["value"]
         + fixture("scubagear_servicePrincipals.json")["value"],
         applications=apps,
