@@ -11,9 +11,12 @@ whole; the small ones are kept in the RawTenant. Steps:
    authentication methods registration report, ``isMfaRegistered``); service-principal sign-in activity and
    application credentials' sign-in activity (Graph **beta**); then service principals and applications
    (credentials' dates and key ids, owners), federated identity credentials, groups. Streamed. The three
-   reports need Entra ID P1/P2 and AuditLog.Read.All: one that is unavailable (403 or 404) is its own entity,
-   ``not_collected`` with Graph's reason, and what it would have said is unknown (null), never "unused" or
-   "no MFA"; one that fails otherwise, or answers a malformed page, is ``failed``.
+   reports need Entra ID P1/P2 and AuditLog.Read.All. Each is its own entity: one that cannot be read
+   (403 or 404 for want of a licence or permission, or any other error or malformed page) is
+   ``not_collected`` with Graph's answer or the failure named, and what it would have said is unknown (null),
+   never "unused" or "no MFA". They only complete rows the listings observed, so their loss leaves those
+   tables complete, with the missing part named in the manifest, instead of partial: a partial principals
+   table would make the rules' verdicts on the whole tenant unknown for want of one column.
 3. Directory role definitions (rolePermissions) and assignments.
 4. App role assignments granted on the first-party APIs of the risk catalogue (Microsoft Graph, Exchange
    Online, SharePoint, ...): ``/servicePrincipals/{resource}/appRoleAssignedTo``. Assignments on a
@@ -59,7 +62,6 @@ MFA_REPORT = "/reports/authenticationMethods/userRegistrationDetails"
 CREDENTIAL_REPORT = "/reports/appCredentialSignInActivities"
 #: A report answering these is unavailable to the tenant or the caller (no licence, no permission, a cloud
 #: without the report): not collected, not failed.
-UNAVAILABLE = frozenset({403, 404})
 
 
 def extract_tenant(ctx_clients: dict[str, Client], tenant: Tenant, raw: RawTenant, sink: Sink) -> RawTenant:
@@ -150,12 +152,8 @@ def _report(ctx: _Ctx, entity: str, client: Client, path: str, consequence: str)
     result = ctx.start(entity)
     try:
         _stream(ctx, result, client, path, None)
-    except ApiError as e:
-        status = "not_collected" if e.status in UNAVAILABLE else "failed"
-        result.fail(ctx.message(entity, f"{describe(e)}; {consequence}"), status)
-        log.warning("%s", result.error)
-    except MalformedResponse as e:
-        result.fail(ctx.message(entity, f"{describe(e)}; {consequence}"))
+    except (ApiError, MalformedResponse) as e:
+        result.fail(ctx.message(entity, f"{describe(e)}; {consequence}"), "not_collected")
         log.warning("%s", result.error)
 
 

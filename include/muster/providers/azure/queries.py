@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from .extract import (
     APP_FIELDS,
+    CREDENTIAL_REPORT,
     GROUP_FIELDS,
+    MFA_REPORT,
     OWNERS,
     ROLE_ASSIGNMENT_FIELDS,
     ROLE_DEF_FIELDS,
@@ -31,6 +33,10 @@ QUERIES: dict[str, str] = {
     f"appRoles for the first-party APIs of the risk catalogue, then GET /servicePrincipals/{{id}}/"
     f"appRoleAssignedTo?$select={ASSIGNED_TO_FIELDS}&$top={PAGE} for each",
     "sp_sign_in_activity": "GET beta /reports/servicePrincipalSignInActivities",
+    "user_mfa_registration": f"GET {MFA_REPORT} (isMfaRegistered per user; needs Entra ID P1/P2 and "
+    "AuditLog.Read.All)",
+    "app_credential_sign_in_activity": f"GET beta {CREDENTIAL_REPORT} (last sign-in per credential key id; "
+    "needs Entra ID P1/P2 and AuditLog.Read.All)",
     "subscriptions": f"ARM GET /subscriptions?api-version={ARM_VERSION_SUBSCRIPTIONS} (those of this tenant; "
     "only the scope file's when it names any)",
     "role_assignments": "ARM GET /subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments"

@@ -116,7 +116,7 @@ def test_a_user_missing_from_the_report_is_unknown(fake, world, now, sleeps):
     assert entity(c, "user_mfa_registration").status == "complete"
 
 
-def test_a_malformed_report_page_fails_that_entity_only(fake, monkeypatch, now, sleeps):
+def test_a_malformed_report_page_leaves_that_report_not_collected_only(fake, monkeypatch, now, sleeps):
     handle = fake.api.handle
 
     def mangled(raw_path: str, authorization: str | None):
@@ -129,7 +129,7 @@ def test_a_malformed_report_page_fails_that_entity_only(fake, monkeypatch, now, 
     c = collect(now, sleeps)
     e = entity(c, "user_mfa_registration")
     assert (e.status, e.error) == (
-        "failed",
+        "not_collected",
         f"tenant {TENANT}: user_mfa_registration: /reports/authenticationMethods/userRegistrationDetails: page "
         "has no 'value' list; users' MFA registration unknown",
     )
@@ -137,11 +137,12 @@ def test_a_malformed_report_page_fails_that_entity_only(fake, monkeypatch, now, 
     assert {x.status for x in c.entities if x.entity != "user_mfa_registration"} == {"complete"}
 
 
-def test_a_report_that_keeps_failing_is_failed_not_unavailable(fake, world, now, sleeps):
+def test_a_report_that_keeps_failing_is_not_collected_with_the_failure_named(fake, world, now, sleeps):
+    """The tables stay complete with the missing part named: the report only completes rows observed."""
     world.faults = [Fault(CREDENTIALS_PATH, 503)]
     c = collect(now, sleeps)
     e = entity(c, "app_credential_sign_in_activity")
-    assert (e.status, e.api_calls, e.retries) == ("failed", 6, 5)
+    assert (e.status, e.api_calls, e.retries) == ("not_collected", 6, 5)
     assert e.error == (
         f"tenant {TENANT}: app_credential_sign_in_activity: HTTP 503 ServiceUnavailable: The service is "
         "temporarily unavailable.; credentials' last use unknown"
@@ -150,6 +151,11 @@ def test_a_report_that_keeps_failing_is_failed_not_unavailable(fake, world, now,
         (None, "unknown: appCredentialSignInActivities (beta) not collected")
     }
     assert entity(c, "applications").status == "complete"
+    statuses = table_statuses(c.tables("run", now())["collection"])
+    assert statuses["credentials"] == {
+        "status": "complete",
+        "not_collected": [f"last_used (app_credential_sign_in_activity: {e.error})"],
+    }
 
 
 def test_both_reports_page_through_next_links(fake, world, now, sleeps):
