@@ -5,8 +5,9 @@
 per tenant (mapped; the `muster_aws`, `muster_gcp` and `muster_azure` pools cap how many tenants of each
 cloud are collected at once, so one cloud's API limits never starve another's), **seal_<provider>** turns each
 tenant's staged tables into a sealed, hash-chained snapshot, **derive** runs once per sealed tenant
-(mapped): diff against the last complete snapshot -> rules -> ledger, each sealed as its own partition,
-and **publish** records the run and emits the `muster_snapshots` and `muster_findings` assets for
+(mapped): diff against the last complete snapshot -> rules -> ledger (-> the findings' dispositions, when
+`MUSTER_DISPOSITIONS_FILE` or a `dispositions.yaml` beside the scope file exists), each sealed as its own
+partition, and **publish** records the run and emits the `muster_snapshots` and `muster_findings` assets for
 downstream DAGs.
 
 One tenant's failure never holds back the others: a tenant whose seal or derive failed (after its retries)

@@ -1,7 +1,8 @@
 """`muster`: collect, import and inspect identity snapshots without Airflow.
 
-Exit status: 0 on success; 2 on bad input (one line on stderr); 3 when a snapshot was sealed but its
-collection was partial or failed (the snapshot says what is missing).
+Exit status: 0 on success; 2 on bad input (one line on stderr; an invalid scope or dispositions file
+included); 3 when a snapshot was sealed but its collection was partial or failed (the snapshot says what is
+missing); 1 when `check`, `verify` or `dispositions check --strict` found problems.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from . import __version__
 
 EXIT_BAD_INPUT = 2
 EXIT_INCOMPLETE = 3
+#: `muster dispositions check --strict`: the file is valid but entries are expired, pending or stale, or open
+#: findings have no disposition.
+EXIT_REVIEW_NEEDED = 1
 
 
 class UsageError(ValueError):
@@ -278,6 +282,7 @@ def cmd_backfill(args) -> int:
     if args.date_to < args.date_from:
         raise UsageError(f"--to {args.date_to} is before --from {args.date_from}")
     scope = load_scope(args.scope) if args.scope else None
+    dispositions = _dispositions(args)
     day, derived, gaps = args.date_from, 0, []
     while day <= args.date_to:
         refs = sealed_on(args.root, day, args.tenant)
@@ -285,7 +290,7 @@ def cmd_backfill(args) -> int:
             gaps.append(day)
             print(f"{day}  gap: no sealed snapshot (nothing derived, nothing invented)")
         for ref in refs:
-            summary = derive_day(args.root, ref, scope)
+            summary = derive_day(args.root, ref, scope, dispositions)
             derived += 1
             print(
                 f"{day}  {ref.provider}:{ref.tenant_id}  changes={summary['changes']['status']} "
@@ -299,6 +304,7 @@ def cmd_backfill(args) -> int:
 def cmd_findings(args) -> int:
     """Print the findings of one date (deriving and sealing any not derived yet)."""
     from .config import load_scope
+    from .dispositions import annotate, load_dispositions
     from .rules.report import findings_on
 
     scope = load_scope(args.scope) if args.scope else None
@@ -307,8 +313,68 @@ def cmd_findings(args) -> int:
         import pyarrow.compute as pc
 
         tbl = tbl.filter(pc.equal(tbl.column("result"), args.result))
-    _print_rows(tbl, args.format, ["tenant_id", "rule_id", "severity", "result", "sentence"])
+    loaded = load_dispositions(args.dispositions) if args.dispositions else None
+    tbl = annotate(args.root, tbl, loaded)
+    _print_rows(
+        tbl,
+        args.format,
+        [
+            "tenant_id",
+            "rule_id",
+            "severity",
+            "result",
+            "disposition",
+            "disposition_status",
+            "expires_on",
+            "sentence",
+        ],
+    )
     return 0
+
+
+def _dispositions(args):
+    """The dispositions file to seal beside re-derived findings: --dispositions, $MUSTER_DISPOSITIONS_FILE or
+    dispositions.yaml beside --scope; read once (None when none is configured)."""
+    from .dispositions import load_dispositions, resolve_path
+
+    path = resolve_path(args.dispositions, args.scope)
+    return load_dispositions(path) if path else None
+
+
+def cmd_dispositions_check(args) -> int:
+    """Validate a dispositions file and compare it with the sealed findings of one date (read only)."""
+    from .dispositions import check, load_dispositions
+    from .snapshot import SnapshotStore
+
+    loaded = load_dispositions(args.file)  # invalid: DispositionsError, exit 2 with the entry and field
+    date = args.date
+    if date is None:
+        days = [r.snapshot_date for r in SnapshotStore(args.root).list_snapshots(tenant_id=args.tenant)]
+        if not days:
+            raise UsageError(f"no sealed snapshot under {args.root}: give --date")
+        date = max(days)
+    report = check(args.root, loaded, date, args.tenant)
+    print(f"{loaded.path}: valid, {report['entries']} entr(ies), sha256 {loaded.sha256}")
+    print(f"checked against the sealed findings of {date}")
+    for status, what in (("expired", "expired on"), ("pending", "approved only on")):
+        for n, tenant, selector, expires, approved in report[status]:
+            print(
+                f"  {status:<8} entry {n} {tenant} {selector} ({what} {expires if status == 'expired' else approved})"
+            )
+    for n, tenant, selector, _, _ in report["stale"]:
+        print(f"  stale    entry {n} {tenant} {selector} (matches no finding)")
+    for tenant in report["not_derived"]:
+        print(
+            f"  note: {tenant} has no sealed findings on {date} (run muster derive); its entries were not checked"
+        )
+    t = report["totals"]
+    print(
+        f"open findings: {t['open']}, dispositioned {t['dispositioned']}, undispositioned {t['undispositioned']}"
+    )
+    for tenant, finding_id, severity, sentence in report["undispositioned"]:
+        print(f"  undispositioned {tenant} {severity:<8} {finding_id}: {sentence}")
+    problems = len(report["expired"]) + len(report["pending"]) + len(report["stale"]) + t["undispositioned"]
+    return EXIT_REVIEW_NEEDED if args.strict and problems else 0
 
 
 def cmd_derive(args) -> int:
@@ -316,7 +382,7 @@ def cmd_derive(args) -> int:
     from .derive import DeriveError, derive_date
 
     try:
-        derived = derive_date(args.root, args.date, args.scope, args.tenant)
+        derived = derive_date(args.root, args.date, args.scope, args.tenant, _dispositions(args))
     except DeriveError as e:
         _print_derived(e.derived)  # what was derived, before the error names what was not
         raise
@@ -449,6 +515,12 @@ RE_DERIVE_SCOPE_HELP = (
 )
 
 
+DISPOSITIONS_HELP = (
+    "dispositions file sealed beside the findings (default: $MUSTER_DISPOSITIONS_FILE, else dispositions.yaml "
+    "beside --scope); without one, dispositions are not derived"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="muster", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"muster {__version__}")
@@ -546,6 +618,7 @@ def build_parser() -> argparse.ArgumentParser:
     bf.add_argument("--to", dest="date_to", type=_date, required=True)
     bf.add_argument("--scope", help=RE_DERIVE_SCOPE_HELP)
     bf.add_argument("--tenant", help="only this tenant id")
+    bf.add_argument("--dispositions", help=DISPOSITIONS_HELP)
     bf.set_defaults(func=cmd_backfill)
 
     fd = sub.add_parser("findings", help="print the findings of one date (derived from sealed snapshots)")
@@ -556,6 +629,11 @@ def build_parser() -> argparse.ArgumentParser:
     fd.add_argument("--scope", help="scope file (thresholds, audit scope) for findings not derived yet")
     fd.add_argument("--result", choices=["fail", "unknown"], help="only findings with this result")
     fd.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    fd.add_argument(
+        "--dispositions",
+        help="evaluate this dispositions file against the findings (shown, not sealed); default: the "
+        "dispositions sealed for the day",
+    )
     fd.set_defaults(func=cmd_findings)
 
     dv = sub.add_parser(
@@ -565,7 +643,30 @@ def build_parser() -> argparse.ArgumentParser:
     dv.add_argument("--date", type=_date, required=True)
     dv.add_argument("--scope", help=RE_DERIVE_SCOPE_HELP)
     dv.add_argument("--tenant", help="only this tenant id")
+    dv.add_argument("--dispositions", help=DISPOSITIONS_HELP)
     dv.set_defaults(func=cmd_derive)
+
+    ds = sub.add_parser(
+        "dispositions", help="review decisions on findings (accepted risk, false positive, ...)"
+    )
+    ds_sub = ds.add_subparsers(dest="dispositions_command", required=True)
+    dc = ds_sub.add_parser(
+        "check",
+        help="validate a dispositions file; list expired, pending and stale entries and open findings "
+        "without a disposition",
+    )
+    dc.add_argument("--file", required=True, help="the dispositions file (YAML)")
+    dc.add_argument("--root", required=True)
+    dc.add_argument(
+        "--date", type=_date, help="the sealed findings of this date (default: the latest snapshot date)"
+    )
+    dc.add_argument("--tenant", help="only this tenant id")
+    dc.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when an entry is expired, pending or stale or a finding lacks one",
+    )
+    dc.set_defaults(func=cmd_dispositions_check)
 
     lg = sub.add_parser("ledger", help="print the ledger: findings over time, lifecycles, revocation latency")
     lg.add_argument("--root", required=True)
@@ -590,6 +691,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from .config import ScopeError
+    from .dispositions import DispositionsError
     from .schema import SchemaViolation
     from .snapshot import SnapshotError
 
@@ -601,7 +703,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.func(args)
-    except (UsageError, ScopeError, SnapshotError, SchemaViolation, FileNotFoundError, ValueError) as e:
+    except (
+        UsageError,
+        ScopeError,
+        DispositionsError,
+        SnapshotError,
+        SchemaViolation,
+        FileNotFoundError,
+        ValueError,
+    ) as e:
         print(f"muster: {' '.join(str(e).split())}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -1,4 +1,5 @@
-"""Derive a sealed tenant-day: diff -> people index -> rules -> ledger, each sealed as its own partition.
+"""Derive a sealed tenant-day: diff -> people index -> rules -> ledger (-> dispositions, when a dispositions
+file is given), each sealed as its own partition.
 
 Used by the nightly DAG (one mapped task per sealed tenant), by a backfill of past dates and by the CLI
 alike. It only reads sealed snapshots and never collects, and re-deriving a day gives the same tables
@@ -69,8 +70,11 @@ def _rows(manifest: dict) -> dict[str, int]:
     return {name: entry["rows"] for name, entry in sorted(manifest["tables"].items())}
 
 
-def derive_day(root: str, ref: SnapshotRef, scope: Scope | str | Path | None = None) -> dict:
-    """Diff, fold the people index, evaluate the rules and update the ledger for one sealed tenant-day;
+def derive_day(
+    root: str, ref: SnapshotRef, scope: Scope | str | Path | None = None, dispositions=None
+) -> dict:
+    """Diff, fold the people index, evaluate the rules and update the ledger for one sealed tenant-day, then
+    seal the dispositions of its findings when a dispositions file (a path or a loaded file) is given;
     return a small summary.
 
     The day must be sealed (SnapshotError otherwise). Steps run in order because each reads the sealed
@@ -79,6 +83,7 @@ def derive_day(root: str, ref: SnapshotRef, scope: Scope | str | Path | None = N
     CLI's `findings`) never writes another kind; without a stored index the rules fold it in memory.
     """
     from .diff.derive import derive_changes
+    from .dispositions import derive_dispositions
     from .ledger import derive_ledger
     from .rules import derive_findings
     from .rules.people_index import derive_people
@@ -90,6 +95,7 @@ def derive_day(root: str, ref: SnapshotRef, scope: Scope | str | Path | None = N
         people = derive_people(root, ref)
         findings = derive_findings(root, ref, scope)
         ledger = derive_ledger(root, ref, scope)
+        disposed = derive_dispositions(root, ref, dispositions)
     log.info("derived %s/%s/%s", ref.provider, ref.tenant_id, ref.snapshot_date)
     return {
         "provider": ref.provider,
@@ -99,6 +105,7 @@ def derive_day(root: str, ref: SnapshotRef, scope: Scope | str | Path | None = N
         "people": {"status": people.get("status"), "rows": _rows(people)},
         "findings": {"status": findings.get("status"), "rows": _rows(findings)},
         "ledger": {"status": ledger.get("status"), "rows": _rows(ledger)},
+        **({"dispositions": {"rows": _rows(disposed)}} if disposed else {}),
     }
 
 
@@ -117,7 +124,11 @@ class DeriveError(ScopeError):
 
 
 def derive_date(
-    root: str, date: dt.date, scope: Scope | str | Path | None = None, tenant_id: str | None = None
+    root: str,
+    date: dt.date,
+    scope: Scope | str | Path | None = None,
+    tenant_id: str | None = None,
+    dispositions=None,
 ) -> list[dict]:
     """derive_day for every sealed tenant of `date`; a date without sealed snapshots is an error.
 
@@ -128,10 +139,11 @@ def derive_date(
     if not refs:
         raise SnapshotError(f"no sealed snapshot on {date} under {root}: nothing to derive")
     scope = _scope(scope)
+    dispositions = _dispositions(dispositions)
     derived, failed = [], []
     for ref in refs:
         try:
-            derived.append(derive_day(root, ref, scope))
+            derived.append(derive_day(root, ref, scope, dispositions))
         except ScopeError as e:
             log.error("%s/%s/%s not derived: %s", ref.provider, ref.tenant_id, ref.snapshot_date, e)
             failed.append(str(e))
@@ -140,3 +152,10 @@ def derive_date(
             f"{len(failed)} of {len(refs)} tenant(s) of {date} not derived: " + "; ".join(failed), derived
         )
     return derived
+
+
+def _dispositions(source):
+    """A dispositions file read once for many days (its SHA-256 is then the same on every one)."""
+    from .dispositions import load_dispositions
+
+    return load_dispositions(source) if isinstance(source, str | Path) else source

@@ -21,8 +21,8 @@ from ..config import Scope
 from ..providers.queries import QUERY_COLUMNS, query_rows
 from ..snapshot import SnapshotRef, SnapshotStore, parquet_bytes
 from . import coverage as cov_mod
+from . import dispositions, metrics, readme, report, samples, tabular
 from . import integrity as ig
-from . import metrics, readme, report, samples, tabular
 from .gather import chain, copy_populations, gather_derived
 from .manifest import _bundle_id, _effort, _manifest, _selection_dict, _versions
 from .params import BundleError, BundleParams
@@ -70,7 +70,9 @@ def build_bundle(
     generated_at = params.generated_at or _generated_at(cov.manifests, params)
     stats = metrics.findings_over_time(derived.get("findings"), dates)
     distinct = tabular.distinct_findings(derived["findings"]) if "findings" in derived else None
-    ctx = _write_tables(work, cov, derived, stats["rules"], distinct, generated_at)
+    review = _review(work, derived, distinct, derived_inputs)
+    ctx = _write_tables(work, cov, derived, stats["rules"], distinct, generated_at, review["rows"])
+    ctx["dispositions"] = review
     ctx.update(_analyse(work, params, selection, cov, derived, dates, scope, stats, distinct))
     chains = chain(store, refs)
     bundle_id = _bundle_id(params, chains, derived_inputs)
@@ -110,8 +112,18 @@ def _generated_at(manifests: dict[SnapshotRef, dict], params: BundleParams) -> d
     return max(times).astimezone(dt.UTC) if times else end
 
 
+def _review(work: Path, derived: dict, distinct: list[dict] | None, derived_inputs: list[dict]) -> dict:
+    """dispositions.csv and the disposition columns of the distinct findings, from the sealed dispositions."""
+    disp = derived.get(dispositions.TABLE)
+    if distinct is not None:
+        dispositions.annotate_rows(distinct, disp)
+    review = dispositions.summary(derived.get("findings"), disp, derived_inputs)
+    dispositions.write_csv(work, review["rows"])
+    return review
+
+
 def _write_tables(
-    work: Path, cov: cov_mod.Coverage, derived: dict, summary: list, rows, generated_at
+    work: Path, cov: cov_mod.Coverage, derived: dict, summary: list, rows, generated_at, reviewed=()
 ) -> dict:
     """coverage / reconciliation / derived tables as Parquet and CSV; the findings views; return context."""
     cov_tbl = cov.table()
@@ -134,7 +146,7 @@ def _write_tables(
             tabular.FINDING_COLUMNS,
             ([r.get(c) for c in tabular.FINDING_COLUMNS] for r in rows),
         )
-        tabular.write_findings_xlsx(work / "findings.xlsx", rows, summary, generated_at)
+        tabular.write_findings_xlsx(work / "findings.xlsx", rows, summary, generated_at, reviewed)
     return {"has_findings": rows is not None}
 
 

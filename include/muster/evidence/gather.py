@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 POPULATIONS = "populations"
 #: Derived kinds whose partitions are each a day's view (concatenated over the period) ...
-PER_DAY_KINDS = ("changes", "findings")
+PER_DAY_KINDS = ("changes", "findings", "dispositions")
 #: ... and kinds whose latest partition holds the whole history up to its date (taken once per tenant).
 CUMULATIVE_KINDS = ("ledger",)
 
@@ -206,7 +206,12 @@ def _read_all(store: SnapshotStore, name: str, paths: list[str]) -> pa.Table:
 
 
 def _input(kind: str, ref: SnapshotRef, raw: bytes, manifest: dict) -> dict:
+    # a dispositions partition also names the version of the dispositions file that applied that day
+    extra = (
+        {"dispositions_sha256": manifest["params"]["dispositions_sha256"]} if kind == "dispositions" else {}
+    )
     return {
+        **extra,
         "kind": kind,
         "provider": ref.provider,
         "tenant_id": ref.tenant_id,

@@ -117,6 +117,10 @@ DERIVATIONS = {
     "not_observed where no day did (no population, not zero).",
     "samples.csv": "Per population the sample_size members with the smallest sha256('seed:population:member_key'); "
     "the as-of populations are read from the days population_sources.csv names.",
+    "finding_dispositions.parquet": "Concatenation of the sealed dispositions partitions (the dispositions file "
+    "evaluated against each day's sealed findings; its SHA-256 in derived_inputs) of the in-scope tenants on the "
+    "bundle's days.",
+    "dispositions.csv": "finding_dispositions.parquet on each tenant's latest findings day of the bundle.",
     "report.html": "Counts from daily manifests (observed tables only, days short of a tenant marked); ages and "
     "identity counts from each tenant's as-of population (population_sources.csv); findings and latency from "
     "the derived tables.",
@@ -136,6 +140,7 @@ def _manifest(ctx: dict, cov, chains: dict, derived_inputs: list, hashes: dict, 
         "collection_effort": effort,
         "coverage_summary": _coverage_summary(cov),
         "gaps": ctx["gaps"],
+        "dispositions": {k: ctx["dispositions"][k] for k in ("files", "tenants")},
         "chain": chains,
         "derived_inputs": derived_inputs,
         "files": {k: v for k, v in sorted(hashes.items())},

@@ -54,6 +54,7 @@ def render(ctx: dict) -> str:
         _counts(ctx),
         _identities(ctx),
         _findings(ctx),
+        _dispositions(ctx),
         _latency(ctx),
         _populations(ctx),
     ]
@@ -269,6 +270,60 @@ def _findings(ctx: dict) -> str:
         "<code>findings.csv</code>. <em>unknown</em> means the evidence cannot rule the problem out (a "
         "documented blind spot or a partial collection); it is never counted as resolved.</p>"
     )
+
+
+def _dispositions(ctx: dict) -> str:
+    """Review evidence: per tenant, its open findings on its latest day and whether a disposition covers them."""
+    review = ctx["dispositions"]
+    out = (
+        "<h2>Dispositions (review decisions)</h2><p>Per tenant, on its latest findings day of the bundle: the "
+        "open (failing) findings, how many an active disposition covers, and how many none does (an expired "
+        "or not yet approved one counts as none). A disposition never resolves or hides a finding: every "
+        "finding stays in <code>findings.csv</code> with its disposition beside it. Entries in "
+        "<code>dispositions.csv</code>; every day's in <code>finding_dispositions.parquet</code>.</p>"
+    )
+    rows = [
+        [
+            t["tenant"],
+            str(t["date"]),
+            "yes" if t["recorded"] else "none sealed",
+            t["open"],
+            t["dispositioned"],
+            t["undispositioned"],
+            t["expired_entries"],
+            t["pending_entries"],
+            t["stale_entries"],
+        ]
+        for t in review["tenants"]
+    ]
+    if not rows:
+        return out + '<p class="muted">No findings were sealed for this period and scope.</p>'
+    out += _table(
+        [
+            "tenant",
+            "day",
+            "dispositions",
+            "open",
+            "dispositioned",
+            "undispositioned",
+            "expired",
+            "pending",
+            "stale",
+        ],
+        rows,
+        {3, 4, 5, 6, 7, 8},
+    )
+    files = [[f["sha256"], str(f["first"]), str(f["last"]), f["days"]] for f in review["files"]]
+    if files:
+        out += "<h3>Dispositions file versions applied</h3>" + _table(
+            ["SHA-256", "first day", "last day", "tenant-days"], files, {3}
+        )
+    else:
+        out += (
+            '<p class="gap">No dispositions were sealed in this period: no review decision is recorded, so '
+            "every open finding is undispositioned.</p>"
+        )
+    return out
 
 
 def _latency(ctx: dict) -> str:

@@ -65,6 +65,12 @@ FINDING_COLUMNS = [
     "last_seen",
     "days_observed",
     "sentence",
+    "disposition",
+    "disposition_status",
+    "approved_by",
+    "approved_on",
+    "expires_on",
+    "ticket",
     "criteria",
     "as_of",
     "evidence",
@@ -97,15 +103,20 @@ def distinct_findings(findings: pa.Table) -> list[dict]:
 def _sheet_name(rule_id: str, used: set[str]) -> str:
     base = re.sub(r"[\[\]:*?/\\]", "_", rule_id)[:28] or "rule"
     name, i = base, 1
-    while name.lower() in used or name.lower() == "summary":
+    while name.lower() in used or name.lower() in ("summary", "dispositions"):
         i += 1
         name = f"{base[:25]}~{i}"
     used.add(name.lower())
     return name
 
 
-def write_findings_xlsx(path: Path, rows: list[dict], summary: list[dict], created: dt.datetime) -> None:
+def write_findings_xlsx(
+    path: Path, rows: list[dict], summary: list[dict], created: dt.datetime, dispositions=()
+) -> None:
+    """Summary sheet, Dispositions sheet (the rows of dispositions.csv), then one sheet per rule."""
     import xlsxwriter
+
+    from .dispositions import CSV_COLUMNS
 
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_urls": False})
     wb.set_properties(
@@ -141,7 +152,12 @@ def write_findings_xlsx(path: Path, rows: list[dict], summary: list[dict], creat
         )
     ws.set_column(0, 0, 34)
     ws.set_column(7, 7, 40)
-    used: set[str] = set()
+    ds = wb.add_worksheet("Dispositions")
+    ds.write_row(0, 0, CSV_COLUMNS, bold)
+    for i, r in enumerate(dispositions, start=1):
+        ds.write_row(i, 0, [cell(r.get(c)) for c in CSV_COLUMNS])
+    ds.freeze_panes(1, 0)
+    used: set[str] = {"dispositions"}
     for rule in sorted({r["rule_id"] for r in rows}):
         sheet = wb.add_worksheet(_sheet_name(rule, used))
         sheet.write_row(0, 0, FINDING_COLUMNS, bold)

@@ -104,11 +104,14 @@ def derive_targets(
 
 
 def derive_tenant(target: dict, root: str, scope_file: str | None) -> dict:
-    """Derive one sealed tenant-day from the store alone; never collects (see muster.derive)."""
+    """Derive one sealed tenant-day from the store alone; never collects (see muster.derive). Its findings'
+    dispositions are sealed too when a dispositions file is configured: $MUSTER_DISPOSITIONS_FILE, else
+    dispositions.yaml beside the scope file."""
     from ..derive import derive_day
+    from ..dispositions import resolve_path
 
     ref = SnapshotRef(target["provider"], target["tenant_id"], dt.date.fromisoformat(target["snapshot_date"]))
-    return derive_day(root, ref, scope_file)
+    return derive_day(root, ref, scope_file, resolve_path(None, scope_file))
 
 
 def findings_event(derived: list[dict], run_id: str) -> dict:

@@ -4,6 +4,7 @@ from ._base import SCHEMA_VERSION, Column, TableSpec
 from .changes import CHANGES
 from .collection import COLLECTION
 from .credentials import CREDENTIALS
+from .dispositions import FINDING_DISPOSITIONS
 from .findings import FINDINGS
 from .grants import GRANTS
 from .ledger import LEDGER_TABLES
@@ -16,9 +17,11 @@ from .validate import SchemaViolation, to_table, validate_table
 SNAPSHOT_TABLES: dict[str, TableSpec] = {
     t.name: t for t in (PRINCIPALS, CREDENTIALS, GRANTS, ROLE_DEFINITIONS, COLLECTION)
 }
-#: Tables derived from sealed snapshots (changes, findings, ledger, people index); declared in their own
+#: Tables derived from sealed snapshots (changes, findings, ledger, people index, dispositions); declared in their own
 #: modules and registered here so that golden copies, docs and contract tests cover them too.
-DERIVED_TABLES: dict[str, TableSpec] = {t.name: t for t in (CHANGES, FINDINGS, *LEDGER_TABLES, PEOPLE_INDEX)}
+DERIVED_TABLES: dict[str, TableSpec] = {
+    t.name: t for t in (CHANGES, FINDINGS, *LEDGER_TABLES, PEOPLE_INDEX, FINDING_DISPOSITIONS)
+}
 #: Every declared table.
 ALL_TABLES: dict[str, TableSpec] = {**SNAPSHOT_TABLES, **DERIVED_TABLES}
 #: The tables whose completeness the collection table vouches for.
@@ -30,6 +33,7 @@ __all__ = [
     "COLLECTION",
     "DERIVED_TABLES",
     "FINDINGS",
+    "FINDING_DISPOSITIONS",
     "CREDENTIALS",
     "GRANTS",
     "INVENTORY_TABLES",

@@ -1,4 +1,5 @@
-"""Sealed partitions derived from snapshots: changes, findings, ledger, and the people index the rules read.
+"""Sealed partitions derived from snapshots: changes, findings, ledger, the people index the rules read, and
+the dispositions (review decisions) that applied to each day's findings.
 
 Layout: <root>/<kind>/provider=P/tenant=T/date=D/{table}.parquet + _MANIFEST.json (written last).
 Unlike a snapshot, a derived partition is reproducible from sealed inputs, so re-deriving a date (a
@@ -23,9 +24,10 @@ from .store import SnapshotError, SnapshotRef, SnapshotStore, sealed_partitions
 
 log = logging.getLogger(__name__)
 
-KINDS = ("changes", "findings", "ledger", "people")
+KINDS = ("changes", "findings", "ledger", "people", "dispositions")
 #: The kinds that are evidence for an auditor (coverage, bundles); the people index is the rules' working
-#: state across days, reproducible from the snapshots and already covered by the findings it fed.
+#: state across days, reproducible from the snapshots and already covered by the findings it fed. Dispositions
+#: are bundled (see evidence.gather) but are no coverage: a day without them lacks a review, not evidence.
 EVIDENCE_KINDS = ("changes", "findings", "ledger")
 
 

@@ -49,6 +49,7 @@ def test_bundle_verifies_and_sha256sum_accepts_it(soc2):
         "SHA256SUMS",
         "coverage.csv",
         "coverage.parquet",
+        "dispositions.csv",
         "findings.csv",
         "findings.parquet",
         "findings.xlsx",

@@ -106,7 +106,7 @@ def test_backfill_derives_each_sealed_tenant_day_and_names_gap_days(store_root, 
     calls = []
     summary = {k: {"status": "complete"} for k in ("changes", "findings", "ledger")}
 
-    def fake_derive(root, ref, scope):
+    def fake_derive(root, ref, scope, dispositions=None):
         calls.append((ref.tenant_id, ref.snapshot_date))
         return summary
 
