@@ -59,10 +59,11 @@ def sample_key(seed: int, population: str, key: str) -> str:
 
 
 def draw(population: str, members: list[dict], size: int, seed: int) -> list[dict]:
-    """The seeded sample of one population. Each member: {key: dict, provider, tenant_id, date, label}."""
+    """The seeded sample of one population. Each member: {key: dict, provider, tenant_id, date, label}, and
+    optionally its member_key when the caller already computed it (it is then not computed again)."""
     keyed = []
     for m in members:
-        mk = member_key(m["key"])
+        mk = m.get("member_key") or member_key(m["key"])
         keyed.append((sample_key(seed, population, mk), mk, m))
     keyed.sort(key=lambda x: x[0])
     return [
@@ -233,7 +234,9 @@ def _period_populations(work: Path, params: BundleParams, tenants, cov, derived,
     defs = []
     for pop in events.period_populations(params, tenants, cov.rows, derived, slas):
         members = pop.members()
-        events.write(work, pop, [member_key(m["key"]) for m in members])
+        for m in members:
+            m["member_key"] = member_key(m["key"])
+        events.write(work, pop, [m["member_key"] for m in members])
         defs.append(
             {
                 "name": pop.name,
