@@ -161,7 +161,7 @@ def _analyse(
         for k, t in asof.items()
         if t.get("credentials") is not None
     }
-    pops, drawn = _populations(work, params, asof, cov, derived, distinct)
+    pops, drawn = _populations(work, params, asof, cov, derived, distinct, _slas(scope, sel))
     samples_tbl = pa.Table.from_pylist(drawn, schema=samples.SAMPLE_SCHEMA)
     tabular.table_to_csv(work / "samples.csv", samples_tbl)
     return {
@@ -200,6 +200,15 @@ def _sla(scope: Scope | None, sel: Selection) -> int:
         return 1
     slas = [t.thresholds.revocation_sla_days for t in scope.tenants if (t.provider, t.id) in sel.keys()]
     return min(slas) if slas else 1
+
+
+def _slas(scope: Scope | None, sel: Selection) -> dict[tuple[str, str], int]:
+    """Each in-scope tenant's revocation SLA from the scope file (the default without one)."""
+    from ..ledger.history import thresholds
+
+    return {
+        t.key: thresholds(scope, SnapshotRef(*t.key, dt.date.min)).revocation_sla_days for t in sel.tenants
+    }
 
 
 def _heat(sel: Selection, cov: cov_mod.Coverage, dates: list[dt.date]) -> dict:

@@ -115,8 +115,13 @@ DERIVATIONS = {
     "population_sources.csv": "Per in-scope tenant and inventory table: the latest day of the bundle on which "
     "coverage.csv shows the table complete or partial (the as-of population), its status and rows; "
     "not_observed where no day did (no population, not zero).",
-    "samples.csv": "Per population the sample_size members with the smallest sha256('seed:population:member_key'); "
-    "the as-of populations are read from the days population_sources.csv names.",
+    "samples.csv": "Per population the sample_size members with the smallest sha256('seed:population:member_key') "
+    "(per-event populations of the period: at least 10% of the population); the as-of populations are read "
+    "from the days population_sources.csv names.",
+    "period_populations/": "Type 2 only: offboardings, new_access, privileged_grants_added, credentials and "
+    "principals of the period, one row per member with its member_key, read from each in-scope tenant's latest "
+    "ledger of the period (principal_lifecycle, credential_lifecycle, revocation_latency) and the changes "
+    "tables of the period's days; each population's definition and the days not observed are in report.html.",
     "finding_dispositions.parquet": "Concatenation of the sealed dispositions partitions (the dispositions file "
     "evaluated against each day's sealed findings; its SHA-256 in derived_inputs) of the in-scope tenants on the "
     "bundle's days.",

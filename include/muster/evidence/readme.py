@@ -25,6 +25,7 @@ TEMPLATE = """\
 | `findings.csv` / `findings.xlsx` | One row per finding over the period: first and last day seen, days observed, its latest sentence and evidence, and the disposition that applied on its last day seen (`disposition`, `disposition_status`, `approved_by`, `approved_on`, `expires_on`, `ticket`; empty where none did). The workbook has a Summary sheet, a Dispositions sheet (as `dispositions.csv`) and one sheet per rule. |
 | `finding_dispositions.parquet` / `dispositions.csv` | Review decisions (accepted risk, false positive, compensating control, remediation planned) from the organisation's dispositions file, as sealed each day beside that day's findings: one row per finding an entry applied to, with its justification, approver, approval and expiry dates, ticket and the SHA-256 of the file version; `active` only from approval through expiry (`expired`, or `pending` when approved after the day, leave the finding undispositioned); `stale` entries matched no finding. The CSV holds each tenant's latest day; the Parquet every day. A disposition never resolves or removes a finding. |
 | `changes.parquet`, ledger tables (e.g. `credential_lifecycle.parquet`) | Derived tables, present when they were sealed for the period (see `manifest.json` -> `derived_inputs`). |
+| `period_populations/*.csv` | Type 2 only: every member of each population of the period (see below), one row each with its `member_key`: `offboardings`, `new_access`, `privileged_grants_added`, `credentials`, `principals`. |
 | `samples.csv` | Seeded, reproducible samples of each population (see below). |
 | `manifest.json` | Parameters, versions, the collection effort (API calls, pages, errors, source as-of times) per tenant and entity, the derivation of each output, every file's SHA-256 and the chain of daily manifests. |
 | `SHA256SUMS` | SHA-256 of every file except itself and the signature. |
@@ -55,6 +56,29 @@ TEMPLATE = """\
 - Blind spots are stated as `unknown`, never as "unused" or "removed": AWS last-used data covers 400 days and
   lags about four hours; GCP activity misses API-key and domain-wide-delegation use; Entra sign-in activity for
   service principals is a beta API.
+
+## Populations of the period (Type 2)
+Besides the as-of populations (`*@as_of`, each tenant's latest observed snapshot), a Type 2 bundle holds the
+populations auditors sample over the period, each in full in `period_populations/<name>.csv` and defined, with
+its count and completeness, in the report's Population definitions:
+- `offboardings@period`: identities first seen disabled, or removed, in the period, each with the timing of its
+  removal (offboarded on, the previous observed day, when its own credentials and the credentials of NHIs it
+  owns were revoked, days against the revocation SLA);
+- `new_access@period`: credentials issued (created) and identities created in the period;
+- `privileged_grants_added@period`: grants conferring admin or escalation privilege added in the period, or
+  raised to that, with the day seen and the baseline compared with;
+- `credentials@period`, `principals@period`: every credential and identity that existed in the period,
+  including those deleted or removed before its end.
+They are read from each tenant's latest ledger of the period and the sealed changes tables, so they hold only
+observed facts. Dates are the days a snapshot showed the event: it happened after the previous observed day
+and by that day. Each day of the period on which a tenant was not observed completely is named in the
+population's completeness note (an event on it is dated to the next observed day); a tenant with no ledger in
+the period is named too (no events, not zero). Something created and removed between two observed days is in
+no population. Per-event populations are sampled at `sample_size` or 10% of the population, whichever is
+larger (never more than the population).
+
+A Type 1 bundle tests design at one point in time: it holds the as-of populations only, because a single day
+holds no events of a period.
 
 ## Samples
 Each member of a population has a `member_key` (canonical JSON of its identifying columns). Its sample key is

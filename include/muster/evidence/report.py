@@ -356,6 +356,10 @@ def _populations(ctx: dict) -> str:
         "<h2>Population definitions and samples</h2>"
         + _table(["population", "definition", "completeness", "size", "sampled"], rows, {3, 4})
         + f"<p>Samples are in <code>samples.csv</code>: seed {ctx['params']['seed']}, the {ctx['params']['sample_size']}"
-        " members with the smallest SHA-256 of <code>seed:population:member_key</code>. "
-        "<code>README.md</code> shows how to redo a draw.</p>"
+        " members with the smallest SHA-256 of <code>seed:population:member_key</code> (for the per-event "
+        "populations of the period, <code>offboardings</code>, <code>new_access</code> and "
+        "<code>privileged_grants_added</code>, at least 10% of the population). "
+        "<code>README.md</code> shows how to redo a draw. A Type 2 bundle holds every member of each "
+        "<code>@period</code> population in <code>period_populations/</code>; a Type 1 bundle has only the "
+        "as-of populations.</p>"
     )

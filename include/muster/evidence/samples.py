@@ -4,7 +4,9 @@ Each member of a population gets a sample key, SHA-256 of "<seed>:<population>:<
 sample is the `size` members with the smallest keys. That is independent of row order and of how the
 population was read, and an auditor can redo it with sha256sum alone (docs/AUDITOR.md shows how).
 The populations a bundle samples (principals, NHIs, credentials, grants, tenant-days, changes, findings)
-are defined here too (`_populations`), beside the drawing they feed.
+are defined here too (`_populations`), beside the drawing they feed; a Type 2 bundle adds the populations of
+the period (offboardings, new access, privileged grants added, credentials and identities that existed in
+it), defined in `events.py` and sampled by the same draw (per-event ones at least 10% of the population).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..schema import SNAPSHOT_TABLES
-from . import metrics
+from . import events, metrics
 from .params import BundleParams
 
 SAMPLE_SCHEMA = pa.schema(
@@ -57,10 +59,11 @@ def sample_key(seed: int, population: str, key: str) -> str:
 
 
 def draw(population: str, members: list[dict], size: int, seed: int) -> list[dict]:
-    """The seeded sample of one population. Each member: {key: dict, provider, tenant_id, date, label}."""
+    """The seeded sample of one population. Each member: {key: dict, provider, tenant_id, date, label}, and
+    optionally its member_key when the caller already computed it (it is then not computed again)."""
     keyed = []
     for m in members:
-        mk = member_key(m["key"])
+        mk = m.get("member_key") or member_key(m["key"])
         keyed.append((sample_key(seed, population, mk), mk, m))
     keyed.sort(key=lambda x: x[0])
     return [
@@ -122,8 +125,10 @@ def completeness(tables: dict[tuple[str, str], metrics.Source | None]) -> str:
     return "; ".join(parts) or "complete for every in-scope tenant"
 
 
-def _populations(work: Path, params: BundleParams, asof: dict, cov, derived, distinct) -> tuple[list, list]:
-    """Population definitions and the seeded sample of each."""
+def _populations(
+    work: Path, params: BundleParams, asof: dict, cov, derived, distinct, slas: dict
+) -> tuple[list, list]:
+    """Population definitions and the seeded sample of each; `slas` is each tenant's revocation SLA."""
     defs, drawn = [], []
     view = (
         "the as-of snapshot of every in-scope tenant whose {} were observed that day"
@@ -185,6 +190,7 @@ def _populations(work: Path, params: BundleParams, asof: dict, cov, derived, dis
                     "members": members_of(ch, ["table_name", "entity_key", "change"], "change"),
                 }
             )
+        defs += _period_populations(work, params, sorted(asof), cov, derived, slas)
     if distinct is not None:
         rows = distinct
         members = [
@@ -206,15 +212,39 @@ def _populations(work: Path, params: BundleParams, asof: dict, cov, derived, dis
         )
     out = []
     for d in defs:
-        sample = draw(d["name"], d["members"], params.sample_size, params.seed)
+        size = params.sample_size
+        if d.get("per_event"):
+            size = events.event_sample_size(len(d["members"]), size)
+        sample = draw(d["name"], d["members"], size, params.seed)
         drawn += sample
         out.append(
             {
                 "name": d["name"],
-                "definition": d["definition"],
+                "definition": d["definition"] + (f" (every member in {d['file']})" if "file" in d else ""),
                 "completeness": d.get("completeness", "as sealed; the days without it are gaps in Coverage"),
                 "size": len(d["members"]),
                 "sampled": len(sample),
             }
         )
     return out, drawn
+
+
+def _period_populations(work: Path, params: BundleParams, tenants, cov, derived, slas) -> list[dict]:
+    """The Type 2 populations of the period, each written in full to its file beside the draw."""
+    defs = []
+    for pop in events.period_populations(params, tenants, cov.rows, derived, slas):
+        members = pop.members()
+        for m in members:
+            m["member_key"] = member_key(m["key"])
+        events.write(work, pop, [m["member_key"] for m in members])
+        defs.append(
+            {
+                "name": pop.name,
+                "definition": pop.definition,
+                "completeness": pop.completeness,
+                "members": members,
+                "file": pop.file,
+                "per_event": pop.per_event,
+            }
+        )
+    return defs
