@@ -23,9 +23,9 @@ META = RuleMeta(
     remediation="Assign a new owner who confirms the identity is needed, or disable it and its credentials; "
     "add owned service identities to the offboarding checklist.",
     blind_spots=(
-        "Owners are matched by name (lower case, the part before any '@') to human principals of the same "
-        "provider's tenants that Muster collects; an owner who never had an account there cannot be "
-        "followed and gives no finding.",
+        "Owners are matched to human principals of every provider's tenants that Muster collects, by "
+        "full name or email first (see 'Matching owners to people'); an owner who never had an account "
+        "there cannot be followed and gives no finding.",
         "A person absent from a tenant counts as removed only when that day's principals were collected "
         "completely; otherwise the owner's state, and the finding, are `unknown`.",
         "'Since' is the first sealed day after the owner was last seen enabled; days without a snapshot "
