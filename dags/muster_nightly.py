@@ -5,9 +5,11 @@
 per tenant (mapped; the `muster_aws`, `muster_gcp` and `muster_azure` pools cap how many tenants of each
 cloud are collected at once, so one cloud's API limits never starve another's), **seal_<provider>** turns each
 tenant's staged tables into a sealed, hash-chained snapshot, **derive** runs once per sealed tenant
-(mapped): diff against the last complete snapshot -> rules -> ledger, each sealed as its own partition,
-and **publish** records the run and emits the `muster_snapshots` and `muster_findings` assets for
-downstream DAGs.
+(mapped): diff against the last complete snapshot -> rules -> ledger, each sealed as its own partition.
+It starts once every provider's seal is done: owners are matched to the people of every provider (an AWS
+service user's owner is usually an Entra or Google account), so each tenant-day reads the night's
+snapshots of the other providers too. **publish** records the run and emits the `muster_snapshots` and
+`muster_findings` assets for downstream DAGs.
 
 A snapshot is labelled with the day it was observed. A run whose logical date is further in the past than
 the scope's `observe_tolerance_hours` collects nothing and records "not observable": backfilling this DAG
