@@ -37,7 +37,7 @@ WITH people AS (
   WHERE NOT is_nhi AND kind NOT IN ('group', 'domain', 'public', 'root') AND trim(lower(name)) <> ''
 ),
 owners AS (
-  SELECT DISTINCT trim(lower(owner)) AS owner FROM n WHERE is_nhi AND owner IS NOT NULL
+  SELECT DISTINCT trim(lower(owner)) AS owner FROM n WHERE is_nhi AND trim(lower(owner)) <> ''
 ),
 exact AS (
   SELECT o.owner, p.* FROM owners o JOIN people p ON p.person = o.owner

@@ -53,14 +53,14 @@ def catalogue_digest() -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+#: The findings manifest's input naming the digest over every people source read.
+PEOPLE_CONTEXT = "people context"
+
+
 def build_context(store: SnapshotStore, ref: SnapshotRef, scope: Scope | None = None) -> tuple[dict, str]:
     """The rules' context of `ref` (see `context_inputs`) and the digest of what it read."""
     context, inputs = context_inputs(store, ref, scope)
     return context, inputs[PEOPLE_CONTEXT]
-
-
-#: The findings manifest's input naming the digest over every people source read.
-PEOPLE_CONTEXT = "people context"
 
 
 def context_inputs(

@@ -75,25 +75,24 @@ def owner_matches(context: Context, owners: Iterable[str]) -> dict[str, tuple[st
     given = pa.array(owners, pa.string())
     exact = set(given.filter(pc.is_in(given, value_set=keys)).to_pylist())
     out: dict[str, list[str]] = {o: [o] if o in exact else [] for o in owners}
-    bare = {o for o in owners if o not in exact and "@" not in o}
+    # the rest, by local part: an owner without a domain matches dana.kim@<any domain> (an empty owner
+    # matches nobody); one with a domain matches only names without one
+    bare = pa.array(sorted(o for o in owners if o and o not in exact and "@" not in o), pa.string())
     with_domain: dict[str, list[str]] = defaultdict(list)  # local part -> owners with a domain
     for o in owners:
         if o not in exact and "@" in o:
             with_domain[o.split("@", 1)[0]].append(o)
-    if not bare and not with_domain:
-        return {o: tuple(v) for o, v in out.items()}
-    local = local_part(keys)
-    for key, loc in zip(
-        keys.filter(pc.is_in(local, value_set=pa.array(sorted(bare), pa.string()))).to_pylist(),
-        local.filter(pc.is_in(local, value_set=pa.array(sorted(bare), pa.string()))).to_pylist(),
-        strict=True,
-    ):
-        out[loc].append(key)
-    domainless = pc.invert(pc.match_substring(keys, "@"))
-    wanted = pc.and_(domainless, pc.is_in(keys, value_set=pa.array(sorted(with_domain), pa.string())))
-    for key in keys.filter(wanted).to_pylist():
-        for o in with_domain[key]:
-            out[o].append(key)
+    if len(bare):
+        local = local_part(keys)
+        hit = pc.is_in(local, value_set=bare)
+        for key, owner in zip(keys.filter(hit).to_pylist(), local.filter(hit).to_pylist(), strict=True):
+            out[owner].append(key)
+    if with_domain:
+        domainless = pc.invert(pc.match_substring(keys, "@"))
+        hit = pc.and_(domainless, pc.is_in(keys, value_set=pa.array(sorted(with_domain), pa.string())))
+        for key in keys.filter(hit).to_pylist():
+            for owner in with_domain[key]:
+                out[owner].append(key)
     return {o: tuple(sorted(v)) for o, v in out.items()}
 
 

@@ -10,7 +10,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from muster.rules.inputs import Context
-from muster.rules.people import active_people, person_states
+from muster.rules.people import active_people, owner_matches, person_states
 
 DAY0 = dt.date(2026, 11, 1)
 PEOPLE = ref_people.PEOPLE_SCHEMA
@@ -70,3 +70,37 @@ def test_active_people_are_exactly_those_person_states_calls_active(rows, observ
     states = person_states(context, set(keys), date)
     active = active_people(context, pa.array(keys), date).to_pylist()
     assert sorted(active) == sorted(k for k, s in states.items() if s.state == "active")
+
+
+def test_owner_matches_full_names_first_and_local_parts_only_where_one_side_has_no_domain():
+    names = ["dana.kim", "j.smith@acme.example", "j.smith@contractor.example", "bob@acme.example", "@odd"]
+    people = pa.Table.from_pylist(
+        [
+            {"tenant_id": "azure/t1", "snapshot_date": DAY0, "principal_id": n, "name": n, "enabled": True}
+            for n in names
+        ],
+        schema=PEOPLE,
+    )
+    seen = pa.Table.from_pylist(
+        [{"tenant_id": "azure/t1", "snapshot_date": DAY0, "complete": True}], schema=OBSERVED
+    )
+    data = ref_people.history_context(people, seen, DAY0)
+    context = Context(data["people"], data["observed"])
+    owners = [
+        "dana.kim",
+        "dana.kim@acme.example",
+        "j.smith@acme.example",
+        "j.smith",
+        "bob",
+        "bob@other.example",
+        "",
+    ]
+    assert owner_matches(context, owners) == {
+        "dana.kim": ("dana.kim",),  # exact
+        "dana.kim@acme.example": ("dana.kim",),  # the IAM user's name has no domain
+        "j.smith@acme.example": ("j.smith@acme.example",),  # never the contractor's j.smith
+        "j.smith": ("j.smith@acme.example", "j.smith@contractor.example"),  # both: they must agree
+        "bob": ("bob@acme.example",),
+        "bob@other.example": (),  # both have a domain, and they differ
+        "": (),
+    }
