@@ -7,8 +7,10 @@ cloud are collected at once, so one cloud's API limits never starve another's), 
 tenant's staged tables into a sealed, hash-chained snapshot, **derive** runs once per sealed tenant
 (mapped): diff against the last complete snapshot -> rules -> ledger (-> the findings' dispositions, when
 `MUSTER_DISPOSITIONS_FILE` or a `dispositions.yaml` beside the scope file exists), each sealed as its own
-partition, and **publish** records the run and emits the `muster_snapshots` and `muster_findings` assets for
-downstream DAGs.
+partition. It starts once every provider's seal is done: owners are matched to the people of every provider
+(an AWS service user's owner is usually an Entra or Google account), so each tenant-day reads the night's
+snapshots of the other providers too. **publish** records the run and emits the `muster_snapshots` and
+`muster_findings` assets for downstream DAGs.
 
 One tenant's failure never holds back the others: a tenant whose seal or derive failed (after its retries)
 is left out, every other tenant is still derived and published, and the assets' extras name only what was

@@ -76,11 +76,11 @@ def own_inputs(store: SnapshotStore, derived: DerivedStore, refs: list[SnapshotR
     return inputs
 
 
-def _prior_ledger(derived: DerivedStore, ref: SnapshotRef, tenant_id: str) -> tuple[SnapshotRef, dict] | None:
+def _prior_ledger(
+    derived: DerivedStore, ref: SnapshotRef, provider: str, tenant_id: str
+) -> tuple[SnapshotRef, dict] | None:
     """The tenant's latest sealed ledger strictly before `ref`'s date, by this ledger version."""
-    prior = [
-        r for r in derived.list("ledger", ref.provider, tenant_id) if r.snapshot_date < ref.snapshot_date
-    ]
+    prior = [r for r in derived.list("ledger", provider, tenant_id) if r.snapshot_date < ref.snapshot_date]
     if not prior:
         return None
     manifest = derived.manifest("ledger", prior[-1])
@@ -100,7 +100,7 @@ def _as_state(derived: DerivedStore, ref: SnapshotRef, spec) -> pa.Table:
 
 def resume(derived: DerivedStore, ref: SnapshotRef, inputs: dict[str, str]) -> LedgerState | None:
     """The state sealed in the latest earlier ledger, if it was computed from exactly `inputs`' earlier days."""
-    found = _prior_ledger(derived, ref, ref.tenant_id)
+    found = _prior_ledger(derived, ref, ref.provider, ref.tenant_id)
     if found is None:
         return None
     prior, manifest = found
@@ -135,12 +135,14 @@ def fold_tenant(store, derived, ref: SnapshotRef, inputs: dict[str, str], increm
     return state, resumed
 
 
-def _other_people(store, derived, ref: SnapshotRef, tenant_id: str, incremental: bool, con):
-    """Principal lifecycle of another tenant of the provider up to the date, and the snapshots it read."""
-    refs = _upto(store, ref.provider, tenant_id, ref)
+def _other_people(store, derived, ref: SnapshotRef, other: tuple[str, str], incremental: bool, con):
+    """Principal lifecycle of another tenant (provider, tenant_id), of any provider, up to `ref`'s date
+    (never a later day, so a backfill reads what that day could), and the snapshots it read."""
+    provider, tenant_id = other
+    refs = _upto(store, provider, tenant_id, ref)
     inputs = {snapshot_key(r): snapshot_digest(store, r) for r in refs}
     state, done = state_schema(PRINCIPAL_LIFECYCLE).empty_table(), None
-    found = _prior_ledger(derived, ref, tenant_id) if incremental else None
+    found = _prior_ledger(derived, ref, provider, tenant_id) if incremental else None
     if found is not None:
         prior, manifest = found
         earlier = {k: v for k, v in inputs.items() if _date_of(k) <= prior.snapshot_date}
@@ -155,8 +157,9 @@ def _other_people(store, derived, ref: SnapshotRef, tenant_id: str, incremental:
     return state, inputs
 
 
-def _with_tenant(tbl: pa.Table, tenant_id: str) -> pa.Table:
-    return tbl.add_column(0, "tenant_id", pa.array([tenant_id] * tbl.num_rows, pa.string()))
+def _with_tenant(tbl: pa.Table, provider: str, tenant_id: str) -> pa.Table:
+    tbl = tbl.add_column(0, "provider", pa.array([provider] * tbl.num_rows, pa.string()))
+    return tbl.add_column(1, "tenant_id", pa.array([tenant_id] * tbl.num_rows, pa.string()))
 
 
 def derive_ledger(
@@ -165,7 +168,8 @@ def derive_ledger(
     """Compute and seal the ledger of one sealed tenant-day; return its manifest.
 
     Reads the tenant's sealed snapshots and findings of every date up to `ref`'s, and the identities of
-    the provider's other tenants up to that date (owners are matched across tenants). Never collects.
+    every other tenant, of every provider, up to that date (owners are matched across tenants and
+    providers: a service user in AWS is often owned by an Entra or Google account). Never collects.
     """
     with retained_memory():
         return _derive_ledger(root, ref, scope, incremental)
@@ -179,11 +183,13 @@ def _derive_ledger(root: str, ref: SnapshotRef, scope: Scope | None, incremental
     inputs = own_inputs(store, derived, own)
     con = connect()
     state, resumed = fold_tenant(store, derived, ref, inputs, incremental, con)
-    people = [_with_tenant(state.principals, ref.tenant_id)]
-    others = sorted({r.tenant_id for r in store.list_snapshots(ref.provider)} - {ref.tenant_id})
-    for tenant_id in others:
-        principals, used = _other_people(store, derived, ref, tenant_id, incremental, con)
-        people.append(_with_tenant(principals, tenant_id))
+    people = [_with_tenant(state.principals, ref.provider, ref.tenant_id)]
+    others = sorted(
+        {(r.provider, r.tenant_id) for r in store.list_snapshots()} - {(ref.provider, ref.tenant_id)}
+    )
+    for other in others:
+        principals, used = _other_people(store, derived, ref, other, incremental, con)
+        people.append(_with_tenant(principals, *other))
         inputs.update(used)
     sla = thresholds(scope, ref).revocation_sla_days if scope else recorded_sla(derived, ref)
     tables = ledger_tables(

@@ -1,9 +1,12 @@
 """Revocation latency: from an owner's offboarding to their NHIs' credentials being revoked. Pure.
 
-An owner is matched to people by name or email, as the rules match them: lower case, the part before any
-'@' (dana.kim@acme.example is dana.kim), across the human identities of every tenant of the provider. An
-owner is offboarded once every matched identity is disabled, or removed in a complete snapshot; the date
-is the day the last of them went (someone still enabled in one tenant has not left). Each credential of
+An owner is matched to people as the rules match them (`muster.rules.people.MATCHING`), across the human
+identities of every tenant of every provider (people sign in through Entra ID or Google while their service
+identities live in AWS or GCP): their whole name or email in lower case, else, only when no identity has
+exactly that name and one side has no domain, by the part before '@' (dana.kim is dana.kim@acme.example;
+j.smith@acme.example is never j.smith@contractor.example). An owner is offboarded once every matched
+identity is disabled, or removed in a complete snapshot; the date is the day the last of them went
+(someone still enabled in one tenant has not left, and several people matched by name must all have gone). Each credential of
 an NHI they own that was not revoked before that day gets a record: revoked on the first day it was
 seen deactivated or deleted (or its NHI disabled or removed), or still open with the days elapsed.
 """
@@ -26,25 +29,44 @@ RECORD_SCHEMA = pa.schema([f for f in _COLUMNS if f.name not in ("sentence", "as
 
 _SQL = """
 WITH people AS (
-  SELECT tenant_id, principal_id, split_part(lower(name), '@', 1) AS person,
+  SELECT provider, tenant_id, principal_id, trim(lower(name)) AS person,
          least(disabled_on, removed_on) AS gone_on,
          CASE WHEN disabled_on IS NOT NULL AND (removed_on IS NULL OR disabled_on <= removed_on)
               THEN 'disabled' ELSE 'removed' END AS how
   FROM h
-  WHERE NOT is_nhi AND kind NOT IN ('group', 'domain', 'public', 'root')
+  WHERE NOT is_nhi AND kind NOT IN ('group', 'domain', 'public', 'root') AND trim(lower(name)) <> ''
+),
+owners AS (
+  SELECT DISTINCT trim(lower(owner)) AS owner FROM n WHERE is_nhi AND trim(lower(owner)) <> ''
+),
+exact AS (
+  SELECT o.owner, p.* FROM owners o JOIN people p ON p.person = o.owner
+),
+by_local AS (  -- only owners without an exact match, and only where one side has no domain
+  SELECT o.owner, p.* FROM owners o JOIN people p ON split_part(p.person, '@', 1) = o.owner
+  WHERE strpos(o.owner, '@') = 0
+  UNION ALL
+  SELECT o.owner, p.* FROM owners o JOIN people p ON p.person = split_part(o.owner, '@', 1)
+  WHERE strpos(o.owner, '@') > 0 AND strpos(p.person, '@') = 0
+),
+matched AS (
+  SELECT * FROM exact
+  UNION ALL
+  SELECT * FROM by_local WHERE owner NOT IN (SELECT owner FROM exact)
 ),
 persons AS (
-  SELECT person,
+  SELECT owner,
          bool_and(gone_on IS NOT NULL) AS gone,
          max(gone_on) AS offboarded_on,
-         arg_max(how, (gone_on, tenant_id, principal_id)) AS offboarding,
-         list(tenant_id || '/' || principal_id ORDER BY tenant_id, principal_id) AS owner_principals
-  FROM people GROUP BY person
+         arg_max(how, (gone_on, provider, tenant_id, principal_id)) AS offboarding,
+         list(provider || '/' || tenant_id || '/' || principal_id ORDER BY provider, tenant_id, principal_id)
+           AS owner_principals
+  FROM matched GROUP BY owner
 ),
 nhis AS (
   SELECT n.principal_id, n.name, n.owner, n.disabled_on, n.removed_on,
          p.offboarded_on, p.offboarding, p.owner_principals
-  FROM n JOIN persons p ON p.person = split_part(lower(n.owner), '@', 1)
+  FROM n JOIN persons p ON p.owner = trim(lower(n.owner))
   WHERE n.is_nhi AND p.gone
 ),
 candidates AS (
@@ -82,9 +104,9 @@ def revocations(
     """Revocation records of one tenant on `date`, without sentences (RECORD_SCHEMA).
 
     `credentials` and `principals` are the tenant's lifecycle state; `people` the principal lifecycle
-    state of every tenant of the provider (this one included) with a `tenant_id` column.
+    state of every tenant of every provider (this one included) with `provider` and `tenant_id` columns.
     """
-    people_cols = ["tenant_id", *state_schema(PRINCIPAL_LIFECYCLE).names]
+    people_cols = ["provider", "tenant_id", *state_schema(PRINCIPAL_LIFECYCLE).names]
     return query(
         con,
         _SQL,

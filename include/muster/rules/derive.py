@@ -1,9 +1,10 @@
 """Evaluate the rules for one sealed tenant-day and seal the result as the day's `findings` partition.
 
 Reads only sealed inputs (every table through its manifest hash): the snapshot, the day's changes when
-they were derived, and the people indexes of the provider's tenants up to that day (for owners who
-left). The findings manifest names each input's SHA-256, the thresholds and the rules version, so the
-same inputs always re-derive the same, byte-identical findings.
+they were derived, and the people indexes of every provider's tenants up to that day (for owners who
+left: people sign in through Entra ID or Google while their service identities live in AWS or GCP). The
+findings manifest names each input's SHA-256 (each people source read by its chain digest), the
+thresholds and the rules version, so the same inputs always re-derive the same, byte-identical findings.
 """
 
 from __future__ import annotations
@@ -95,18 +96,33 @@ def catalogue_digest() -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+#: The findings manifest's input naming the digest over every people source read.
+PEOPLE_CONTEXT = "people context"
+
+
 def build_context(store: SnapshotStore, ref: SnapshotRef, scope: Scope | None = None) -> tuple[dict, str]:
-    """People summaries of the provider's tenants up to `ref`'s day (from their people indexes, see
-    `people_index`), the tenants Muster knows, and a digest of what was read: over each tenant's chain
-    digest (every snapshot folded) and the tenant set, so it changes whenever any folded snapshot does."""
-    sealed = store.list_snapshots(ref.provider)
-    context, chains = people_context(store, ref, sealed)
-    tenants = {r.tenant_id for r in sealed}
+    """The rules' context of `ref` (see `context_inputs`) and the digest of what it read."""
+    context, inputs = context_inputs(store, ref, scope)
+    return context, inputs[PEOPLE_CONTEXT]
+
+
+def context_inputs(
+    store: SnapshotStore, ref: SnapshotRef, scope: Scope | None
+) -> tuple[dict, dict[str, str]]:
+    """People summaries of every provider's tenants up to `ref`'s day (from their people indexes, see
+    `people_index`), the provider's tenants Muster knows, and what was read: per tenant folded
+    (``people <provider>/<tenant>/<latest day folded>``) its chain digest over every snapshot folded, and
+    ``people context``, a digest over those and the tenant set, so it changes whenever any folded snapshot
+    does."""
+    sealed = store.list_snapshots()
+    context, folded = people_context(store, ref, sealed)
+    tenants = {r.tenant_id for r in sealed if r.provider == ref.provider}
     tenants |= {t.id for t in (scope.tenants if scope else ()) if t.provider == ref.provider}
     context["tenants"] = sorted(tenants)
-    lines = [f"{t}:{c}" for t, c in sorted(chains.items())]
+    lines = [f"{p}/{t}:{f.chain}" for (p, t), f in sorted(folded.items())]
     digest = hashlib.sha256("\n".join(lines + sorted(tenants)).encode()).hexdigest()
-    return context, digest
+    inputs = {f"people {p}/{t}/{f.day.isoformat()}": f.chain for (p, t), f in sorted(folded.items())}
+    return context, {PEOPLE_CONTEXT: digest, **inputs}
 
 
 def _changes(derived: DerivedStore, ref: SnapshotRef) -> tuple[pa.Table | None, str | None]:
@@ -190,11 +206,11 @@ def _derive_findings(root: str | SnapshotStore, ref: SnapshotRef, scope: Scope |
         else recorded_tenant(derived, ref)
     )
     changes, changes_sha = _changes(derived, ref)
-    context, context_sha = build_context(store, ref, scope)
+    context, people_inputs = context_inputs(store, ref, scope)
     as_of = dt.datetime.fromisoformat(manifest["collected_at"])
     findings = evaluate(tables, manifest, tenant, as_of, changes=changes, context=context)
     day = ref.snapshot_date.isoformat()
-    inputs = {f"snapshot {day}": hashlib.sha256(raw).hexdigest(), "people context": context_sha}
+    inputs = {f"snapshot {day}": hashlib.sha256(raw).hexdigest(), **people_inputs}
     if changes_sha:
         inputs[f"changes {day}"] = changes_sha
     params = {

@@ -8,6 +8,7 @@ from pathlib import Path
 from .blind_spots import LAST_USE, NEVER_USED, NO_USE_IN_WINDOW
 from .engine import RULES_VERSION, metadata
 from .frameworks import load
+from .people import MATCHING
 
 TARGET = Path(__file__).resolve().parents[3] / "docs" / "RULES.md"
 
@@ -39,6 +40,17 @@ def render() -> str:
             f"| {p} | {u.window_days or '-'} | {u.lag_hours:g} | {u.note} |"
             for p, u in sorted(LAST_USE.items())
         ),
+        "",
+        "## Matching owners to people",
+        "",
+        "Rules and the revocation latency that follow an owner (`nhi_owner_departed`, the ledger's "
+        "`revocation_latency`) read the owner from the principal's `owner` column and match it as follows.",
+        "",
+        MATCHING[0],
+        "",
+        *MATCHING[1:-1],
+        "",
+        MATCHING[-1],
         "",
         "## Catalogue",
         "",

@@ -2,7 +2,7 @@
 
 Provider-neutral: the snapshot's tables, what its manifest says about their completeness, the tenant's
 thresholds from the scope file, the source times from the collection table, and the cross-tenant context
-(people seen across the provider's tenants, the tenants Muster knows). Nothing here reads a clock.
+(people seen across every provider's tenants, the tenants of the provider Muster knows). Nothing here reads a clock.
 """
 
 from __future__ import annotations
@@ -48,10 +48,11 @@ class RuleInputError(ValueError):
 
 @dataclass(frozen=True)
 class Context:
-    """Facts from beyond the tenant-day: people followed across the provider's tenants, the tenants Muster
-    knows."""
+    """Facts from beyond the tenant-day: people followed across every provider's tenants, the tenants of the
+    provider Muster knows."""
 
-    #: Per tenant and person seen there up to the snapshot: the tenant's people index (SUMMARY_SCHEMA).
+    #: Per tenant (of any provider) and person seen there up to the snapshot: the tenant's people index
+    #: (SUMMARY_SCHEMA).
     people: pa.Table
     #: Per tenant: the latest sealed day folded into its summaries and whether its principals were complete.
     observed: pa.Table
@@ -76,13 +77,14 @@ def own_people(inp: RuleInput) -> tuple[pa.Table, pa.Table]:
     index = fold(empty_index(), day_people(inp.principals), inp.snapshot_date)
     observed = pa.table(
         {
+            "provider": [inp.provider],
             "tenant_id": [inp.tenant_id],
             "snapshot_date": pa.array([inp.snapshot_date], pa.date32()),
             "complete": [inp.complete("principals")],
         },
         schema=OBSERVED_SCHEMA,
     )
-    return summaries({inp.tenant_id: index}), observed
+    return summaries({(inp.provider, inp.tenant_id): index}), observed
 
 
 def one_chunk(tbl: pa.Table) -> pa.Table:

@@ -18,22 +18,42 @@ import pyarrow.compute as pc
 from ..schema import PEOPLE_INDEX
 
 #: Bumped whenever the fold's meaning changes: stored indexes of another version are not used.
+#: 2: a person is their whole lower-cased name (email / userPrincipalName), no longer the part before '@';
+#: roles that people assume (IAM Identity Center permission sets) are no longer people.
 FOLD_VERSION = 2
 #: The index's own columns (without provenance), in declaration order.
 INDEX_COLUMNS = tuple(c.name for c in PEOPLE_INDEX.columns[3:])
 INDEX_SCHEMA = pa.schema([PEOPLE_INDEX.schema.field(c) for c in INDEX_COLUMNS])
-#: Per tenant: the latest day folded and whether its principals were collected completely.
+#: Per tenant (of any provider): the latest day folded and whether its principals were collected completely.
 OBSERVED_SCHEMA = pa.schema(
-    [("tenant_id", pa.string()), ("snapshot_date", pa.date32()), ("complete", pa.bool_())]
+    [
+        ("provider", pa.string()),
+        ("tenant_id", pa.string()),
+        ("snapshot_date", pa.date32()),
+        ("complete", pa.bool_()),
+    ]
 )
-#: The people summaries the rules read: the index rows of every tenant, with the tenant.
-SUMMARY_SCHEMA = pa.schema([pa.field("tenant_id", pa.string(), nullable=False), *INDEX_SCHEMA])
+#: The people summaries the rules read: the index rows of every tenant, with its provider and tenant (tenant
+#: ids of different providers may be equal, so the pair names a tenant).
+SUMMARY_SCHEMA = pa.schema(
+    [
+        pa.field("provider", pa.string(), nullable=False),
+        pa.field("tenant_id", pa.string(), nullable=False),
+        *INDEX_SCHEMA,
+    ]
+)
 
 
 def person_key(col: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """How an owner is matched to a person: lower case, the part before any '@' (dana.kim@x = dana.kim)."""
-    lowered = pc.utf8_lower(col)
-    return pc.list_element(pc.split_pattern(lowered, "@", max_splits=1), 0)
+    """Who a name or owner stands for: the whole name in lower case, without surrounding blanks
+    (Dana.Kim@Acme.example = dana.kim@acme.example, but not dana.kim@contractor.example). Owners are
+    matched to these keys by `muster.rules.people.owner_matches`."""
+    return pc.utf8_trim_whitespace(pc.utf8_lower(col))
+
+
+def local_part(col: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The part of a person key before any '@' (the whole key when it has none)."""
+    return pc.list_element(pc.split_pattern(col, "@", max_splits=1), 0)
 
 
 #: Human principals that are not one person: grantees that stand for many, the root user, and roles that
@@ -60,7 +80,7 @@ def day_people(principals: pa.Table) -> pa.Table:
     merged (enabled if either is, else unknown if either is unknown, else not enabled); nameless ones out."""
     p = humans(principals)
     people = pa.table({"person_key": person_key(p.column("name")), "enabled": p.column("enabled")})
-    people = people.filter(pc.is_valid(people.column("person_key")))
+    people = people.filter(pc.fill_null(pc.not_equal(people.column("person_key"), ""), False))
     if pc.count_distinct(people.column("person_key")).as_py() == people.num_rows:
         return people  # one account per person (the usual day): nothing to merge
     enabled = people.column("enabled")
@@ -126,10 +146,13 @@ def chain(previous: str, day: dt.date, snapshot_sha: str) -> str:
     return hashlib.sha256(f"{previous}\n{day.isoformat()} {snapshot_sha}".encode()).hexdigest()
 
 
-def summaries(indexes: dict[str, pa.Table]) -> pa.Table:
-    """The rules' people summaries: every tenant's index, with the tenant, in tenant order."""
+def summaries(indexes: dict[tuple[str, str], pa.Table]) -> pa.Table:
+    """The rules' people summaries: every tenant's index, keyed (provider, tenant_id), with both, in that
+    order."""
     parts = [
-        idx.select(INDEX_COLUMNS).add_column(0, "tenant_id", pa.array([t] * idx.num_rows, pa.string()))
-        for t, idx in sorted(indexes.items())
+        idx.select(INDEX_COLUMNS)
+        .add_column(0, "provider", pa.array([p] * idx.num_rows, pa.string()))
+        .add_column(1, "tenant_id", pa.array([t] * idx.num_rows, pa.string()))
+        for (p, t), idx in sorted(indexes.items())
     ]
     return pa.concat_tables(parts).cast(SUMMARY_SCHEMA) if parts else SUMMARY_SCHEMA.empty_table()

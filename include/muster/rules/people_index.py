@@ -6,10 +6,11 @@ the index of the tenant's latest earlier stored index folded forward over the se
 SHA-256 of the index it started from, and carries the chain digest over every snapshot folded since the
 tenant's first day, so the chain covers the whole history.
 
-The context of a tenant-day takes, for each tenant of the provider, its latest stored index up to the day
-that still matches its snapshot (the recorded snapshot SHA-256 equals the current one, same fold version),
-folds forward the sealed days after it in memory, and hands the rules one summary row per tenant and
-person: the cost is one small index per tenant plus the days not indexed yet, not every earlier snapshot.
+The context of a tenant-day takes, for each tenant of every provider (owners are matched to the people
+of any provider: an AWS service user's owner is often an Entra or Google account), its latest stored index
+up to the day that still matches its snapshot (the recorded snapshot SHA-256 equals the current one, same
+fold version), folds forward the sealed days after it in memory, and hands the rules one summary row per
+tenant and person: the cost is one small index per tenant plus the days not indexed yet, not every earlier snapshot.
 A stored index never vouches for the snapshots before its own day: a snapshot re-sealed in the past is
 followed by re-deriving the days from it onwards (`muster backfill`), as the changes and ledger are.
 """
@@ -152,21 +153,27 @@ def derive_people(root: str | SnapshotStore, ref: SnapshotRef) -> dict:
 
 def people_context(
     store: SnapshotStore, ref: SnapshotRef, sealed: list[SnapshotRef]
-) -> tuple[dict, dict[str, str]]:
-    """The people summaries and per-tenant latest observation of `ref`'s provider up to its day, and each
-    tenant's chain digest; `sealed` lists the provider's sealed snapshots (listed once by the caller)."""
+) -> tuple[dict, dict[tuple[str, str], Folded]]:
+    """The people summaries and per-tenant latest observation, up to `ref`'s day, of every tenant in
+    `sealed` (the sealed snapshots of every provider, listed once by the caller: owners are matched to the
+    people of any provider), and each tenant's fold, keyed (provider, tenant_id). Snapshots after `ref`'s day
+    are never read, so re-deriving a past day reads what that day could."""
     derived = DerivedStore(store)
-    days: dict[str, list[SnapshotRef]] = defaultdict(list)
+    days: dict[tuple[str, str], list[SnapshotRef]] = defaultdict(list)
     for r in sealed:
         if r.snapshot_date <= ref.snapshot_date:
-            days[r.tenant_id].append(r)
-    stored: dict[str, list[SnapshotRef]] = defaultdict(list)
-    for r in derived.list(KIND, ref.provider):
-        stored[r.tenant_id].append(r)
-    folded = {t: fold_tenant(store, days[t], stored[t], derived) for t in sorted(days)}
+            days[(r.provider, r.tenant_id)].append(r)
+    stored: dict[tuple[str, str], list[SnapshotRef]] = defaultdict(list)
+    for provider in sorted({p for p, _ in days}):
+        for r in derived.list(KIND, provider):
+            stored[(r.provider, r.tenant_id)].append(r)
+    folded = {k: fold_tenant(store, days[k], stored[k], derived) for k in sorted(days)}
     observed = pa.Table.from_pylist(
-        [{"tenant_id": t, "snapshot_date": f.day, "complete": f.complete} for t, f in folded.items()],
+        [
+            {"provider": p, "tenant_id": t, "snapshot_date": f.day, "complete": f.complete}
+            for (p, t), f in folded.items()
+        ],
         schema=OBSERVED_SCHEMA,
     )
-    people = summaries({t: f.index for t, f in folded.items()})
-    return {"people": people, "observed": observed}, {t: f.chain for t, f in folded.items()}
+    people = summaries({k: f.index for k, f in folded.items()})
+    return {"people": people, "observed": observed}, folded

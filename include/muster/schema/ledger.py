@@ -226,7 +226,7 @@ PRINCIPAL_LIFECYCLE = table(
 REVOCATION_LATENCY = table(
     "revocation_latency",
     "One row per credential of a non-human identity whose owner has been offboarded (every human identity "
-    "of that name or email across the provider's tenants disabled, or removed in a complete snapshot) and "
+    "matched to the owner across every provider's tenants disabled, or removed in a complete snapshot) and "
     "that was still active then: days from the offboarding to the credential being deactivated or deleted "
     "(or its identity disabled or removed), against the tenant's revocation SLA. Still-open revocations "
     "count the days elapsed up to the ledger date.",
@@ -254,7 +254,8 @@ REVOCATION_LATENCY = table(
         Column(
             "owner_principals",
             STRINGS,
-            "The owner's human identities matched by name or email: tenant_id/principal_id.",
+            "The owner's human identities matched by name or email (see docs/RULES.md): "
+            "provider/tenant_id/principal_id.",
             True,
         ),
         Column(

@@ -1,7 +1,7 @@
 """people_index: per tenant-day, what the rules need to know about each person seen in the tenant so far.
 
 A fold of the tenant's sealed days: the index of a day is the index of the tenant's previous sealed day
-updated with that day's human principals, so the rules follow people across the provider's tenants from
+updated with that day's human principals, so the rules follow people across every provider's tenants from
 one small table per tenant instead of re-reading every earlier snapshot (`muster.rules.people_fold`).
 The tenant-level facts (whether that day's principals were collected completely, the chain digest over
 the snapshots folded) are one value per partition and live in its manifest's params: as columns they would
@@ -16,13 +16,14 @@ PEOPLE_INDEX = table(
     "people_index",
     "One row per person ever seen among the tenant's human principals up to snapshot_date (the index's day, "
     "a sealed snapshot day of the tenant): when they were last seen, whether they were enabled then, the "
-    "last day they were enabled and the first sealed day after it. A person is matched by person_key, so "
-    "two accounts of one person in one tenant are one row (enabled if either is, unknown if either is).",
+    "last day they were enabled and the first sealed day after it. A person is identified by person_key, so "
+    "two accounts of one name in one tenant are one row (enabled if either is, unknown if either is).",
     [
         Column(
             "person_key",
             pa.string(),
-            "How an owner is matched to a person: the principal name in lower case, the part before any '@'.",
+            "Who the person is: the principal name (email, userPrincipalName, user name) in lower case, "
+            "without surrounding blanks; owners are matched to it as docs/RULES.md says.",
             True,
             dictionary=False,
             verbatim=True,

@@ -81,10 +81,11 @@ class World:
         partial: tuple[str, ...] = (),
         uncollected: tuple[str, ...] = (),
         with_findings: bool = True,
+        provider: str = "aws",
     ) -> SnapshotRef:
-        """Seal one day; `partial` names tables collected partially, `uncollected` credential kinds not
-        collected. Findings are sealed unless `with_findings` is false."""
-        prov = dict(provider="aws", tenant_id=tenant, snapshot_date=date)
+        """Seal one day of `provider`'s tenant; `partial` names tables collected partially, `uncollected`
+        credential kinds not collected. Findings are sealed unless `with_findings` is false."""
+        prov = dict(provider=provider, tenant_id=tenant, snapshot_date=date)
         entities = [EntityResult("caller_identity", "principals,credentials,grants,role_definitions")]
         entities += [EntityResult(f"list_{t}", t, status="partial", error=f"{t} cut short") for t in partial]
         entities += [
@@ -92,7 +93,7 @@ class World:
             for k in uncollected
         ]
         collected = Collected(
-            "aws",
+            provider,
             tenant,
             date,
             principals=[{**prov, **p} for p in principals],
@@ -101,7 +102,7 @@ class World:
         )
         at = dt.datetime.combine(date, dt.time(3), tzinfo=dt.UTC)
         seal_collected(self.store, collected, run_id=f"test-{date}", collected_at=at)
-        ref = SnapshotRef("aws", tenant, date)
+        ref = SnapshotRef(provider, tenant, date)
         if with_findings:
             rows = [{**prov, **f, "as_of": at} for f in findings]
             self.derived.write("findings", ref, {"findings": (FINDINGS, to_table(FINDINGS, rows))}, inputs={})

@@ -1,4 +1,4 @@
-"""Revocation latency: from the owner's offboarding (matched across the provider's tenants) to each of
+"""Revocation latency: from the owner's offboarding (matched across every provider's tenants) to each of
 the owned NHI's credentials being revoked; open ones count the days so far. And incremental == scratch."""
 
 import shutil
@@ -57,7 +57,7 @@ def test_latency_per_credential_open_and_revoked(world):
         for r in world.ledger(world.store.list_snapshots("aws", A)[-1], "revocation_latency")
         if r["days"] == 2
     ]
-    assert row["owner_principals"] == [f"{B}/H1"]
+    assert row["owner_principals"] == [f"aws/{B}/H1"]
     assert row["sentence"] == (
         f"Access key created 2025-01-01 09:00 UTC of svc-billing in {A} is still active 2 days after its owner "
         "Dana.Kim@acme.example was offboarded (disabled, first seen 2026-11-03); the SLA is 1 day, breached."
@@ -107,3 +107,71 @@ def test_changed_earlier_findings_force_a_fold_from_scratch(world):
     assert manifest["params"]["resumed_from"] is None
     [row] = world.ledger(refs[3], "finding_history")
     assert (row["first_seen"], row["days_observed"]) == (D[3], 1)
+
+
+# -- owners in another provider's directory (people sign in through Entra ID or Google) ----------------
+ENTRA, GOOGLE = "7f3e2a10-4b5c-4d6e-8f90-a1b2c3d4e5f6", "acme-payments-prd"
+OWNED = nhi("P1", "svc-billing", owner="dana.kim@acme.example")
+
+
+def sso_scenario(world: World, namesake: bool = False) -> None:
+    """dana.kim@acme.example is an Entra user, disabled on D1; her service user in AWS tenant A keeps its
+    key. With `namesake`, dana.kim@contractor.example stays enabled in Google (GCP)."""
+    world.day(ENTRA, D[0], [person("E1", "dana.kim@acme.example")], provider="azure")
+    world.day(ENTRA, D[1], [person("E1", "Dana.Kim@acme.example", enabled=False)], provider="azure")
+    if namesake:
+        for d in D[:3]:
+            world.day(
+                GOOGLE,
+                d,
+                [person("user:dana.kim@contractor.example", "dana.kim@contractor.example")],
+                provider="gcp",
+            )
+    for d in D[:3]:
+        world.day(A, d, [OWNED], [key("K1", "P1")])
+
+
+def test_an_aws_key_of_an_owner_disabled_in_entra_is_an_open_revocation(world):
+    sso_scenario(world)
+    derive_all(world)
+    last = world.store.list_snapshots("aws", A)[-1]
+    assert records(world, last) == {"K1": (D[1], "disabled", None, None, 1, True, "open")}
+    [row] = world.ledger(last, "revocation_latency")
+    assert row["owner_principals"] == [f"azure/{ENTRA}/E1"]
+    # the Entra tenant's snapshots are named among the ledger's inputs
+    assert f"snapshot azure/{ENTRA}/{D[1]}" in world.derived.manifest("ledger", last)["inputs"]
+
+
+def test_a_namesake_in_another_domain_does_not_hide_the_offboarding(world):
+    sso_scenario(world, namesake=True)
+    derive_all(world)
+    last = world.store.list_snapshots("aws", A)[-1]
+    assert records(world, last) == {"K1": (D[1], "disabled", None, None, 1, True, "open")}
+
+
+def test_an_owner_without_domain_matching_two_people_only_offboards_when_both_left(world):
+    owned = nhi("P1", "svc-billing", owner="dana.kim")
+    world.day(ENTRA, D[0], [person("E1", "dana.kim@acme.example", enabled=False)], provider="azure")
+    world.day(GOOGLE, D[0], [person("G1", "dana.kim@contractor.example")], provider="gcp")
+    world.day(A, D[0], [owned], [key("K1", "P1")])
+    world.day(ENTRA, D[1], [person("E1", "dana.kim@acme.example", enabled=False)], provider="azure")
+    world.day(GOOGLE, D[1], [person("G1", "dana.kim@contractor.example", enabled=False)], provider="gcp")
+    world.day(A, D[1], [owned], [key("K1", "P1")])
+    derive_all(world)
+    first, last = world.store.list_snapshots("aws", A)
+    assert records(world, first) == {}  # one of the two is still enabled: nobody can be said to have left
+    assert records(world, last) == {"K1": (D[1], "disabled", None, None, 0, True, "open")}
+    [row] = world.ledger(last, "revocation_latency")
+    assert row["owner_principals"] == [f"azure/{ENTRA}/E1", f"gcp/{GOOGLE}/G1"]
+
+
+def test_a_past_day_reads_the_other_providers_only_up_to_that_day(world, tmp_path):
+    """Re-deriving D1 after later Entra days were sealed reads the same inputs and gives the same bytes."""
+    world.day(ENTRA, D[0], [person("E1", "dana.kim@acme.example")], provider="azure")
+    world.day(ENTRA, D[1], [person("E1", "dana.kim@acme.example", enabled=False)], provider="azure")
+    first = world.day(A, D[1], [OWNED], [key("K1", "P1")])
+    before = derive_ledger(world.root, first)
+    world.day(ENTRA, D[2], [], provider="azure")  # a later Entra day: never read for D1
+    again = derive_ledger(world.root, first)
+    assert again["inputs"] == before["inputs"] and again["tables"] == before["tables"]
+    assert not any(k.endswith(str(D[2])) for k in again["inputs"])

@@ -1,9 +1,11 @@
-"""The history-based owner states as they were before the people index (kept verbatim as a test oracle).
+"""The history-based person states as they were before the people index (kept as a test oracle).
 
 `person_states`/`active_people` below read every human principal of every sealed day up to the date (the
 raw history `raw_context` reads from a store, as `build_context` did); the index-based code in
-`muster.rules.people` must give the same answers for every history. `history_context` folds a raw
-history into the people context the index-based code reads.
+`muster.rules.people` (`identity_states`/`active_identities`: one person key, no owner matching) must give
+the same answers for every history. `history_context` folds a raw history into the people context the
+index-based code reads. A tenant is named by its label ``provider/tenant_id`` (``aws/111111111111``), as
+the index-based code names it in its sentences.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 from muster.rules.people import PersonState
+from muster.rules.people_fold import OBSERVED_SCHEMA as CONTEXT_OBSERVED
 from muster.rules.people_fold import day_people, empty_index, fold, humans, person_key, summaries
 from muster.rules.vector import flat
 from muster.snapshot import SnapshotRef, SnapshotStore
@@ -44,15 +47,19 @@ class Context:
 
 
 def raw_context(store: SnapshotStore, ref: SnapshotRef) -> Context:
-    """What the history-based build_context read: every sealed day of the provider up to `ref`'s day."""
+    """What the history-based build_context read: every sealed day of every provider up to `ref`'s day."""
     people, observed = [], []
-    for r in store.list_snapshots(ref.provider):
+    for r in store.list_snapshots():
         if r.snapshot_date > ref.snapshot_date:
             continue
         manifest = store.manifest(r)
         complete = manifest["tables"].get("principals", {}).get("status") == "complete"
-        observed.append({"tenant_id": r.tenant_id, "snapshot_date": r.snapshot_date, "complete": complete})
+        label = f"{r.provider}/{r.tenant_id}"
+        observed.append({"tenant_id": label, "snapshot_date": r.snapshot_date, "complete": complete})
         principals = store.read_table(r, "principals", columns=[*PEOPLE_COLUMNS, "is_nhi", "kind"])
+        principals = principals.set_column(
+            0, "tenant_id", pa.array([label] * principals.num_rows, pa.string())
+        )
         people.append(humans(principals).select(PEOPLE_COLUMNS))
     return Context(pa.concat_tables(people), pa.Table.from_pylist(observed, schema=OBSERVED_SCHEMA))
 
@@ -60,7 +67,8 @@ def raw_context(store: SnapshotStore, ref: SnapshotRef) -> Context:
 def history_context(people: pa.Table, observed: pa.Table, date: dt.date) -> dict:
     """The people context of a raw history, folded from its first day: `people` holds human principals
     (tenant_id, snapshot_date, name, enabled), `observed` every sealed tenant-day (tenant_id,
-    snapshot_date, complete), both up to any date; only days up to `date` are folded."""
+    snapshot_date, complete), both up to any date, tenants named ``provider/tenant_id``; only days up to
+    `date` are folded."""
     indexes, latest = {}, []
     days = sorted(
         (r["tenant_id"], r["snapshot_date"], bool(r["complete"]))
@@ -80,9 +88,19 @@ def history_context(people: pa.Table, observed: pa.Table, date: dt.date) -> dict
         indexes[tenant] = fold(indexes.get(tenant, empty_index()), day_people(marked), day)
         latest = [x for x in latest if x[0] != tenant] + [(tenant, day, complete)]
     observed_out = pa.Table.from_pylist(
-        [{"tenant_id": t, "snapshot_date": d, "complete": c} for t, d, c in latest], schema=OBSERVED_SCHEMA
+        [
+            {"provider": p, "tenant_id": t, "snapshot_date": d, "complete": c}
+            for (p, t), d, c in ((_split(label), d, c) for label, d, c in latest)
+        ],
+        schema=CONTEXT_OBSERVED,
     )
-    return {"people": summaries(indexes), "observed": observed_out}
+    return {"people": summaries({_split(t): idx for t, idx in indexes.items()}), "observed": observed_out}
+
+
+def _split(label: str) -> tuple[str, str]:
+    provider, sep, tenant = label.partition("/")
+    assert sep, f"tenant label {label!r} is not provider/tenant_id"
+    return provider, tenant
 
 
 def person_states(context: Context, keys: set[str], date: dt.date) -> dict[str, PersonState]:

@@ -52,13 +52,21 @@ def test_derive_findings_seals_a_partition_naming_its_inputs_and_params(tmp_path
     ref = SnapshotRef("aws", TENANT, DAY)
     manifest = derive_findings(store, ref, SCOPE)
     assert manifest["kind"] == "findings" and manifest["status"] == "complete"
-    assert set(manifest["inputs"]) == {f"snapshot {DAY}", "people context"}
+    # every people source read is named with its chain digest: both tenants, up to the day
+    assert set(manifest["inputs"]) == {
+        f"snapshot {DAY}",
+        "people context",
+        f"people aws/{OTHER}/{DAY}",
+        f"people aws/{TENANT}/{DAY}",
+    }
     assert manifest["params"]["thresholds"]["unused_days"] == 90
     assert manifest["params"]["rules_version"] == "1" and len(manifest["params"]["catalogue_sha256"]) == 64
     findings = DerivedStore(store).read("findings", ref, "findings").to_pylist()
     departed = [r for r in findings if r["rule_id"] == "nhi_owner_departed"]
     assert [(r["result"], r["entity_id"]) for r in departed] == [("fail", "S1")]
-    assert f"since {DAY}" in departed[0]["sentence"] and f"removed from {OTHER}" in departed[0]["sentence"]
+    assert (
+        f"since {DAY}" in departed[0]["sentence"] and f"removed from aws/{OTHER}" in departed[0]["sentence"]
+    )
     assert departed[0]["criteria"] == ["SOC1:CO-7", "SOC2:CC6.2", "SOC2:CC6.3"]
 
 

@@ -264,7 +264,7 @@ def _observed(rows):
 
 
 def test_owner_removed_elsewhere_in_a_complete_snapshot_has_left_and_partial_is_unknown():
-    other, d1, d2 = "210987654321", DAY - dt.timedelta(days=2), DAY
+    other, d1, d2 = "aws/210987654321", DAY - dt.timedelta(days=2), DAY
     t = tables([principal("S1", "svc-billing", owner="dana.kim")])
     people = _people(
         [{"tenant_id": other, "snapshot_date": d1, "principal_id": "H", "name": "dana.kim", "enabled": True}]

@@ -1,8 +1,8 @@
 """The people index gives the owner states the raw history gives, folded day by day or at once alike.
 
 Oracle: `people_reference` (the history-based algorithm the index replaced). Histories are random: several
-tenants, gaps, incomplete days, two accounts of one person in one tenant, enabled unknown, people
-re-enabled, removed, never seen.
+tenants of two providers (one tenant id in both), gaps, incomplete days, two accounts of one person in one
+tenant, enabled unknown, people re-enabled, removed, never seen.
 """
 
 from __future__ import annotations
@@ -17,16 +17,18 @@ from hypothesis import strategies as st
 from muster.cli import main
 from muster.rules import build_context
 from muster.rules.inputs import Context
-from muster.rules.people import active_people, person_states
+from muster.rules.people import active_identities, identity_states
 from muster.rules.people_index import KIND, _stored, derive_people
 from muster.schema import COLLECTION, to_table
 from muster.snapshot import DerivedStore, SnapshotRef, SnapshotStore
 from rules_build import AS_OF, DAY, collection, human, principal, tables
 
 DAY0 = DAY - dt.timedelta(days=10)
-TENANTS = ("111111111111", "222222222222", "333333333333")
+#: (provider, tenant id): the same id in two providers is two tenants
+TENANTS = (("aws", "111111111111"), ("aws", "222222222222"), ("azure", "111111111111"))
 NAMES = ("dana.kim", "Dana.Kim@acme.example", "alice", "ALICE@other.example", "bob", "erin")
-KEYS = {"dana.kim", "alice", "bob", "erin", "carol"}  # carol is never seen
+#: identities (whole lower-cased names); carol is never seen
+KEYS = {"dana.kim", "dana.kim@acme.example", "alice", "alice@other.example", "bob", "erin", "carol"}
 PEOPLE = ref_people.PEOPLE_SCHEMA
 ACCOUNT = st.tuples(st.sampled_from(NAMES), st.one_of(st.none(), st.booleans()))
 TENANT_DAY = st.tuples(st.booleans(), st.lists(ACCOUNT, max_size=5))
@@ -37,7 +39,8 @@ HISTORY = st.dictionaries(
 
 def _raw(history: dict) -> tuple[pa.Table, pa.Table]:
     people, observed = [], []
-    for tenant, days in history.items():
+    for (provider, tenant_id), days in history.items():
+        tenant = f"{provider}/{tenant_id}"
         for d, (complete, accounts) in days.items():
             day = DAY0 + dt.timedelta(days=d)
             observed.append({"tenant_id": tenant, "snapshot_date": day, "complete": complete})
@@ -51,9 +54,9 @@ def _raw(history: dict) -> tuple[pa.Table, pa.Table]:
 
 
 def _same_answers(new: Context, old: ref_people.Context, date: dt.date) -> None:
-    assert person_states(new, KEYS, date) == ref_people.person_states(old, KEYS, date)
+    assert identity_states(new, KEYS, date) == ref_people.person_states(old, KEYS, date)
     keys = pa.array(sorted(KEYS))
-    assert sorted(active_people(new, keys, date).to_pylist()) == sorted(
+    assert sorted(active_identities(new, keys, date).to_pylist()) == sorted(
         ref_people.active_people(old, keys, date).to_pylist()
     )
 
@@ -70,16 +73,17 @@ def test_index_gives_the_states_the_raw_history_gives_on_every_date(history):
 
 
 # -- through the store: sealed snapshots, stored indexes, stale ones ---------------------------------
-def _retarget(rows, tenant, day):
-    return [{**r, "tenant_id": tenant, "snapshot_date": day} for r in rows]
+def _retarget(rows, tenant, day, provider="aws"):
+    return [{**r, "provider": provider, "tenant_id": tenant, "snapshot_date": day} for r in rows]
 
 
-def _seal(store, tenant, day, principals, complete=True, force=False):
-    t = tables(_retarget(principals, tenant, day))
+def _seal(store, tenant, day, principals, complete=True, force=False, provider="aws"):
+    t = tables(_retarget(principals, tenant, day, provider))
     status = None if complete else {"authorization_details": "partial"}
-    t["collection"] = to_table(COLLECTION, _retarget(collection(status), tenant, day))
+    t["collection"] = to_table(COLLECTION, _retarget(collection(status), tenant, day, provider))
     at = AS_OF - dt.timedelta(days=(DAY - day).days)
-    store.write_snapshot(SnapshotRef("aws", tenant, day), t, run_id="test", collected_at=at, force=force)
+    ref = SnapshotRef(provider, tenant, day)
+    store.write_snapshot(ref, t, run_id="test", collected_at=at, force=force)
 
 
 def _random_day(rng: random.Random) -> list[dict]:
@@ -99,11 +103,11 @@ def _random_store(tmp_path, seed: int) -> tuple[SnapshotStore, list[SnapshotRef]
     rng = random.Random(seed)
     store = SnapshotStore(str(tmp_path / f"store-{seed}"))
     refs = []
-    for tenant in TENANTS[: rng.randint(1, 3)]:
+    for provider, tenant in TENANTS[: rng.randint(1, 3)]:
         for d in sorted(rng.sample(range(8), rng.randint(1, 6))):
             day = DAY0 + dt.timedelta(days=d)
-            _seal(store, tenant, day, _random_day(rng), complete=rng.random() < 0.7)
-            refs.append(SnapshotRef("aws", tenant, day))
+            _seal(store, tenant, day, _random_day(rng), complete=rng.random() < 0.7, provider=provider)
+            refs.append(SnapshotRef(provider, tenant, day))
     return store, sorted(refs, key=lambda r: (r.snapshot_date, r.tenant_id))
 
 
@@ -145,7 +149,7 @@ def test_day_by_day_indexes_are_byte_identical_to_folding_the_whole_history_at_o
 
 def test_an_index_whose_snapshot_was_resealed_is_not_used(tmp_path):
     store = SnapshotStore(str(tmp_path / "store"))
-    tenant, d1, d2 = TENANTS[0], DAY - dt.timedelta(days=1), DAY
+    tenant, d1, d2 = TENANTS[0][1], DAY - dt.timedelta(days=1), DAY
     _seal(store, tenant, d1, [human("H1", "dana.kim")])
     _seal(store, tenant, d2, [human("H1", "dana.kim")])
     for day in (d1, d2):
@@ -157,7 +161,7 @@ def test_an_index_whose_snapshot_was_resealed_is_not_used(tmp_path):
     assert _stored(store, DerivedStore(store), at) is None
     data, digest = build_context(store, at)
     assert digest != before[1]
-    states = person_states(Context(data["people"], data["observed"]), {"dana.kim"}, d2)
+    states = identity_states(Context(data["people"], data["observed"]), {"dana.kim"}, d2)
     assert states["dana.kim"].state == "departed" and states["dana.kim"].since == d2
     _check_context(store, at)
     manifest = derive_people(store, at)  # re-deriving the day replaces the stale index

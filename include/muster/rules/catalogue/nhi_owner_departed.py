@@ -25,10 +25,10 @@ META = RuleMeta(
     remediation="Assign a new owner who confirms the identity is needed, or disable it and its credentials; "
     "add owned service identities to the offboarding checklist.",
     blind_spots=(
-        "Owners are matched by name (lower case, the part before any '@') to the human principals that are "
-        "one person (not roles people assume) of the same provider's tenants that Muster collects; an owner "
-        "who never had an account there (a team name, a person known only to another identity provider) "
-        "cannot be followed, and the finding is `unknown`.",
+        "Owners are matched to the human principals that are one person (not roles people assume) of every "
+        "provider's tenants that Muster collects, by full name or email first (see 'Matching owners to "
+        "people'); an owner who never had an account there (a team name, a person known only to another "
+        "identity provider) cannot be followed, and the finding is `unknown`.",
         "A person absent from a tenant counts as removed only when that day's principals were collected "
         "completely; otherwise the owner's state, and the finding, are `unknown`.",
         "'Since' is the first sealed day after the owner was last seen enabled; days without a snapshot "
