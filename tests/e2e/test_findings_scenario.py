@@ -207,7 +207,7 @@ def test_the_exact_gcp_findings_of_the_last_day(demo):
     Policy Analyzer is absent and for HMAC keys (Cloud Storage reports none). Owners are matched across
     providers: payments-api's owner alice.ng@acme.example (GCP cannot tell whether her Google account is
     enabled) is an active Entra user, and the owners named in descriptions (erin.cho, frank.oliveira), who
-    hold no GCP account, are active in AWS or Entra: none gives a finding."""
+    hold no GCP account, are active in AWS or Entra: none gives a finding once they are there."""
     pay, plat, ana, dev = "acme-payments-prd", "acme-platform-prd", "acme-analytics-prd", "acme-sandbox-dev"
     deployer = _sa("deployer", plat)
     expected = {
@@ -231,6 +231,8 @@ def test_the_exact_gcp_findings_of_the_last_day(demo):
         ("unknown", pay, "nhi_dormant", deployer),
         ("unknown", plat, "credential_unused", deployer),
         ("unknown", plat, "nhi_dormant", deployer),
+        # its owner erin.cho@acme.example was found among no people until she joined AWS as erin.cho on day 3
+        ("resolved", ana, "nhi_owner_departed", _sa("looker-reader", ana)),
     }
     expected |= {("unknown", dev, rule_id, None) for rule_id in rules()}  # the project that answers 403
     assert _history(demo["root"], "gcp") == expected

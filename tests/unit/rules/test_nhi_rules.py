@@ -306,18 +306,18 @@ def test_owner_never_seen_is_unknown_and_says_where_it_was_looked_for():
     found = row(f, "nhi_owner_departed", "S1")
     assert found["sentence"] == (
         "Service user svc in 123456789012 is owned by platform-team (from tag:owner), who was not found among "
-        "the people Muster observed in the aws tenants it collects (123456789012); whether the owner has left "
-        "is unknown (as observed 2026-11-26 03:30 UTC)."
+        "the people Muster observed in the tenants it collects, of every provider (aws/123456789012); whether "
+        "the owner has left is unknown (as observed 2026-11-26 03:30 UTC)."
     )
     evidence = json.loads(found["evidence"])
     assert (evidence["owner_state"], evidence["owner_detail"]) == (
         "not_found",
-        "not found among the people of the aws tenants 123456789012",
+        "not found among the people of the tenants aws/123456789012",
     )
 
 
 def test_owner_not_found_names_the_first_tenants_its_people_were_looked_for_in():
-    others = [f"2{i:011d}" for i in range(6)]
+    others = [f"aws/2{i:011d}" for i in range(5)] + ["azure/0f1e2d3c-0000-4000-8000-000000000000"]
     observed = _observed([{"tenant_id": t, "snapshot_date": DAY, "complete": True} for t in others])
     people = _people(
         [{"tenant_id": others[0], "snapshot_date": DAY, "principal_id": "H", "name": "bob", "enabled": True}]
@@ -326,8 +326,8 @@ def test_owner_not_found_names_the_first_tenants_its_people_were_looked_for_in()
     f = run(t, context=history_context(people, observed, DAY))
     assert of(f, "nhi_owner_departed") == {("unknown", "S1")}
     assert (
-        "in the aws tenants it collects (200000000000, 200000000001, 200000000002, 200000000003, "
-        "200000000004 and 1 more)" in row(f, "nhi_owner_departed", "S1")["sentence"]
+        "in the tenants it collects, of every provider (aws/200000000000, aws/200000000001, aws/200000000002, "
+        "aws/200000000003, aws/200000000004 and 1 more)" in row(f, "nhi_owner_departed", "S1")["sentence"]
     )
 
 

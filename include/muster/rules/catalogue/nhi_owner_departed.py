@@ -80,7 +80,7 @@ def evaluate(inp: RuleInput) -> pa.Table:
     observed = _observed_tenants(inp)
     not_found = pc.equal(p.column("case"), "not_found")
     # an owner never observed: the evidence says where they were looked for
-    where = pa.scalar(f"not found among the people of the {inp.provider} tenants {observed}")
+    where = pa.scalar(f"not found among the people of the tenants {observed}")
     p = p.set_column(
         p.schema.get_field_index("owner_detail"),
         "owner_detail",
@@ -116,7 +116,7 @@ def evaluate(inp: RuleInput) -> pa.Table:
             ),
             "not_found": (
                 "{who} in {tenant} is owned by {owner} (from {source}), who was not found among the people "
-                "Muster observed in the {provider} tenants it collects ({observed}); whether the owner has "
+                "Muster observed in the tenants it collects, of every provider ({observed}); whether the owner has "
                 "left is unknown (as observed {at})."
             ),
         },
@@ -147,7 +147,11 @@ def evaluate(inp: RuleInput) -> pa.Table:
 
 def _observed_tenants(inp: RuleInput, shown: int = 5) -> str:
     """The tenants whose people the owners were looked for among, as a sentence says them."""
-    tenants = sorted(set(inp.context.observed.column("tenant_id").to_pylist()))
+    observed = inp.context.observed
+    pairs = zip(
+        observed.column("provider").to_pylist(), observed.column("tenant_id").to_pylist(), strict=True
+    )
+    tenants = sorted({f"{provider}/{tenant}" for provider, tenant in pairs})
     more = len(tenants) - shown
     listed = ", ".join(tenants[:shown])
     return f"{listed} and {more} more" if more > 0 else listed or "none"
