@@ -67,9 +67,9 @@ class GcpApis:
     crm: object
     policyanalyzer: object
     storage: object
+    cloudidentity: object
     credentials: Credentials
     caller_identity: str | None = None
-    cloudidentity: object = None  # last, with a default: built by build_apis; hand-made test clients omit it
 
     def http(self) -> object:
         """A new authorised Http (one per thread: httplib2 is not thread-safe)."""
@@ -110,9 +110,9 @@ def build_apis(credentials: Credentials, caller_identity: str | None = None) -> 
         crm=_service("cloudresourcemanager", "v3", endpoint("cloudresourcemanager")),
         policyanalyzer=_service("policyanalyzer", "v1", endpoint("policyanalyzer")),
         storage=_service("storage", "v1", endpoint("storage")),
+        cloudidentity=_service("cloudidentity", "v1", endpoint("cloudidentity")),
         credentials=credentials,
         caller_identity=caller_identity,
-        cloudidentity=_service("cloudidentity", "v1", endpoint("cloudidentity")),
     )
 
 
