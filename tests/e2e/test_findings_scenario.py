@@ -205,7 +205,7 @@ def test_the_exact_gcp_findings_of_the_last_day(demo):
     a live key, a cross-project owner, a departed owner, allUsers on the payments project, an HMAC key never
     rotated), the project that refuses the collector as tenant-level unknowns, last use as unknown where
     Policy Analyzer is absent and for HMAC keys (Cloud Storage reports none), and owners no GCP project has an
-    account for as unknown."""
+    account for, or whose account is seen only through a group, as unknown."""
     pay, plat, ana, dev = "acme-payments-prd", "acme-platform-prd", "acme-analytics-prd", "acme-sandbox-dev"
     deployer = _sa("deployer", plat)
     expected = {
@@ -228,8 +228,9 @@ def test_the_exact_gcp_findings_of_the_last_day(demo):
         ("unknown", pay, "credential_unused", _sa("legacy-batch", pay)),
         ("unknown", pay, "nhi_dormant", deployer),
         ("unknown", pay, "nhi_owner_departed", _sa("payments-api", pay)),
-        # owners named in descriptions (erin.cho, frank.oliveira) who hold no account in any GCP project: not
-        # found among the people observed there, so whether they have left is unknown
+        # owners named in descriptions: erin.cho holds no account in any GCP tenant (not found among the people
+        # observed there); frank.oliveira is seen only as a member of the group platform-eng, and Cloud Identity
+        # does not say whether his account is enabled: whether either has left is unknown
         ("unknown", ana, "nhi_owner_departed", _sa("etl-loader", ana)),
         ("unknown", ana, "nhi_owner_departed", _sa("looker-reader", ana)),
         ("unknown", pay, "nhi_owner_departed", deployer),
@@ -239,6 +240,18 @@ def test_the_exact_gcp_findings_of_the_last_day(demo):
     }
     expected |= {("unknown", dev, rule_id, None) for rule_id in rules()}  # the project that answers 403
     assert _history(demo["root"], "gcp") == expected
+    sentences = {
+        (r["tenant_id"], r["principal_name"]): r["sentence"]
+        for r in read_ledger(demo["root"], "findings", LAST, provider="gcp").to_pylist()
+        if r["rule_id"] == "nhi_owner_departed"
+    }
+    assert "unknown in acme-platform-prd" in sentences[(plat, deployer)]  # frank.oliveira, via the group
+    # dana.kim reached the platform project only through the nested group sre-oncall, which she left with her
+    # account on day 8
+    assert (
+        "removed from acme-platform-prd (last seen 2026-11-09)"
+        in sentences[(pay, _sa("billing-export", pay))]
+    )
 
 
 def test_the_exact_azure_findings_of_the_last_day(demo):

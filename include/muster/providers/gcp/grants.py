@@ -69,7 +69,7 @@ def _role_definitions(run: _Run) -> dict[str, tuple[str, list[str], str]]:
 
 def _grants(run: _Run, verdicts: dict) -> None:
     seen: dict[tuple, dict] = {}
-    held: list[tuple] = []  # keys of the grants held by live groups, whose members hold them too
+    held: dict[tuple, None] = {}  # keys of the grants held by live groups (whose members hold them too)
     for resource, policy in sorted(run.raw.policies.items()):
         if not isinstance(policy, dict):  # its bindings are unknown, not none
             run.problem("iam_policy", f"{resource}: the policy is not an object: not read")
@@ -89,8 +89,8 @@ def _grants(run: _Run, verdicts: dict) -> None:
                 if pid is None:
                     continue
                 key = (pid, role, resource, via)
-                if key not in seen and isinstance(raw_member, str) and raw_member.startswith("group:"):
-                    held.append(key)
+                if isinstance(raw_member, str) and raw_member.startswith("group:"):  # not deleted:group:
+                    held[key] = None
                 seen.setdefault(
                     key,
                     {
@@ -106,7 +106,7 @@ def _grants(run: _Run, verdicts: dict) -> None:
                     },
                 )
     # After every binding: a member named in a binding as well keeps the principals row of the binding.
-    group_grants(run, seen, held, lambda member, group: _member_principal(run, member, group=group))
+    group_grants(run, seen, list(held), lambda member, group: _member_principal(run, member, group=group))
     run.out.grants = [seen[k] for k in sorted(seen)]
 
 
