@@ -4,10 +4,11 @@ Target (issue 4): <= 60 s wall on a 2-core machine with bounded concurrency (--w
 baseline, measured in the same command, is the bare HTTP floor: the same requests (project, policy, account
 pages, one keys list per account, one HMAC key listing, two activity queries) made with plain httplib2
 keep-alive connections at the same concurrency, with no client library, normalisation, validation or
-sealing. Prints medians of --runs, API calls per project and peak RSS.
+sealing. Prints medians of --runs, API calls per project and peak RSS. ``--group-members N`` binds a group
+of N users in every project (a lookup and a membership search more per project; not part of the target).
 
     .venv/bin/python bench/collect_gcp.py [--projects 500] [--accounts 20] [--keys 2] [--hmac-keys 1]
-        [--workers 8] [--runs 1]
+        [--group-members 0] [--workers 8] [--runs 1]
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ import loopback  # noqa: I001 - bench/ helper, on sys.path as the script's folde
 DAY = dt.date(2026, 11, 10)
 
 
-def start_fake(projects: int, accounts: int, keys: int, hmac_keys: int) -> tuple[subprocess.Popen, str]:
+def start_fake(
+    projects: int, accounts: int, keys: int, hmac_keys: int, group_members: int
+) -> tuple[subprocess.Popen, str]:
     sizes = ["--projects", str(projects), "--accounts", str(accounts), "--keys", str(keys)]
-    sizes += ["--hmac-keys", str(hmac_keys)]
+    sizes += ["--hmac-keys", str(hmac_keys), "--group-members", str(group_members)]
     return loopback.start("gcp_fake_server.py", *sizes)
 
 
-def floor(url: str, projects: list[str], workers: int) -> tuple[float, int]:
+def floor(url: str, projects: list[str], workers: int, groups: bool) -> tuple[float, int]:
     """The same REST requests with bare keep-alive httplib2: the wire-and-server floor."""
     local = threading.local()
     calls = [0]
@@ -75,6 +78,9 @@ def floor(url: str, projects: list[str], workers: int) -> tuple[float, int]:
                 break
         for t in ("serviceAccountLastAuthentication", "serviceAccountKeyLastAuthentication"):
             get(f"/v1/projects/{pid}/locations/global/activityTypes/{t}/activities:query?pageSize=1000")
+        if groups:
+            name = get(f"/v1/groups:lookup?groupKey.id=team-{pid.split('-')[1]}%40bench.example")["name"]
+            get(f"/v1/{name}/memberships:searchTransitiveMemberships?pageSize=1000")
 
     started = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
@@ -118,15 +124,16 @@ def main() -> int:
     p.add_argument("--accounts", type=int, default=20)
     p.add_argument("--keys", type=int, default=2)
     p.add_argument("--hmac-keys", type=int, default=1, help="Cloud Storage HMAC keys per project")
+    p.add_argument("--group-members", type=int, default=0, help="users of a group bound in every project")
     p.add_argument("--workers", type=int, default=8)
     p.add_argument("--runs", type=int, default=1)
     args = p.parse_args()
-    proc, url = start_fake(args.projects, args.accounts, args.keys, args.hmac_keys)
+    proc, url = start_fake(args.projects, args.accounts, args.keys, args.hmac_keys, args.group_members)
     projects = [f"bench-{i:05d}" for i in range(args.projects)]
     try:
         floors, walls = [], []
         for _ in range(args.runs):
-            f, floor_calls = floor(url, projects, args.workers)
+            f, floor_calls = floor(url, projects, args.workers, args.group_members > 0)
             floors.append(f)
             with tempfile.TemporaryDirectory() as root:
                 w, calls, facts = muster(url, projects, args.workers, root)
@@ -138,7 +145,8 @@ def main() -> int:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"{args.projects} projects x {args.accounts} service accounts x {args.keys} keys, {args.hmac_keys} HMAC "
-        f"key(s) per project, {args.workers} workers, {args.runs} run(s)"
+        f"key(s) per project, {args.group_members} group member(s) per project, {args.workers} workers, "
+        f"{args.runs} run(s)"
     )
     print(
         f"  bare HTTP floor      median {fm:6.1f} s  ({floor_calls} requests, {floor_calls / args.projects:.1f} per project)"

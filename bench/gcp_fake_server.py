@@ -1,6 +1,6 @@
 """Serve a synthetic GCP organisation from the sandbox's fake in its own process; prints "PORT <n>".
 
-python bench/gcp_fake_server.py --projects 500 --accounts 20 --keys 2 [--hmac-keys 1]
+python bench/gcp_fake_server.py --projects 500 --accounts 20 --keys 2 [--hmac-keys 1] [--group-members 0]
 """
 
 from __future__ import annotations
@@ -13,10 +13,13 @@ from muster.sandbox.gcp_fake import GcpFake
 from muster.sandbox.gcp_world import World
 
 
-def synthetic_world(projects: int, accounts: int, keys: int, hmac_keys: int = 1) -> World:
+def synthetic_world(
+    projects: int, accounts: int, keys: int, hmac_keys: int = 1, group_members: int = 0
+) -> World:
     """An organisation of `projects` projects, each with `accounts` service accounts of `keys` user keys,
     a policy binding every account to a predefined role, Policy Analyzer activity for half of them, and
-    `hmac_keys` Cloud Storage HMAC keys per project (held by its accounts in turn)."""
+    `hmac_keys` Cloud Storage HMAC keys per project (held by its accounts in turn); with `group_members`, each
+    project's policy also binds roles/viewer to a group team-<n>@bench.example of that many users."""
     w = World()
     w.organizations["organizations/1"] = {
         "name": "organizations/1",
@@ -79,6 +82,10 @@ def synthetic_world(projects: int, accounts: int, keys: int, hmac_keys: int = 1)
                         }
                     }
                 )
+        if group_members:
+            group = f"team-{i:05d}@bench.example"
+            w.add_group(group, [f"user:u{m:03d}.{i:05d}@bench.example" for m in range(group_members)])
+            bindings.setdefault("roles/viewer", []).append(f"group:{group}")
         w.policies[f"projects/{pid}"] = {
             "bindings": [{"role": r, "members": m} for r, m in sorted(bindings.items())]
         }
@@ -107,8 +114,10 @@ def main() -> int:
     p.add_argument("--accounts", type=int, default=20)
     p.add_argument("--keys", type=int, default=2)
     p.add_argument("--hmac-keys", type=int, default=1)
+    p.add_argument("--group-members", type=int, default=0)
     args = p.parse_args()
-    fake = GcpFake(synthetic_world(args.projects, args.accounts, args.keys, args.hmac_keys))
+    world = synthetic_world(args.projects, args.accounts, args.keys, args.hmac_keys, args.group_members)
+    fake = GcpFake(world)
     url = fake.start()
     return announce_and_serve(url.rsplit(":", 1)[1], fake.stop)
 

@@ -207,7 +207,8 @@ def test_the_exact_gcp_findings_of_the_last_day(demo):
     Policy Analyzer is absent and for HMAC keys (Cloud Storage reports none). Owners are matched across
     providers: payments-api's owner alice.ng@acme.example (GCP cannot tell whether her Google account is
     enabled) is an active Entra user, and the owners named in descriptions (erin.cho, frank.oliveira), who
-    hold no GCP account, are active in AWS or Entra: none gives a finding once they are there."""
+    hold no GCP account or are seen there only through a group, are active in AWS or Entra: none gives a
+    finding once they are there."""
     pay, plat, ana, dev = "acme-payments-prd", "acme-platform-prd", "acme-analytics-prd", "acme-sandbox-dev"
     deployer = _sa("deployer", plat)
     expected = {
@@ -236,6 +237,18 @@ def test_the_exact_gcp_findings_of_the_last_day(demo):
     }
     expected |= {("unknown", dev, rule_id, None) for rule_id in rules()}  # the project that answers 403
     assert _history(demo["root"], "gcp") == expected
+    sentences = {
+        (r["tenant_id"], r["principal_name"]): r["sentence"]
+        for r in read_ledger(demo["root"], "findings", LAST, provider="gcp").to_pylist()
+        if r["rule_id"] == "nhi_owner_departed"
+    }
+    assert "unknown in acme-platform-prd" in sentences[(plat, deployer)]  # frank.oliveira, via the group
+    # dana.kim reached the platform project only through the nested group sre-oncall, which she left with her
+    # account on day 8
+    assert (
+        "removed from acme-platform-prd (last seen 2026-11-09)"
+        in sentences[(pay, _sa("billing-export", pay))]
+    )
 
 
 def test_the_exact_azure_findings_of_the_last_day(demo):

@@ -85,6 +85,11 @@ def world_of(spec: GcpSpec) -> World:
         w.accounts[p.id] = []
         for sa in p.service_accounts:
             _account(w, p.id, p.number, sa)
+    for g in spec.groups:
+        # A deleted account is no longer a member of anything.
+        w.add_group(g.email, [m for m in g.members if not (m.startswith("user:") and m[5:] in departed)])
+        if g.denied:
+            w.groups_denied.add(g.email)
     return w
 
 

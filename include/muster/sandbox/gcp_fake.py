@@ -15,12 +15,18 @@ Served paths (what google-api-python-client sends):
     GET  /storage/v1/projects/{p}/hmacKeys                      HMAC keys (maxResults / pageToken paged,
                                                                 at most 250; DELETED only with showDeletedKeys;
                                                                 serviceAccountEmail filter)
+    GET  /v1/groups:lookup?groupKey.id=EMAIL                    Cloud Identity: a group's name groups/{id}
+    GET  /v1/groups/{id}/memberships:searchTransitiveMemberships  its direct and indirect members (paged,
+                                                                at most 1000, 200 by default)
 
 The content is a `World` of ready JSON objects (`gcp_world.py`; the scenario seeding in `gcp.py` builds
 one; so do tests and the benchmark). Projects in ``world.denied`` answer 403 to everything; projects in
 ``world.analyzer_disabled`` answer Policy Analyzer queries with 403 SERVICE_DISABLED; projects in
 ``world.storage_disabled`` / ``world.storage_denied`` answer the HMAC key listing with Cloud Storage's 403
-bodies (accessNotConfigured with SERVICE_DISABLED / forbidden). Every request is
+bodies (accessNotConfigured with SERVICE_DISABLED / forbidden); groups in ``world.groups_denied`` answer the
+lookup with 403 (a group outside the customer, or no Groups Reader role), groups the world does not hold
+with 404, and every Cloud Identity request answers 403 SERVICE_DISABLED when
+``world.cloud_identity_disabled``. Every request is
 counted by route and project (``fake.calls``) so tests can assert the calls a collection made.
 """
 
@@ -268,6 +274,40 @@ class GcpFake:
         ]
         return {"kind": "storage#hmacKeysMetadata", **self.page(items, q, "items", "maxResults")}
 
+    # -- Cloud Identity ----------------------------------------------------------------------------
+    def _cloud_identity(self, w: World) -> None:
+        if w.cloud_identity_disabled:
+            raise ApiFault(
+                403,
+                "PERMISSION_DENIED",
+                "Cloud Identity API has not been used in project 0 before or it is disabled.",
+                "SERVICE_DISABLED",
+            )
+
+    def lookup_group(self, w: World, q: dict, b: dict) -> dict:
+        self._cloud_identity(w)
+        email = q.get("groupKey.id") or ""
+        if not email:
+            raise ApiFault(400, "INVALID_ARGUMENT", "Request contains an invalid argument.")
+        if email in w.groups_denied:
+            raise ApiFault(
+                403,
+                "PERMISSION_DENIED",
+                f"Error(2028): Permission denied for resource {email} (or it may not exist).",
+            )
+        if email not in w.groups:
+            raise _missing(f"Group {email}")
+        return {"name": w.groups[email]["name"]}
+
+    def search_memberships(self, w: World, q: dict, b: dict, ident: str) -> dict:
+        self._cloud_identity(w)
+        email = next((e for e, g in w.groups.items() if g["name"] == f"groups/{ident}"), None)
+        if email is None:
+            raise _missing(f"Group groups/{ident}")
+        if email in w.groups_denied:
+            raise _denied(f"groups/{ident}")
+        return self.page(w.transitive_members(email), q, "memberships")
+
 
 _SEG = r"([^/:?]+)"
 #: (HTTP method, path regex, handler, index of the project id among the groups or None)
@@ -289,6 +329,8 @@ _ROUTES = [
         0,
     ),
     ("GET", rf"/storage/v1/projects/{_SEG}/hmacKeys", GcpFake.get_hmac_keys, 0),
+    ("GET", r"/v1/groups:lookup", GcpFake.lookup_group, None),
+    ("GET", rf"/v1/groups/{_SEG}/memberships:searchTransitiveMemberships", GcpFake.search_memberships, None),
 ]
 
 

@@ -4,7 +4,10 @@ Cloud Storage HMAC keys) and IAM bindings, and the events that change them.
 Plain data: `sandbox/gcp.py` turns a state into what the fake (`gcp_fake.py`) serves. Service accounts are
 named by account id (the part before ``@``); keys carry a scenario label from which a stable 40-hex key id
 is derived. A person who leaves is listed in ``departed_users``: GCP then shows their bindings as
-``deleted:user:<email>?uid=<n>``, as it does for deleted accounts.
+``deleted:user:<email>?uid=<n>``, as it does for deleted accounts, and their group memberships are gone
+(deleting a Google account removes it from its groups). ``groups`` are the Cloud Identity groups of the
+organisation with their direct members (users, service accounts, nested groups); a scenario without them
+still loads, and the fake then answers 404 for a group a binding names.
 """
 
 from __future__ import annotations
@@ -124,11 +127,30 @@ class GcpOrg(_Model):
     custom_roles: list[GcpCustomRole] = Field(default_factory=list)
 
 
+class GcpGroup(_Model):
+    email: str = Field(pattern=r"^[^@\s:]+@[^@\s:]+$")
+    members: list[str] = Field(default_factory=list, description="user:, serviceAccount: or group: EMAIL.")
+    denied: bool = Field(
+        False, description="The collector cannot read it (outside the customer, no Groups Reader): 403."
+    )
+
+    @field_validator("members")
+    @classmethod
+    def _members(cls, v: list[str]) -> list[str]:
+        import re
+
+        bad = [m for m in v if not re.fullmatch(r"(user|serviceAccount|group):[^@\s:]+@[^@\s:]+", m)]
+        if bad:
+            raise ValueError(f"not group members (user:, serviceAccount: or group: EMAIL): {bad}")
+        return v
+
+
 class GcpSpec(_Model):
     organization: GcpOrg
     folders: list[GcpFolder] = Field(default_factory=list)
     projects: list[GcpProject] = Field(default_factory=list)
     departed_users: list[str] = Field(default_factory=list, description="Deleted Google accounts (emails).")
+    groups: list[GcpGroup] = Field(default_factory=list, description="Cloud Identity groups and members.")
 
     @model_validator(mode="after")
     def _tree(self) -> GcpSpec:
@@ -141,6 +163,10 @@ class GcpSpec(_Model):
         ids = [p.id for p in self.projects]
         if len(ids) != len(set(ids)):
             raise ValueError(f"project ids repeat: {ids}")
+        emails = {g.email for g in self.groups}
+        nested = sorted({m[6:] for g in self.groups for m in g.members if m.startswith("group:")} - emails)
+        if nested or len(emails) != len(self.groups):
+            raise ValueError(f"groups repeat, or nested groups are not defined: {nested}")
         return self
 
     def project(self, project_id: str) -> GcpProject:

@@ -1,7 +1,7 @@
 """What the GCP fake (`gcp_fake.py`) serves, and the pure pieces of its answers.
 
 The ``World`` (API-shaped JSON objects of an organisation's projects, folders, policies, service accounts,
-keys, Cloud Storage HMAC keys, custom roles and Policy Analyzer activities), the predefined roles served by ``roles.get``, etags,
+keys, Cloud Storage HMAC keys, custom roles, Policy Analyzer activities and Cloud Identity groups), the predefined roles served by ``roles.get``, etags,
 page-size limits and the Google error (``ApiFault``) with its 403 / 404 forms. Kept apart from the request
 routing and the HTTP server (`gcp_fake.py`), as `azure_world.py` is from `azure_fake.py`, so that
 `sandbox/gcp.py`, which builds a world, does not import the server.
@@ -11,13 +11,28 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
 from importlib import resources
 
-MAX_PAGE = {"accounts": 100, "folders": 100, "projects": 100, "activities": 1000, "items": 250}
-DEFAULT_PAGE = {"accounts": 20, "folders": 50, "projects": 50, "activities": 1000, "items": 250}
+MAX_PAGE = {
+    "accounts": 100,
+    "folders": 100,
+    "projects": 100,
+    "activities": 1000,
+    "items": 250,
+    "memberships": 1000,
+}
+DEFAULT_PAGE = {
+    "accounts": 20,
+    "folders": 50,
+    "projects": 50,
+    "activities": 1000,
+    "items": 250,
+    "memberships": 200,
+}
 
 
 def predefined_roles() -> dict[str, dict]:
@@ -65,6 +80,11 @@ class World:
     analyzer_disabled: set[str] = field(default_factory=set)
     storage_disabled: set[str] = field(default_factory=set)  # Cloud Storage JSON API not enabled
     storage_denied: set[str] = field(default_factory=set)  # the collector lacks storage.hmacKeys.list
+    #: group email -> {"name": "groups/<id>", "members": [member strings: user:, serviceAccount:, group:]}
+    #: (direct members; the fake answers the transitive ones)
+    groups: dict[str, dict] = field(default_factory=dict)
+    groups_denied: set[str] = field(default_factory=set)  # group emails whose lookup answers 403
+    cloud_identity_disabled: bool = False  # every Cloud Identity request answers 403 SERVICE_DISABLED
     page_cap: int | None = None  # force small pages (tests of paging)
 
     def add_project(self, index: int, project_id: str, parent: str, accounts: int) -> None:
@@ -93,12 +113,51 @@ class World:
                 for kind in ("USER_MANAGED", "SYSTEM_MANAGED")
             ]
 
+    def add_group(self, email: str, members: list[str]) -> None:
+        """A group ``groups/<id>`` (an id derived from the email) with these direct members."""
+        ident = "0" + hashlib.sha256(email.encode()).hexdigest()[:14]
+        self.groups[email] = {"name": f"groups/{ident}", "members": list(members)}
+
+    def transitive_members(self, email: str) -> list[dict]:
+        """The MemberRelation objects of ``email``'s direct and indirect members, as searchTransitiveMemberships
+        answers them (nested groups included, with their own members), sorted by member key."""
+        relation: dict[str, set[str]] = {}
+        direct = set(self.groups[email]["members"])
+        seen, queue = {email}, [(m, True) for m in sorted(direct)]
+        while queue:
+            member, is_direct = queue.pop(0)
+            relation.setdefault(member, set()).add("DIRECT" if is_direct else "INDIRECT")
+            kind, _, value = member.partition(":")
+            if kind == "group" and value not in seen and value in self.groups:
+                seen.add(value)
+                queue += [(m, False) for m in sorted(self.groups[value]["members"])]
+        out = []
+        for member in sorted(relation):
+            kind, _, value = member.partition(":")
+            types = relation[member]
+            out.append(
+                {
+                    "member": self.groups[value]["name"]
+                    if kind == "group" and value in self.groups
+                    else f"users/{_user_id(value)}",
+                    "preferredMemberKey": [{"id": value}],
+                    "relationType": "DIRECT_AND_INDIRECT" if len(types) == 2 else types.pop(),
+                    "roles": [{"role": "MEMBER"}],
+                }
+            )
+        return out
+
     def account(self, email: str) -> tuple[str, dict] | None:
         for project, items in self.accounts.items():
             for sa in items:
                 if sa["email"] == email or sa.get("uniqueId") == email:
                     return project, sa
         return None
+
+
+def _user_id(email: str) -> str:
+    """A numeric id like the ones Cloud Identity gives accounts (stable: derived from the email)."""
+    return "1" + str(int(hashlib.sha256(email.encode()).hexdigest(), 16))[:20]
 
 
 class ApiFault(Exception):

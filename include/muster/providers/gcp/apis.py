@@ -1,7 +1,8 @@
 """The discovery-based REST clients Muster uses for Google Cloud, and where their credentials come from.
 
-Why google-api-python-client: one library and one transport (REST) for all four APIs needed (IAM v1,
-Cloud Resource Manager v3, Policy Analyzer v1, and the Cloud Storage JSON API v1 for HMAC keys). Their
+Why google-api-python-client: one library and one transport (REST) for all five APIs needed (IAM v1,
+Cloud Resource Manager v3, Policy Analyzer v1, the Cloud Storage JSON API v1 for HMAC keys, and the Cloud
+Identity Groups API v1 for the members of groups that hold a grant). Their
 discovery documents ship inside the wheel (``static_discovery=True``), so building a client never touches
 the network. The GAPIC ``google-cloud-iam`` is gRPC only: a second transport and a gRPC fake for the
 sandbox, and it has no Policy Analyzer client.
@@ -10,11 +11,11 @@ Endpoints (the sandbox sets them; documented in the README):
 
 * ``MUSTER_GCP_ENDPOINT`` — one base URL for every API (e.g. ``http://127.0.0.1:8790``);
 * ``MUSTER_GCP_IAM_ENDPOINT``, ``MUSTER_GCP_CRM_ENDPOINT``, ``MUSTER_GCP_POLICYANALYZER_ENDPOINT``,
-  ``MUSTER_GCP_STORAGE_ENDPOINT`` — per API;
+  ``MUSTER_GCP_STORAGE_ENDPOINT``, ``MUSTER_GCP_CLOUDIDENTITY_ENDPOINT`` — per API;
 * ``MUSTER_GCP_CREDENTIALS=anonymous`` — send no credentials (only for a local fake).
 
 Each endpoint is a root URL, like the discovery document's ``rootUrl`` (``https://storage.googleapis.com/``):
-the API's own service path (``storage/v1/``; empty for the other three) is appended, as the client does for
+the API's own service path (``storage/v1/``; empty for the other four) is appended, as the client does for
 the real endpoint, so one base URL serves every API of a fake.
 
 Credentials otherwise: the tenant's Airflow connection (google_cloud_platform type: ``key_path`` or
@@ -48,6 +49,7 @@ API_ENDPOINT_ENV = {
     "cloudresourcemanager": "MUSTER_GCP_CRM_ENDPOINT",
     "policyanalyzer": "MUSTER_GCP_POLICYANALYZER_ENDPOINT",
     "storage": "MUSTER_GCP_STORAGE_ENDPOINT",
+    "cloudidentity": "MUSTER_GCP_CLOUDIDENTITY_ENDPOINT",
 }
 CREDENTIALS_ENV = "MUSTER_GCP_CREDENTIALS"
 TIMEOUT = 60
@@ -59,12 +61,13 @@ class GcpAccessError(RuntimeError):
 
 @dataclass
 class GcpApis:
-    """The four service objects plus credentials; share one across tenants and threads."""
+    """The five service objects plus credentials; share one across tenants and threads."""
 
     iam: object
     crm: object
     policyanalyzer: object
     storage: object
+    cloudidentity: object
     credentials: Credentials
     caller_identity: str | None = None
 
@@ -100,12 +103,14 @@ def _service(api: str, version: str, url: str | None) -> object:
 
 
 def build_apis(credentials: Credentials, caller_identity: str | None = None) -> GcpApis:
-    """Service objects for IAM v1, Resource Manager v3, Policy Analyzer v1 and Storage v1 (offline discovery)."""
+    """Service objects for IAM v1, Resource Manager v3, Policy Analyzer v1, Storage v1 and Cloud Identity v1
+    (offline discovery)."""
     return GcpApis(
         iam=_service("iam", "v1", endpoint("iam")),
         crm=_service("cloudresourcemanager", "v3", endpoint("cloudresourcemanager")),
         policyanalyzer=_service("policyanalyzer", "v1", endpoint("policyanalyzer")),
         storage=_service("storage", "v1", endpoint("storage")),
+        cloudidentity=_service("cloudidentity", "v1", endpoint("cloudidentity")),
         credentials=credentials,
         caller_identity=caller_identity,
     )

@@ -10,7 +10,16 @@ by the transform (`item_shapes`); here they are read only where a request or a c
 
 Calls per project: 1 project + 1 policy + ceil(SAs/100) account pages + 1 keys list per account + 1 HMAC
 key listing (+ a page per 250 keys) + 1 per distinct role not yet cached + 2 activity queries (+ pages) + 1
-per service account of another project named in the policy.
+per service account of another project named in the policy + 2 per group named in a binding (+ a page per
+1,000 transitive members); every tenant, organisation and folder ones too, reads the groups its bindings name.
+
+Groups (`group_members`): a binding to ``group:EMAIL`` gives access to every member of the group, nested
+groups' members included, so each group a binding names is resolved with Cloud Identity ``groups.lookup``
+and its transitive members listed with ``groups.memberships.searchTransitiveMemberships`` (Google Workspace
+Enterprise or Cloud Identity Premium; the caller needs the Groups Reader admin role or the cloud-identity
+groups scopes). Never one request per member, never every group of the organisation. A group that cannot be
+listed (403: no permission, a group outside the customer, the edition lacks the method; 404: unknown) is
+recorded by name and reads as "members unknown", never as "no members".
 
 HMAC keys (Cloud Storage's S3-interoperable access keys of service accounts) are listed per project, like
 service account keys, and so only for project tenants. A 403 (the Cloud Storage JSON API disabled, or no
@@ -27,6 +36,7 @@ from collections.abc import Callable, Iterable
 
 from .apis import GcpApis
 from .calls import ApiError, Caller, MalformedResponse, listed
+from .groups import GROUP_NAME, MEMBERSHIP_PAGE_SIZE, granted_groups
 from .members import is_service_agent, parse_member
 from .raw import RawTenant, tenant_resource
 
@@ -92,6 +102,7 @@ def extract_tenant(
             x.policy(name, entity)
     x.roles()
     x.member_accounts()
+    x.group_members()
     return raw
 
 
@@ -355,6 +366,67 @@ class _Extract:
                 status = "complete" if e.not_found else "partial"
                 if status != "complete":
                     entity.fail(f"{self.where('member_service_accounts')}: {email}: {e}", status)
+
+    def group_members(self) -> None:
+        """The transitive members of every group a binding names: one lookup and one paged search each."""
+        groups = granted_groups(self.raw.policies.values())
+        if not groups:
+            return
+        entity = self.raw.entity("group_members")
+        problems: list[tuple[str, str]] = []  # (the status were every group to fail so, message)
+        disabled = None
+        for email in groups:
+            self.raw.group_members[email] = None  # until listed in full
+            where = f"{self.where('group_members')}: group {email}"
+            if disabled:  # the API answers every group alike: not asked again
+                problems.append(("not_collected", f"{where}: not asked: {disabled}"))
+                continue
+            try:
+                self.raw.group_members[email] = self._transitive_members(email, entity)
+            except MalformedResponse as e:
+                # The members of the pages read are real but the others unknown: the group counts as not
+                # listed, so that nobody's access through it reads as revoked.
+                problems.append(("failed", f"{where}: {e}: members unknown"))
+            except ApiError as e:
+                problems.append(
+                    ("not_collected" if e.code in (403, 404) else "failed", f"{where}: {_why(e)}")
+                )
+                disabled = "Cloud Identity API not enabled" if e.service_disabled else None
+        if not problems:
+            return
+        listed_any = any(v is not None for v in self.raw.group_members.values())
+        every = "failed" if any(status == "failed" for status, _ in problems) else "not_collected"
+        for _, message in problems:
+            entity.fail(message, "partial" if listed_any else every)
+        log.warning("%s", entity.error)
+
+    def _transitive_members(self, email: str, entity) -> list:
+        """groups.lookup of ``email``, then every page of its transitive memberships (ApiError propagates)."""
+        api = self.apis.cloudidentity.groups()
+        name = self.caller.execute(api.lookup(groupKey_id=email), entity).get("name")
+        if not _fits(GROUP_NAME, name):  # the client would refuse it as the search's parent
+            raise MalformedResponse("groups.lookup: field name is not a group name")
+        search = api.memberships().searchTransitiveMemberships
+        pages = self.caller.pages(
+            lambda t: search(parent=name, pageSize=MEMBERSHIP_PAGE_SIZE, pageToken=t), "memberships", entity
+        )
+        return list(pages)
+
+
+def _why(e: ApiError) -> str:
+    """What a Cloud Identity error means for the listing, then Google's words."""
+    if e.service_disabled:
+        why = "Cloud Identity API not enabled"
+    elif e.forbidden:
+        why = (
+            "not readable (the collector lacks the Groups Reader role, the group is outside the customer, "
+            "or the edition has no transitive membership search)"
+        )
+    elif e.not_found:
+        why = "no such group"
+    else:
+        why = "not listed"
+    return f"{why}, members unknown: {e}"
 
 
 def _bindings(policies: Iterable[dict]) -> Iterable[dict]:

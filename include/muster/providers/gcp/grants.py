@@ -4,7 +4,8 @@ Part of the GCP transform (`transform.py` builds the run and calls `_role_defini
 pure like it. Kept apart because bindings are their own population: one grant row per member x role x
 resource x condition (``via`` is ``direct`` or ``condition:<12 hex of the condition's SHA-256>``), the
 privilege verdict of every role a binding names (`privilege`), and a principals row for each member not
-already known as one of the tenant's service accounts (`members` parses the member strings).
+already known as one of the tenant's service accounts (`members` parses the member strings). A grant held
+by a group is repeated for each of the group's members (``via`` ``group:<email>``, see `groups`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 from typing import TYPE_CHECKING
 
 from . import privilege
+from .groups import group_grants
 from .item_shapes import BINDING, POLICY, ROLE, permissions, shaped
 from .members import KINDS, Member, is_service_agent, parse_member, project_of
 
@@ -67,6 +69,7 @@ def _role_definitions(run: _Run) -> dict[str, tuple[str, list[str], str]]:
 
 def _grants(run: _Run, verdicts: dict) -> None:
     seen: dict[tuple, dict] = {}
+    held: dict[tuple, None] = {}  # keys of the grants held by live groups (whose members hold them too)
     for resource, policy in sorted(run.raw.policies.items()):
         if not isinstance(policy, dict):  # its bindings are unknown, not none
             run.problem("iam_policy", f"{resource}: the policy is not an object: not read")
@@ -86,6 +89,8 @@ def _grants(run: _Run, verdicts: dict) -> None:
                 if pid is None:
                     continue
                 key = (pid, role, resource, via)
+                if isinstance(raw_member, str) and raw_member.startswith("group:"):  # not deleted:group:
+                    held[key] = None
                 seen.setdefault(
                     key,
                     {
@@ -100,11 +105,16 @@ def _grants(run: _Run, verdicts: dict) -> None:
                         "privilege_reasons": list(reasons),
                     },
                 )
+    # After every binding: a member named in a binding as well keeps the principals row of the binding.
+    group_grants(run, seen, list(held), lambda member, group: _member_principal(run, member, group=group))
     run.out.grants = [seen[k] for k in sorted(seen)]
 
 
-def _member_principal(run: _Run, raw_member: object, resource: str, role: str) -> str | None:
-    """The principal_id of a binding member, adding its principals row on first sight."""
+def _member_principal(
+    run: _Run, raw_member: object, resource: str = "", role: str = "", group: str | None = None
+) -> str | None:
+    """The principal_id of a binding member (or of a member of ``group``), adding its principals row on
+    first sight."""
     m = parse_member(raw_member)
     if m is None:
         run.problem("iam_policy", f"{resource} {role}: member {raw_member!r} has no known form")
@@ -113,18 +123,21 @@ def _member_principal(run: _Run, raw_member: object, resource: str, role: str) -
         return run.by_email[m.value]
     pid = m.uid if (m.deleted and m.type == "serviceAccount" and m.uid) else m.principal_id
     if pid not in run.principals or (m.deleted is False and run.principals[pid]["enabled"] is False):
-        run.principals[pid] = _member_row(run, m, pid)
+        run.principals[pid] = _member_row(run, m, pid, group)
     return pid
 
 
-def _member_row(run: _Run, m: Member, pid: str) -> dict:
+def _member_row(run: _Run, m: Member, pid: str, group: str | None = None) -> dict:
     kind, is_nhi, reason = KINDS[m.type]
+    how = f"a member of group {group}" if group else "named in a binding"
     if m.type == "serviceAccount":
         reason = (
             "Google-managed service agent"
             if is_service_agent(m.value)
-            else f"GCP service account of project {project_of(m.value) or 'unknown'}, named in a binding"
+            else f"GCP service account of project {project_of(m.value) or 'unknown'}, {how}"
         )
+    elif group:
+        reason = f"Google account (user:), {how}"
     if m.deleted:
         reason += "; deleted (member shown as deleted:)"
     project = project_of(m.value) if m.type == "serviceAccount" else None

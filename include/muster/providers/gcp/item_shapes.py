@@ -1,7 +1,7 @@
 """The types the GCP transform expects of API fields; a field of another type is reported and left out.
 
 The transform reads service accounts, keys, HMAC keys, role definitions, policy bindings, Policy Analyzer
-activities, folders and the tenant's own node from JSON-shaped API responses. A field with the wrong type (a number as
+activities, group memberships, folders and the tenant's own node from JSON-shaped API responses. A field with the wrong type (a number as
 an email, a list as a role title, an object as a member) would otherwise surface deep in the transform as a
 TypeError that loses the whole tenant, or reach validation as an unwritable value. Here every declared field
 is checked where the item enters the transform: a field that does not fit is dropped, with a message naming
@@ -50,6 +50,12 @@ ACTIVITY = {
     },
 }
 FOLDER = {"name": str}
+#: A transitive membership (Cloud Identity MemberRelation); ``roles`` (MEMBER / MANAGER / OWNER) is not read.
+MEMBER_RELATION = {
+    "member": str,
+    "relationType": str,
+    "preferredMemberKey": [{"id": str, "namespace": str}],
+}
 NODE = {"name": str, "parent": str, "projectId": str, "displayName": str}
 
 

@@ -4,6 +4,7 @@ the parameters, query or script that produced it"). Keyed as `raw.FEEDS`; a test
 from __future__ import annotations
 
 from .extract import ACTIVITY_PAGE_SIZE, ACTIVITY_TYPES, HMAC_PAGE_SIZE, POLICY_BODY, SA_PAGE_SIZE
+from .groups import MEMBERSHIP_PAGE_SIZE
 
 _POLICY = f"options.requestedPolicyVersion={POLICY_BODY['options']['requestedPolicyVersion']}"
 _ACTIVITY = (
@@ -35,4 +36,8 @@ QUERIES: dict[str, str] = {
     "key_last_authentication": _ACTIVITY.format(
         parent="{tenant}", activity=ACTIVITY_TYPES["key_last_authentication"]
     ),
+    "group_members": "cloudidentity v1 groups.lookup (groupKey.id = the group's email), then "
+    "groups.memberships.searchTransitiveMemberships (parent = the groups/{id} it returned), "
+    f"pageSize={MEMBERSHIP_PAGE_SIZE}, every page followed by pageToken, for each live group named in a "
+    "binding of the tenant's policies",
 }

@@ -28,6 +28,8 @@ FEEDS = {
     "member_service_accounts": "principals:service_account",
     "sa_last_authentication": "principals:last_used_at",
     "key_last_authentication": "credentials:last_used_at",
+    # Members reached through a group have no other source: a group not listed leaves principals incomplete.
+    "group_members": "principals,grants",
 }
 
 
@@ -54,6 +56,9 @@ class RawTenant:
     member_accounts: dict[str, dict | None] = field(default_factory=dict)  # other projects' SAs by email
     sa_activities: list[dict] | None = None  # None: Policy Analyzer not available
     key_activities: list[dict] | None = None
+    #: group email -> its transitive memberships (Cloud Identity MemberRelation objects) for every group a
+    #: binding names; None: that group's members could not be listed (its grants then reach no member).
+    group_members: dict[str, list | None] = field(default_factory=dict)
     entities: list[EntityResult] = field(default_factory=list)
     caller_identity: str | None = None
 

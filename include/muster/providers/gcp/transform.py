@@ -11,7 +11,9 @@ Mapping into the provider-neutral schema:
   keys (kind ``access_key``, see `hmac_keys`; last use never reported).
 * grants — one row per member x role x resource x condition. ``via`` is ``direct`` for an unconditional
   binding, ``condition:<12 hex of the condition's SHA-256>`` for a conditional one (GCP lets the same role be
-  bound to the same member under several conditions); the condition itself is kept as JSON.
+  bound to the same member under several conditions); the condition itself is kept as JSON. A grant held by
+  a group is also recorded for each of its transitive members, ``via`` ``group:<group email>`` (`groups`);
+  members become principals like binding members (users ``human_user`` with enabled unknown).
 * role_definitions — includedPermissions of every role a binding names; privilege from `privilege`.
   Grants, role_definitions and the principals of binding members are built in `grants`.
 * last_used_at — Policy Analyzer's last authentication where it was readable; otherwise null with

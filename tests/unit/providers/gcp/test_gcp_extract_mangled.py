@@ -36,13 +36,14 @@ AT = dt.datetime(2026, 11, 10, 3, tzinfo=dt.UTC)
 PROJECT = "proj-000"
 OTHER = "sa-9@proj-001.iam.gserviceaccount.com"  # another project's account, named in the policy
 Mangler = Callable[[str, dict, object], object]  # (path, query, answer) -> the answer sent
-#: Collecting the test world takes 16 requests; past this many a listing loops, and the test fails, not hangs.
+#: Collecting the test world takes 19 requests; past this many a listing loops, and the test fails, not hangs.
 MAX_REQUESTS = 100
 
 
 def _world() -> World:
     """One project of five accounts (two per page) with two keys each, a policy of three bindings (one naming
-    another project's account), one custom role and authentication activity; an organisation with folders."""
+    another project's account, one a group with a nested group), one custom role and authentication activity;
+    an organisation with folders."""
     w = World(page_cap=2)
     w.organizations["organizations/9"] = {"name": "organizations/9", "state": "ACTIVE"}
     for n, parent in ((1, "organizations/9"), (2, "organizations/9"), (3, "folders/1")):
@@ -53,6 +54,8 @@ def _world() -> World:
     w.policies["organizations/9"] = {"bindings": [{"role": "roles/viewer", "members": ["group:g@x.example"]}]}
     for i, pid in enumerate((PROJECT, "proj-001")):
         w.add_project(i, pid, "folders/1", 5 if pid == PROJECT else 10)
+    w.add_group("ops@x.example", ["user:bob@x.example", "group:g@x.example"])
+    w.add_group("g@x.example", ["user:carl@x.example"])
     w.roles[f"projects/{PROJECT}/roles/deployer"] = {
         "name": f"projects/{PROJECT}/roles/deployer",
         "title": "Deployer",
@@ -106,6 +109,7 @@ def _collect(tenant_id: str, mangler: Mangler | None = None, world: World | None
         crm=_service("cloudresourcemanager", "v3", URL),
         policyanalyzer=_service("policyanalyzer", "v1", URL),
         storage=_service("storage", "v1", URL),
+        cloudidentity=_service("cloudidentity", "v1", URL),
         credentials=AnonymousCredentials(),
     )
     caller = Caller(lambda: _Http(fake, mangler), sleep=lambda s: None)
@@ -167,6 +171,7 @@ def test_well_formed_answers_collect_complete():
             "key_last_authentication",
             "roles",
             "member_service_accounts",
+            "group_members",
         ),
         "complete",
     )
@@ -469,3 +474,17 @@ def test_mangled_answers_never_raise_and_lose_nothing_untouched(seed):
     for j, email in enumerate(emails):
         if not any(email in p for p in touched):  # neither its listing nor its keys mangled
             assert f"0{j:04d}" in _keys_of(out), f"seed {seed}: keys of {email} lost"
+
+
+@pytest.mark.parametrize("value", [5, {}, "x"])
+def test_memberships_not_a_list_leave_that_groups_members_unknown(value):
+    _, out = _collect(PROJECT, _at(r":searchTransitiveMemberships$", _set(memberships=value)))
+    entity = _entity(out, "group_members")
+    assert entity.status == "failed"  # the tenant's only granted group
+    assert (
+        f"{_where('group_members')}group ops@x.example: page 1: field memberships is not a list: members unknown"
+        in entity.error
+    )
+    held = {g["principal_id"] for g in out.grants if g["role_id"] == f"projects/{PROJECT}/roles/deployer"}
+    assert held == {"group:ops@x.example"}  # the group's own grant, no member read as holding it or not
+    assert _statuses(out)["grants"] == _statuses(out)["principals"] == "partial"
