@@ -71,6 +71,10 @@ class Collected:
     caller_identity: str | None = None
     #: Facts about the collection for the manifest (e.g. discovered accounts, endpoint used).
     notes: dict = field(default_factory=dict)
+    #: Parts of the tenant the collector enumerated, by what they are (Azure: "subscriptions" -> the record
+    #: of the subscriptions ARM listed); written as discovery records when the snapshot is sealed
+    #: (snapshot/seal.py ``write_discovery``), beside the organisations' listings.
+    discovery: dict[str, dict] = field(default_factory=dict)
 
     @property
     def status(self) -> str:

@@ -259,7 +259,8 @@ def test_the_exact_azure_findings_of_the_last_day(demo):
     Credentials' last use comes from the beta credential sign-in report: invoice-ocr's certificate, last used
     in June, is unused; billing-export's and directory-sync's secrets signed in lately; legacy-sync's and
     ci-automation's old secret have no sign-in in the report, which is unknown, not unused. Applications'
-    dormancy stays unknown (their last use is their service principal's)."""
+    dormancy stays unknown (their last use is their service principal's). frank.oliveira is made eligible for
+    Global Administrator (PIM) on the last day: an eligible admin is a privileged grant added."""
     az = "7f3e2a10-4b5c-4d6e-8f90-a1b2c3d4e5f6"
     assert _history(demo["root"], "azure") == {
         ("open", az, "credential_unrotated", "billing-export"),
@@ -272,6 +273,7 @@ def test_the_exact_azure_findings_of_the_last_day(demo):
         ("open", az, "nhi_privileged", "ci-automation"),
         ("open", az, "nhi_privileged", "directory-sync"),
         ("open", az, "nhi_privileged", "mi-deployer"),
+        ("open", az, "privileged_grant_added", "frank.oliveira@acme.example"),
         ("open", az, "nhi_without_owner", "mi-deployer"),
         ("open", az, "secret_expired_present", "invoice-ocr"),
         ("open", az, "secret_without_expiry", "legacy-sync"),

@@ -511,3 +511,29 @@ def test_summary_counts_each_sealed_snapshot(tmp_path):
             "not_complete": ["caller_identity:failed"],
         },
     ]
+
+
+def test_a_tenants_own_discovery_record_is_written_when_its_day_is_sealed_and_not_by_a_later_run(tmp_path):
+    """An Entra tenant's subscriptions: staged with the tables, written beside the organisations' listings
+    once the snapshot is sealed; a second run that finds the day sealed keeps the first record."""
+    root = str(tmp_path)
+    record = {"tenant_id": MEMBER, "status": "complete", "subscriptions": [{"subscriptionId": "s1"}]}
+
+    def listing(subs):
+        def collector(tenant: Tenant, date: dt.date) -> Collected:
+            c = stand_in(tenant, date)
+            c.discovery = {"subscriptions": {**record, "subscriptions": subs}}
+            return c
+
+        return collector
+
+    rel = f"discovery/provider=aws/source={MEMBER}/date=2026-11-02/subscriptions.json"
+    staged = nightly.collect_tenant(
+        spec(), root, RUN, False, collector=listing(record["subscriptions"]), now=NOW
+    )
+    assert not (tmp_path / rel).exists()  # staged, not yet evidence
+    nightly.seal_tenant(staged, root, RUN)
+    assert read_json(tmp_path, rel) == record
+    again = nightly.collect_tenant(spec(), root, "manual__2", True, collector=listing([]), now=NOW)
+    assert nightly.seal_tenant(again, root, "manual__2")["status"] == "already_sealed"
+    assert read_json(tmp_path, rel) == record

@@ -2,7 +2,10 @@
 
 Statuses: complete, partial, failed, missing (no sealed snapshot that day). A day that is not complete for a
 tenant is a gap: it is listed as such, never filled from a neighbouring day. The tenant list is reconciled
-against the discovery records, so a tenant an organisation listed but that was never collected shows up.
+against the discovery records, so a tenant an organisation listed but that was never collected shows up. An
+Entra tenant's record lists its subscriptions, which are parts of the tenant, not tenants: each is reconciled
+against the collection entity holding its role assignments (``role_assignments/<subscription id>``) in the
+tenant's sealed snapshot of the day.
 """
 
 from __future__ import annotations
@@ -163,6 +166,8 @@ def compute(
     sealed = {r for r in store.list_snapshots() if r.snapshot_date in set(dates)}
     listed_by: dict[tuple[str, str, dt.date], list[str]] = {}
     for lst in listings:
+        if lst.entity is not None:
+            continue  # a tenant's parts, not tenants
         for tid, state in lst.listed.items():
             if state in ACTIVE_STATES:
                 listed_by.setdefault((lst.provider, tid, lst.date), []).append(f"{lst.provider}:{lst.source}")
@@ -181,7 +186,7 @@ def compute(
                 rows += [_row(ref, table, "missing", None, None, reason) for table in INVENTORY_TABLES]
             for kind in kinds:
                 rows.append(_derived_row(derived, kind, ref, derived_refs[kind], ref in sealed))
-    recon = _reconcile(listings, selection, sealed, set(dates))
+    recon = _reconcile(store, listings, selection, sealed, set(dates))
     return Coverage(rows, recon, manifests, kinds)
 
 
@@ -195,7 +200,9 @@ def _derived_row(derived: DerivedStore, kind: str, ref: SnapshotRef, refs: set, 
     return _row(ref, kind, status, rows, None, None if status == "complete" else f"derived {m.get('status')}")
 
 
-def _reconcile(listings: list[Listing], selection: Selection, sealed: set, dates: set) -> list[dict]:
+def _reconcile(
+    store: SnapshotStore, listings: list[Listing], selection: Selection, sealed: set, dates: set
+) -> list[dict]:
     """One row per tenant each discovery record listed: in scope? sealed that day? If not, why not."""
     keys = selection.keys()
     out = []
@@ -204,6 +211,9 @@ def _reconcile(listings: list[Listing], selection: Selection, sealed: set, dates
             continue
         if lst.status != "complete":
             out.append(_recon(lst, "", None, False, False, f"discovery {lst.status}: {lst.error}"))
+            continue
+        if lst.entity is not None:
+            out += _reconcile_parts(store, lst, (lst.provider, lst.source) in keys, sealed)
             continue
         for tid in sorted(set(lst.listed) | set(lst.collected)):
             state = lst.listed.get(tid)
@@ -218,6 +228,41 @@ def _reconcile(listings: list[Listing], selection: Selection, sealed: set, dates
             else:
                 outcome = "MISSING: listed but no sealed snapshot"
             out.append(_recon(lst, tid, state, in_scope, is_sealed, outcome))
+    return out
+
+
+def _reconcile_parts(store: SnapshotStore, lst: Listing, selected: bool, sealed: set) -> list[dict]:
+    """One row per part (subscription) a tenant's record listed: ``sealed`` is the tenant's snapshot of the
+    day; the outcome is that of the part's own collection entity in it. In scope: the tenant is selected and
+    the collector was to read the part (the scope file names it, or names none)."""
+    ref = SnapshotRef(lst.provider, lst.source, lst.date)
+    is_sealed = ref in sealed
+    statuses: dict[str, tuple[str, str | None]] = {}
+    if is_sealed:
+        for r in store.read_table(ref, "collection", columns=["entity", "status", "error"]).to_pylist():
+            statuses[r["entity"]] = (r["status"], r["error"])
+    out = []
+    for pid in sorted(set(lst.listed) | set(lst.collected)):
+        state = lst.listed.get(pid)
+        entity = lst.entity.replace("{id}", pid)
+        status, error = statuses.get(entity, (None, None))
+        if not is_sealed:
+            outcome = f"MISSING: listed but {lst.provider}:{lst.source} has no sealed snapshot"
+        elif status in ("complete", "partial"):
+            outcome = "collected and sealed" + (
+                "" if status == "complete" else f" ({entity} partial: {error})"
+            )
+        elif status is not None:
+            outcome = f"MISSING: {entity} {status}: {error or 'no error recorded'}"
+        elif state is not None and state not in ACTIVE_STATES:
+            outcome = f"not collected: state {state}"
+        elif pid not in lst.collected:
+            outcome = (
+                f"MISSING: listed but not collected ({entity} not read: the scope file does not name it)"
+            )
+        else:
+            outcome = f"MISSING: listed but {entity} is not in the sealed collection table"
+        out.append(_recon(lst, pid, state, selected and pid in lst.collected, is_sealed, outcome))
     return out
 
 

@@ -3,7 +3,9 @@
 Discovery records (`discovery/provider=P/source=S/date=D/<what>.json`) are the authoritative enumeration of
 tenants (Organizations accounts, GCP projects, Azure subscriptions) taken at collection time; coverage is
 reconciled against them. Their shapes are read by key, not by provider, so a new provider's listing is
-picked up as long as it names each tenant's id and state.
+picked up as long as it names each tenant's id and state. A record that names an ``entity`` lists parts of
+one tenant (its source) rather than tenants: an Entra tenant's subscriptions, each collected as the
+collection entity ``entity`` with ``{id}`` replaced by the subscription's id.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class Listing:
     collected: tuple[str, ...]
     excluded: tuple[str, ...]
     path: str
+    #: For a listing of a tenant's parts: the collection entity of one part ("role_assignments/{id}").
+    entity: str | None = None
 
 
 def _partitions(store: SnapshotStore, top: str) -> list[tuple[dict, pafs.FileInfo]]:
@@ -93,12 +97,13 @@ def listings(store: SnapshotStore, start: dt.date, end: dt.date) -> list[Listing
                 tuple(data.get("collected") or ()),
                 tuple(data.get("excluded") or ()),
                 info.path[len(store.base) + 1 :],
+                data.get("entity") if isinstance(data.get("entity"), str) else None,
             )
         )
     return sorted(out, key=lambda x: (x.provider, x.source, x.date))
 
 
-_META = ("collected", "excluded")
+_META = ("collected", "excluded", "homed_elsewhere")
 
 
 def run_records(store: SnapshotStore, start: dt.date, end: dt.date) -> dict[dt.date, list[dict]]:

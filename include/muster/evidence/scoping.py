@@ -62,7 +62,10 @@ def _org_source(org) -> str:
 def _known(store: SnapshotStore, listings: list[Listing]) -> set[tuple[str, str]]:
     known = {(r.provider, r.tenant_id) for r in store.list_snapshots()}
     for lst in listings:
-        known |= {(lst.provider, t) for t in lst.listed} | {(lst.provider, t) for t in lst.collected}
+        if (
+            lst.entity is None
+        ):  # a listing of tenants; not of one tenant's parts (an Entra tenant's subscriptions)
+            known |= {(lst.provider, t) for t in lst.listed} | {(lst.provider, t) for t in lst.collected}
         known.add((lst.provider, lst.source))
     return known
 

@@ -130,7 +130,11 @@ def stage(
     _write(
         store,
         f"{path}/{STAGED}",
-        json.dumps({**staged, "notes": collected.notes}, sort_keys=True, default=str).encode(),
+        json.dumps(
+            {**staged, "notes": collected.notes, "discovery": collected.discovery},
+            sort_keys=True,
+            default=str,
+        ).encode(),
     )
     log.info(
         "staged %s/%s for %s: status=%s",

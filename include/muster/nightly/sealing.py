@@ -2,6 +2,7 @@
 already sealed), the tenant-days to derive and the findings event; and a summary of every sealed snapshot.
 
     <root>/snapshots/provider=P/tenant=T/date=D/...                            sealed evidence
+    <root>/discovery/provider=P/source=T/date=D/<what>.json                    the tenant's own listings
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..schema import SNAPSHOT_TABLES
-from ..snapshot import SnapshotError, SnapshotRef, SnapshotStore
+from ..snapshot import SnapshotError, SnapshotRef, SnapshotStore, write_discovery
 from .runs import STAGED, _read
 
 # The package's logger, not the module's: log lines name `muster.nightly` whichever step wrote them.
@@ -56,6 +57,7 @@ def seal_tenant(staged: dict, root: str, run_id: str, clock_kind: str | None = N
         clock=clock_kind or meta["clock"],
         extra=extra,
     )
+    write_discovery(store, ref, meta.get("discovery") or {})
     store.fs.delete_dir(path)
     return _summary(manifest)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .azure_graph import _activity, _application, _directory, _first_party, _groups, _ts, oid
+from .azure_graph import ELIGIBLE_SINCE, _activity, _application, _directory, _first_party, _groups, _ts, oid
 from .azure_model import AzureTenant, User
 from .azure_world import World
 
@@ -52,7 +52,7 @@ ARM_BUILTINS = {
 def world_of(t: AzureTenant, as_of: dt.datetime | None = None) -> World:
     """The Graph and ARM objects of one scenario tenant observed at ``as_of`` (which dates the MFA registration
     report; without it, each of the report's records is dated by its user's creation)."""
-    w = World(tenant_id=t.id, display_name=t.name, licensed=t.licensed)
+    w = World(tenant_id=t.id, display_name=t.name, licensed=t.licensed, pim=t.pim)
     users = {u.name: oid(t.id, "user", u.name) for u in t.users}
     sps: dict[str, str] = {}
     for u in t.users:
@@ -212,11 +212,11 @@ def _arm(w: World, t: AzureTenant, principals: dict[str, str]) -> None:
                 },
             }
         )
+    first_sub = t.subscriptions[0].id if t.subscriptions else "00000000-0000-0000-0000-000000000000"
     for a in t.role_assignments:
         scope = _scope(a.scope)
         name = oid(t.id, "roleassignment", f"{a.principal}/{a.role}/{a.scope}")
         prefix = "" if scope == "/" else scope
-        first_sub = t.subscriptions[0].id if t.subscriptions else "00000000-0000-0000-0000-000000000000"
         w.arm_role_assignments.append(
             {
                 "id": f"{prefix}{AUTH}/roleAssignments/{name}",
@@ -230,6 +230,31 @@ def _arm(w: World, t: AzureTenant, principals: dict[str, str]) -> None:
                     "condition": None,
                     "conditionVersion": None,
                     "createdOn": "2025-03-01T10:00:00.0000000Z",
+                },
+            }
+        )
+    for e in t.eligible_role_assignments:
+        scope = _scope(e.scope)
+        name = oid(t.id, "roleeligibility", f"{e.principal}/{e.role}/{e.scope}")
+        prefix = "" if scope == "/" else scope
+        w.arm_role_eligibility.append(
+            {
+                "id": f"{prefix}{AUTH}/roleEligibilityScheduleInstances/{name}",
+                "name": name,
+                "type": "Microsoft.Authorization/roleEligibilityScheduleInstances",
+                "properties": {
+                    "scope": scope,
+                    "roleDefinitionId": f"/subscriptions/{first_sub}{AUTH}/roleDefinitions/{roles[e.role]}",
+                    "principalId": principals[e.principal],
+                    "principalType": _principal_type(t, e.principal),
+                    "roleEligibilityScheduleId": f"{prefix}{AUTH}/roleEligibilitySchedules/{name}",
+                    "status": "Provisioned",
+                    "startDateTime": _ts(e.start) or ELIGIBLE_SINCE,
+                    "endDateTime": _ts(e.end),
+                    "memberType": "Direct",
+                    "condition": None,
+                    "conditionVersion": None,
+                    "createdOn": ELIGIBLE_SINCE,
                 },
             }
         )

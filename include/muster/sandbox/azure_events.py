@@ -13,7 +13,16 @@ from typing import Literal
 
 from pydantic import Field
 
-from .azure_model import GUID, Application, AzureSpec, RoleAssignment, Secret, User
+from .azure_model import (
+    GUID,
+    Application,
+    AzureSpec,
+    EligibleDirectoryRole,
+    EligibleRoleAssignment,
+    RoleAssignment,
+    Secret,
+    User,
+)
 from .model_base import ScenarioStateError, TimedEvent
 
 
@@ -107,6 +116,29 @@ class RemoveRole(_Event):
         t.role_assignments.remove(self.assignment)
 
 
+class MakeEligible(_Event):
+    """A principal made eligible (Privileged Identity Management) for a directory role or an Azure RBAC role."""
+
+    action: Literal["make_eligible"]
+    directory_role: EligibleDirectoryRole | None = None
+    assignment: EligibleRoleAssignment | None = None
+
+    def apply(self, azure: AzureSpec, at: dt.datetime) -> None:
+        t = azure.tenant(self.tenant)
+        if (self.directory_role is None) == (self.assignment is None):
+            raise ScenarioStateError("make_eligible takes one directory_role or one assignment")
+        held = t.eligible_directory_roles if self.assignment is None else t.eligible_role_assignments
+        new = (self.directory_role or self.assignment).model_copy()
+        if new.start is None:
+            new.start = at
+        if any(
+            e.model_dump(exclude={"start", "end"}) == new.model_dump(exclude={"start", "end"}) for e in held
+        ):
+            raise ScenarioStateError(f"{new.principal} is already eligible for {new.role}")
+        held.append(new)
+        t.model_validate(t.model_dump())  # the principal and, for a directory role, its group must fit
+
+
 class AddGroupMember(_Event):
     action: Literal["add_group_member"]
     group: str
@@ -170,6 +202,7 @@ AZURE_EVENTS = (
     GrantPermission,
     AssignRole,
     RemoveRole,
+    MakeEligible,
     AddGroupMember,
     RemoveGroupMember,
     SignIn,

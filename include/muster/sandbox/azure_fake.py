@@ -15,6 +15,10 @@ Faithful where the collector depends on it (API-NOTES.md §3):
   does not have, answer 403 with Graph's error body;
 * ARM role assignments of a subscription include those inherited from its management groups and the root;
   role definitions are those assignable there, with subscription-prefixed ids;
+* Privileged Identity Management: Graph ``roleManagement/directory/roleEligibilityScheduleInstances`` (paged
+  like any listing) and ARM ``roleEligibilityScheduleInstances`` per subscription (inherited ones included,
+  ``memberType`` Inherited); a tenant without Entra ID P2 gets 400 ``AadPremiumLicenseRequired`` from both,
+  with each service's own message;
 * errors are ``{"error": {"code", "message"}}`` (Graph adds ``innerError``); a missing bearer token is 401;
 * ``faults`` inject throttling (429 + Retry-After) or denials (403) by path prefix.
 
@@ -62,6 +66,10 @@ LICENSED_REPORTS = frozenset({"mfa_registration"})
 GRAPH_DEFAULT_TOP = 100
 ARM_PAGE = 1000
 AUTH = "/providers/Microsoft.Authorization"
+ELIGIBILITY = "/roleManagement/directory/roleEligibilityScheduleInstances"
+#: What Graph and ARM answer (400 AadPremiumLicenseRequired) for PIM on a tenant without Entra ID P2.
+GRAPH_NO_PIM = "The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license."
+ARM_NO_PIM = "The tenant needs an AAD Premium 2 license."
 
 
 class Api:
@@ -137,11 +145,14 @@ class Api:
             "/groups": world.groups,
             "/roleManagement/directory/roleDefinitions": world.directory_role_definitions,
             "/roleManagement/directory/roleAssignments": world.directory_role_assignments,
+            ELIGIBILITY: world.directory_role_eligibility,
         }
         if rest not in sources:
             raise GraphError(400, "Request_BadRequest", f"Invalid request: unsupported path {rest}")
         if rest == "/users" and "signInActivity" in select and not world.licensed:
             raise _non_premium()
+        if rest == ELIGIBILITY and not (world.pim and world.licensed):
+            raise GraphError(400, "AadPremiumLicenseRequired", GRAPH_NO_PIM)
         items = _filter_app_ids(sources[rest], query.get("$filter"))
         return items, rest[1:], lambda i: self._expand(world, _project(i, select), i["id"], expand)
 
@@ -188,7 +199,8 @@ class Api:
             )
         if path.rstrip("/") == "/subscriptions":
             return self._arm_page(world.subscriptions, path, query, world.page_size)
-        m = re.fullmatch(rf"/subscriptions/([^/]+){AUTH}/(roleAssignments|roleDefinitions)/?", path)
+        kinds = "roleAssignments|roleDefinitions|roleEligibilityScheduleInstances"
+        m = re.fullmatch(rf"/subscriptions/([^/]+){AUTH}/({kinds})/?", path)
         if not m:
             raise GraphError(404, "InvalidResourceType", f"The resource type could not be found: {path}")
         sub = m.group(1)
@@ -197,6 +209,15 @@ class Api:
         scopes = _ancestors(world, sub)
         if m.group(2) == "roleAssignments":
             items = [a for a in world.arm_role_assignments if _visible(a["properties"]["scope"], sub, scopes)]
+            return self._arm_page(items, path, query, world.page_size)
+        if m.group(2) == "roleEligibilityScheduleInstances":
+            if not (world.pim and world.licensed):
+                raise GraphError(400, "AadPremiumLicenseRequired", ARM_NO_PIM)
+            items = [
+                _instance(a, scopes)
+                for a in world.arm_role_eligibility
+                if _visible(a["properties"]["scope"], sub, scopes)
+            ]
             return self._arm_page(items, path, query, world.page_size)
         items = []
         custom_only = (query.get("$filter") or "").replace(" ", "").lower() == "typeeq'customrole'"
@@ -224,6 +245,13 @@ class Api:
             rest = {**query, "$skiptoken": str(start + size)}
             body["nextLink"] = f"{self.base_url}{path}?{urlencode(rest)}"
         return body
+
+
+def _instance(eligibility: dict, inherited_from: set[str]) -> dict:
+    """An eligibility instance as listed at a subscription: Inherited when it sits above the subscription."""
+    props = eligibility["properties"]
+    member = "Inherited" if props["scope"] in inherited_from else "Direct"
+    return {**eligibility, "properties": {**props, "memberType": member}}
 
 
 def _non_premium() -> GraphError:

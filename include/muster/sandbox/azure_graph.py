@@ -19,6 +19,8 @@ from .azure_model import Application, AzureTenant
 from .azure_world import World
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+#: The start of an eligibility the scenario gives none (real instances always carry one).
+ELIGIBLE_SINCE = "2025-03-01T10:00:00Z"
 NS = uuid.UUID("6f1c7f5e-3b8a-4e0e-9a51-0d7e5c2f4a10")
 
 #: Built-in Entra roles: template id and a subset of their allowedResourceActions (Microsoft Learn).
@@ -248,5 +250,20 @@ def _directory(w: World, t: AzureTenant, principals: dict[str, str]) -> None:
                 "roleDefinitionId": rid,
                 "directoryScopeId": "/",
                 "appScopeId": None,
+            }
+        )
+    for e in t.eligible_directory_roles:
+        name = oid(t.id, "dirroleeligible", f"{e.role}/{e.principal}")
+        w.directory_role_eligibility.append(
+            {
+                "id": name,
+                "principalId": principals[e.principal],
+                "roleDefinitionId": DIRECTORY_ROLES[e.role][0],
+                "directoryScopeId": "/",
+                "appScopeId": None,
+                "startDateTime": _ts(e.start) or ELIGIBLE_SINCE,
+                "endDateTime": _ts(e.end),
+                "memberType": "Direct",
+                "roleEligibilityScheduleId": name,
             }
         )

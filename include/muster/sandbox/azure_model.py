@@ -105,6 +105,11 @@ class Subscription(_Model):
     id: str = Field(pattern=GUID)
     name: str
     management_group: str | None = None
+    in_scope: bool = Field(
+        True,
+        description="Named in the sandbox scope file. When one subscription is not, the scope file names the "
+        "others, and the collector lists this one without reading its RBAC.",
+    )
 
 
 class CustomRole(_Model):
@@ -127,6 +132,19 @@ class RoleAssignment(_Model):
     scope: str = Field(description="Subscription id, mg:<management group>, or / (the tenant root).")
 
 
+class _Eligible(_Model):
+    start: UtcDateTime | None = Field(None, description="Start of the eligibility; none: already in force.")
+    end: UtcDateTime | None = Field(None, description="End of the eligibility; none: permanently eligible.")
+
+
+class EligibleDirectoryRole(DirectoryRole, _Eligible):
+    """An eligible (PIM) directory role assignment: the principal may activate the role on demand."""
+
+
+class EligibleRoleAssignment(RoleAssignment, _Eligible):
+    """An eligible (PIM) Azure RBAC role assignment."""
+
+
 class AzureTenant(_Model):
     id: str = Field(pattern=GUID)
     name: str
@@ -138,15 +156,22 @@ class AzureTenant(_Model):
     sign_in_report: bool = Field(
         True, description="The beta sign-in reports (service principals, application credentials) answer."
     )
+    pim: bool = Field(
+        True,
+        description="Entra ID P2 (Privileged Identity Management): the eligibility listings answer; without it "
+        "(or without licensed) Graph and ARM refuse them with 400 AadPremiumLicenseRequired.",
+    )
     users: list[User] = Field(default_factory=list)
     applications: list[Application] = Field(default_factory=list)
     managed_identities: list[ManagedIdentity] = Field(default_factory=list)
     groups: list[Group] = Field(default_factory=list)
     directory_roles: list[DirectoryRole] = Field(default_factory=list)
+    eligible_directory_roles: list[EligibleDirectoryRole] = Field(default_factory=list)
     management_groups: list[ManagementGroup] = Field(default_factory=list)
     subscriptions: list[Subscription] = Field(default_factory=list)
     custom_roles: list[CustomRole] = Field(default_factory=list)
     role_assignments: list[RoleAssignment] = Field(default_factory=list)
+    eligible_role_assignments: list[EligibleRoleAssignment] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> AzureTenant:
@@ -154,7 +179,8 @@ class AzureTenant(_Model):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"tenant {self.id}: names used twice: {dupes}")
-        for ref in [r.principal for r in (*self.directory_roles, *self.role_assignments)]:
+        held = (*self.directory_roles, *self.eligible_directory_roles, *self.role_assignments)
+        for ref in [r.principal for r in (*held, *self.eligible_role_assignments)]:
             if ref not in names:
                 raise ValueError(f"tenant {self.id}: unknown principal {ref!r}")
         users = {u.name for u in self.users}
@@ -174,7 +200,7 @@ class AzureTenant(_Model):
                 )
             if g.role_assignable and set(g.members) & groups.keys():
                 raise ValueError(f"tenant {self.id}: role-assignable group {g.name} cannot contain groups")
-        for r in self.directory_roles:
+        for r in (*self.directory_roles, *self.eligible_directory_roles):
             if r.principal in groups and not groups[r.principal].role_assignable:
                 raise ValueError(
                     f"tenant {self.id}: directory role {r.role} needs a role-assignable group, "

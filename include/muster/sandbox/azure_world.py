@@ -57,6 +57,10 @@ class World:
     group_members: dict[str, list[str]] = field(default_factory=dict)
     directory_role_definitions: list[dict] = field(default_factory=list)
     directory_role_assignments: list[dict] = field(default_factory=list)
+    #: Graph roleEligibilityScheduleInstances (PIM).
+    directory_role_eligibility: list[dict] = field(default_factory=list)
+    #: Whether PIM's eligibility listings answer (Entra ID P2); else Graph and ARM refuse them (400).
+    pim: bool = True
     app_role_assignments: list[dict] = field(default_factory=list)
     #: Beta servicePrincipalSignInActivities; None: the report is unavailable (403).
     sp_sign_in: list[dict] | None = field(default_factory=list)
@@ -73,6 +77,8 @@ class World:
     subscription_parent: dict[str, str] = field(default_factory=dict)
     #: ARM role assignment objects (``properties.scope`` decides where they are visible).
     arm_role_assignments: list[dict] = field(default_factory=list)
+    #: ARM roleEligibilityScheduleInstances (``properties.scope`` decides where they are visible).
+    arm_role_eligibility: list[dict] = field(default_factory=list)
     #: ARM role definitions: ``name`` (GUID) and ``properties`` (roleName, type, permissions, assignableScopes).
     arm_role_definitions: list[dict] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)

@@ -56,11 +56,13 @@ def scope_for(scenario: Scenario, *, audit_scope: tuple[str, ...] = ("soc2",)) -
             }
         )
     if scenario.azure is not None:
-        # Every subscription of the tenant is collected: the scope names none, so all visible ones.
-        data["tenants"] += [
-            {"provider": "azure", "id": t.id, "name": t.name, "audit_scope": list(audit_scope)}
-            for t in scenario.azure.tenants
-        ]
+        # Every subscription of the tenant is collected (the scope names none, so all visible ones) unless one
+        # is out of scope: then the scope names the others.
+        for t in scenario.azure.tenants:
+            tenant = {"provider": "azure", "id": t.id, "name": t.name, "audit_scope": list(audit_scope)}
+            if not all(s.in_scope for s in t.subscriptions):
+                tenant["subscriptions"] = [s.id for s in t.subscriptions if s.in_scope]
+            data["tenants"].append(tenant)
     parse_scope(data, f"sandbox scope for {scenario.name}")
     return data
 

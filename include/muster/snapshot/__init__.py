@@ -2,7 +2,7 @@
 
 from .derived import DerivedStore
 from .encoding import MANIFEST, parquet_bytes, parquet_payloads
-from .seal import seal_collected
+from .seal import seal_collected, write_discovery
 from .store import SnapshotError, SnapshotRef, SnapshotStore
 
 __all__ = [
@@ -14,4 +14,5 @@ __all__ = [
     "parquet_bytes",
     "parquet_payloads",
     "seal_collected",
+    "write_discovery",
 ]

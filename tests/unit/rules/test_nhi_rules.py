@@ -371,3 +371,29 @@ def test_public_access_grant_fires_for_grants_to_the_public_only():
         of(run(tables([principal("P1", "svc-a")], grants=[grant("P1", viewer)])), "public_access_grant")
         == set()
     )
+
+
+def test_an_eligible_admin_assignment_appearing_is_a_privileged_grant_added():
+    """An Entra PIM eligibility is held ``eligible until <end>``: a grant of its own (the key holds ``via``),
+    reported when it appears beside an unchanged active assignment of another role."""
+    ga = "/roleManagement/directory/roleDefinitions/62e90394-69f5-4237-9190-012177145e10"
+    reader = "/roleManagement/directory/roleDefinitions/f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+    via = "eligible until 2027-02-13T00:00:00Z"
+    t = tables(
+        [human("H1", "frank.oliveira@acme.example")],
+        grants=[
+            grant("H1", reader, "read", scope="directory:/", role_name="Global Reader"),
+            grant("H1", ga, "admin", scope="directory:/", via=via, role_name="Global Administrator"),
+        ],
+    )
+    key = json.dumps(
+        {"principal_id": "H1", "role_id": ga, "scope": "directory:/", "via": via},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    f = run(t, changes=_changes([{"table_name": "grants", "entity_key": key, "change": "added"}]))
+    assert of(f, "privileged_grant_added") == {("fail", key)}
+    assert (
+        "frank.oliveira@acme.example in 123456789012 was granted Global Administrator (eligible until "
+        "2027-02-13T00:00:00Z, directory:/) since"
+    ) in row(f, "privileged_grant_added", key)["sentence"]

@@ -221,3 +221,59 @@ def test_a_user_does_not_sign_in_with_an_application_credential():
     ]
     with pytest.raises(ScenarioError, match=r"day 1, event 1 \(azure sign_in\): user ann does not sign in"):
         parse_scenario(data)
+
+
+def test_the_fake_serves_eligibility_paged_and_refuses_it_without_p2():
+    from muster.sandbox.azure_fake import Api
+
+    sub = "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    w = world(13)
+    api = Api(w, "http://fake")
+    status, page, _ = api.handle(
+        "/v1.0/roleManagement/directory/roleEligibilityScheduleInstances?$select=id,principalId,endDateTime",
+        "Bearer t",
+    )
+    assert status == 200 and [e["endDateTime"] for e in page["value"]] == ["2027-02-13T00:00:00Z"]
+    assert set(page["value"][0]) == {"id", "principalId", "endDateTime"}
+    arm = f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances"
+    status, body, _ = api.handle(f"{arm}?api-version=2020-10-01", "Bearer t")
+    [owner] = body["value"]
+    assert owner["properties"]["principalType"] == "Group" and owner["properties"]["endDateTime"] == (
+        "2027-03-31T00:00:00Z"
+    )
+    w.pim = False
+    for path, message in (
+        ("/v1.0/roleManagement/directory/roleEligibilityScheduleInstances", "Microsoft Entra ID P2"),
+        (f"{arm}?api-version=2020-10-01", "AAD Premium 2"),
+    ):
+        status, body, _ = api.handle(path, "Bearer t")
+        assert (status, body["error"]["code"]) == (400, "AadPremiumLicenseRequired")
+        assert message in body["error"]["message"]
+
+
+def test_frank_is_made_eligible_for_global_administrator_on_day_13_and_twice_is_refused():
+    t12, t13 = (state_on(builtin("demo"), d).azure.tenants[0] for d in (12, 13))
+    assert (t12.eligible_directory_roles, [(e.principal, e.role) for e in t13.eligible_directory_roles]) == (
+        [],
+        [("frank.oliveira", "Global Administrator")],
+    )
+    assert t13.eligible_directory_roles[0].start is not None  # from the event's time
+    event = {
+        "provider": "azure",
+        "action": "make_eligible",
+        "tenant": TENANT,
+        "directory_role": {"role": "Global Administrator", "principal": "ann"},
+    }
+    data = {**tenant_data(), "timeline": [{"day": 1, "events": [event, event]}]}
+    with pytest.raises(ScenarioError, match="ann is already eligible for Global Administrator"):
+        parse_scenario(data)
+
+
+def test_the_sandbox_scope_names_the_subscriptions_in_scope_only_when_one_is_not():
+    from muster.sandbox.scope import scope_for
+
+    [entra] = [t for t in scope_for(builtin("demo"))["tenants"] if t["provider"] == "azure"]
+    assert entra["subscriptions"] == ["5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"]
+    subs = [{"id": "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "name": "p"}]
+    [entra] = [t for t in scope_for(parse_scenario(tenant_data(subscriptions=subs)))["tenants"]]
+    assert "subscriptions" not in entra

@@ -17,19 +17,22 @@ whole; the small ones are kept in the RawTenant. Steps:
    never "unused" or "no MFA". They only complete rows the listings observed, so their loss leaves those
    tables complete, with the missing part named in the manifest, instead of partial: a partial principals
    table would make the rules' verdicts on the whole tenant unknown for want of one column.
-3. Directory role definitions (rolePermissions) and assignments.
+3. Directory role definitions (rolePermissions) and assignments, active and eligible: Privileged Identity
+   Management's ``roleEligibilityScheduleInstances`` (Entra ID P2; where the tenant is not licensed for it the
+   entity is ``not_collected`` with Graph's answer, eligibility unknown, never "no eligible admins").
 4. App role assignments granted on the first-party APIs of the risk catalogue (Microsoft Graph, Exchange
    Online, SharePoint, ...): ``/servicePrincipals/{resource}/appRoleAssignedTo``. Assignments on a
    tenant's own APIs are not listed (they would cost one call per application).
-5. ARM: subscriptions (those the scope file names, or every visible one), then per subscription its role
-   assignments (including those inherited from management groups and the root) and role definitions.
+5. ARM: subscriptions (those the scope file names, or every visible one; the whole listing is kept for the
+   discovery record), then per subscription its role assignments and eligible (PIM) role assignment instances
+   (both including those inherited from management groups and the root) and role definitions.
 6. Members of the groups that hold a grant (``/groups/{id}/members``), and of the groups nested in them,
    each group once: one listing per granted or nested group, not per group of the tenant. Direct members
    are kept per group; the transform expands nesting where the grant honours it.
 
 An HTTP error or malformed answer on one population becomes that entity's status; connection errors and
-anything unexpected propagate so that Airflow retries the task. Steps 1 to 3 are here; steps 4 to 6 in
-`extract_grants.py`; the entity catalogue (``FEEDS``) and the helpers that read one population in
+anything unexpected propagate so that Airflow retries the task. Steps 1 to 3 are here (but for the eligible
+assignments), the eligible assignments and steps 4 to 6 in `extract_grants.py`; the entity catalogue (``FEEDS``) and the helpers that read one population in
 `populations.py`.
 """
 
@@ -38,7 +41,7 @@ from __future__ import annotations
 import logging
 
 from ...config import Tenant
-from .extract_grants import _app_role_assignments, _arm, _group_members
+from .extract_grants import _app_role_assignments, _arm, _directory_eligibility, _group_members
 from .http import ApiError, Client, MalformedResponse
 from .populations import PAGE, _Ctx, _guarded, _listing, _stream, _streamed, describe
 from .raw import RawTenant, Sink
@@ -83,6 +86,7 @@ def extract_tenant(ctx_clients: dict[str, Client], tenant: Tenant, raw: RawTenan
         "/roleManagement/directory/roleAssignments",
         {"$select": ROLE_ASSIGNMENT_FIELDS},
     )
+    _directory_eligibility(ctx)
     _app_role_assignments(ctx, first_party)
     _arm(ctx)
     _group_members(ctx, group_ids)

@@ -1,9 +1,12 @@
-"""The Azure extract's populations that feed grants beyond the directory roles: application permissions on
-the risk catalogue's first-party APIs, ARM subscriptions with their role assignments and definitions, and
-the members of the groups that hold a grant (steps 4 to 6 of `extract.py`, which calls them in order).
+"""The Azure extract's populations that feed grants beyond the directory roles: eligible (PIM) directory
+role assignments, application permissions on the risk catalogue's first-party APIs, ARM subscriptions with
+their role assignments, eligible role assignments and definitions, and the members of the groups that hold a
+grant (steps 3 to 6 of `extract.py`, which calls them in order).
 
 I/O only, through the clients in `populations._Ctx`; an API error on one population becomes its entity's
-status, as everywhere in the extract.
+status, as everywhere in the extract. Eligible assignments (Privileged Identity Management) need Entra ID P2:
+where Graph or ARM answer that the tenant is not licensed for it, the entity is ``not_collected`` with that
+answer named (eligibility unknown, never "nobody is eligible"); any other error fails it as usual.
 """
 
 from __future__ import annotations
@@ -20,6 +23,16 @@ log = logging.getLogger("muster.providers.azure.extract")
 
 ARM_VERSION_SUBSCRIPTIONS = "2022-12-01"
 ARM_VERSION_AUTHORIZATION = "2022-04-01"
+#: roleEligibilityScheduleInstances: the eligibilities in force (one instance per schedule's current period).
+ARM_VERSION_ELIGIBILITY = "2020-10-01"
+DIRECTORY_ELIGIBILITY = "/roleManagement/directory/roleEligibilityScheduleInstances"
+ELIGIBILITY_FIELDS = (
+    "id,principalId,roleDefinitionId,directoryScopeId,appScopeId,startDateTime,endDateTime,memberType"
+)
+#: Error codes with which Graph and ARM refuse PIM to a tenant without Entra ID P2 (ARM: 400
+#: AadPremiumLicenseRequired, "The tenant needs an AAD Premium 2 license."); Graph's P1 refusal too.
+ELIGIBLE = {"api-version": ARM_VERSION_ELIGIBILITY}
+UNLICENSED = frozenset({"AadPremiumLicenseRequired", "Authentication_RequestFromNonPremiumTenantOrB2CTenant"})
 GROUP_TYPE = "#microsoft.graph.group"
 ASSIGNED_TO_FIELDS = "id,appRoleId,principalId,principalType,principalDisplayName,resourceId,createdDateTime"
 #: Graph's "in" filter takes at most 15 values.
@@ -51,13 +64,41 @@ def _app_role_assignments(ctx: _Ctx, present: list[str] | None) -> None:
         ctx.raw.app_role_resources, ctx.raw.app_role_assignments = got
 
 
+def _directory_eligibility(ctx: _Ctx) -> None:
+    """Eligible directory role assignments (PIM), as their current schedule instances."""
+    params = {"$select": ELIGIBILITY_FIELDS}
+    ctx.raw.directory_role_eligibility = _eligibility(
+        ctx, "directory_role_eligibility", None, lambda r: ctx.graph.list(DIRECTORY_ELIGIBILITY, params, r)
+    )
+
+
+def _eligibility(ctx: _Ctx, entity: str, feeds_key: str | None, call) -> list | None:
+    """One eligibility listing as its own entity: not_collected when the tenant is not licensed for PIM."""
+    result = ctx.start(entity, feeds_key)
+    try:
+        return call(result)
+    except ApiError as e:
+        if e.status in (400, 403) and (e.code in UNLICENSED or "license" in e.message.lower()):
+            why = (
+                "not licensed for Privileged Identity Management (Entra ID P2): eligible assignments unknown"
+            )
+            result.fail(ctx.message(entity, f"{describe(e)}; {why}"), "not_collected")
+        else:
+            result.fail(ctx.message(entity, describe(e)))
+    except MalformedResponse as e:
+        result.fail(ctx.message(entity, describe(e)))
+    log.warning("%s", result.error)
+    return None
+
+
 def _arm(ctx: _Ctx) -> None:
     result = ctx.start("subscriptions")
     params = {"api-version": ARM_VERSION_SUBSCRIPTIONS}
     listed = _guarded(ctx, result, lambda: ctx.arm.list("/subscriptions", params, result))
     if listed is None:
         return
-    subs = _in_scope(ctx, result, [s for s in listed if isinstance(s, dict)])
+    ctx.raw.subscriptions_listed = [s for s in listed if isinstance(s, dict)]
+    subs = _in_scope(ctx, result, ctx.raw.subscriptions_listed)
     ctx.raw.subscriptions = subs
     builtins_read = False
     auth = {"api-version": ARM_VERSION_AUTHORIZATION}
@@ -68,6 +109,12 @@ def _arm(ctx: _Ctx) -> None:
         assignments = _guarded(ctx, a, lambda b=base, r=a: ctx.arm.list(f"{b}/roleAssignments", auth, r))
         if assignments is not None:
             ctx.raw.arm_assignments[sid] = assignments
+        path = f"{base}/roleEligibilityScheduleInstances"
+        listed_eligible = _eligibility(
+            ctx, f"role_eligibility/{sid}", "role_eligibility", lambda r, p=path: ctx.arm.list(p, ELIGIBLE, r)
+        )
+        if listed_eligible is not None:
+            ctx.raw.arm_eligibility[sid] = listed_eligible
         d = ctx.start(f"role_definitions/{sid}", "role_definitions")
         # Built-in roles are the same in every subscription: list them once, then only custom roles.
         defs_params = auth if not builtins_read else {**auth, "$filter": "type eq 'CustomRole'"}
@@ -129,10 +176,11 @@ def _group_members(ctx: _Ctx, group_ids: set[str] | None) -> None:
 def _granted(raw: RawTenant, group_ids: set[str]) -> set[str]:
     """Grantees that are groups: listed as groups, or said to be by an assignment's principalType."""
     found: set[str] = set()
-    for a in (raw.directory_role_assignments or []) + (raw.app_role_assignments or []):
+    directory = raw.directory_role_assignments or []
+    for a in directory + (raw.directory_role_eligibility or []) + (raw.app_role_assignments or []):
         if isinstance(a, dict):
             found |= _group_id(a.get("principalId"), a.get("principalType"), group_ids)
-    for items in raw.arm_assignments.values():
+    for items in [*raw.arm_assignments.values(), *raw.arm_eligibility.values()]:
         for a in items:
             props = a.get("properties") if isinstance(a, dict) else None
             if isinstance(props, dict):

@@ -1,5 +1,6 @@
 """Azure grants, from the (small) listings held in the RawTenant: directory role assignments, application
-permissions (app role assignments) and Azure RBAC role assignments, with the role definitions behind them.
+permissions (app role assignments) and Azure RBAC role assignments, active and eligible (PIM, eligibility.py),
+with the role definitions behind them.
 
 Privilege comes from the permissions (privilege.py), never from names. ``Run.grant`` drops repeats (an
 inherited RBAC assignment is listed once per subscription); role definitions are kept when custom or when
@@ -13,13 +14,16 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from . import privilege as pv
+from .eligibility import held
 from .risky_permissions import APP_PERMISSIONS, RESOURCES
 from .shapes import (
     APP_ROLE_ASSIGNMENT,
     APP_ROLE_RESOURCE,
     ARM_ASSIGNMENT,
     ARM_DEFINITION,
+    ARM_ELIGIBILITY,
     DIRECTORY_ASSIGNMENT,
+    DIRECTORY_ELIGIBILITY,
     DIRECTORY_ROLE,
     MEMBER,
     shaped,
@@ -130,43 +134,53 @@ def _directory_roles(run: Run) -> None:
         run.roles[role_id] = _role_row(
             role_id, name, "directory_role", d.get("description"), document, d.get("isBuiltIn") is False
         )
-    for a in objects(
-        run,
-        run.raw.directory_role_assignments,
-        "directory_role_assignments",
-        "assignment",
-        DIRECTORY_ASSIGNMENT,
-    ):
-        principal, def_id = a.get("principalId"), a.get("roleDefinitionId")
-        if not principal or not def_id:
-            run.fail(
-                "directory_role_assignments", f"assignment {a['id']} has no principalId or roleDefinitionId"
-            )
-            continue
-        role_id, name, verdict, reasons = verdicts.get(
-            def_id,
-            (
-                f"/roleManagement/directory/roleDefinitions/{def_id}",
-                def_id,
-                pv.UNKNOWN,
-                [f"role definition {def_id} not listed"],
-            ),
-        )
-        scope = a.get("directoryScopeId") or "/"
-        app_scope = a.get("appScopeId")
-        run.grant(
+    listings = (
+        (
             "directory_role_assignments",
-            {
-                "principal_id": principal,
-                "role_id": role_id,
-                "role_name": name,
-                "scope": f"directory:{scope}" + (f" app:{app_scope}" if app_scope else ""),
-                "via": "direct",
-                "condition": None,
-                "privilege": verdict,
-                "privilege_reasons": reasons,
-            },
-        )
+            run.raw.directory_role_assignments,
+            "assignment",
+            DIRECTORY_ASSIGNMENT,
+        ),
+        (
+            "directory_role_eligibility",
+            run.raw.directory_role_eligibility,
+            "eligibility",
+            DIRECTORY_ELIGIBILITY,
+        ),
+    )
+    for entity, items, word, shape in listings:
+        for a in objects(run, items, entity, word, shape):
+            principal, def_id = a.get("principalId"), a.get("roleDefinitionId")
+            if not principal or not def_id:
+                run.fail(entity, f"{word} {a['id']} has no principalId or roleDefinitionId")
+                continue
+            via = "direct" if word == "assignment" else held(run, a, entity, f"{word} {a['id']}")
+            if via is None:
+                continue  # an eligibility not in force
+            role_id, name, verdict, reasons = verdicts.get(
+                def_id,
+                (
+                    f"/roleManagement/directory/roleDefinitions/{def_id}",
+                    def_id,
+                    pv.UNKNOWN,
+                    [f"role definition {def_id} not listed"],
+                ),
+            )
+            scope = a.get("directoryScopeId") or "/"
+            app_scope = a.get("appScopeId")
+            run.grant(
+                entity,
+                {
+                    "principal_id": principal,
+                    "role_id": role_id,
+                    "role_name": name,
+                    "scope": f"directory:{scope}" + (f" app:{app_scope}" if app_scope else ""),
+                    "via": via,
+                    "condition": None,
+                    "privilege": verdict,
+                    "privilege_reasons": reasons,
+                },
+            )
 
 
 def _app_roles(run: Run) -> None:
@@ -260,9 +274,15 @@ def _arm(run: Run) -> None:
                 run.time(props.get("createdOn"), f"role_definitions/{sid}", what, "createdOn"),
                 run.time(props.get("updatedOn"), f"role_definitions/{sid}", what, "updatedOn"),
             )
-    for sid, items in sorted(run.raw.arm_assignments.items()):
-        entity = f"role_assignments/{sid}"
-        for a in objects(run, items, entity, "assignment", ARM_ASSIGNMENT):
+    listings = [
+        (f"role_assignments/{sid}", items, "assignment", ARM_ASSIGNMENT)
+        for sid, items in sorted(run.raw.arm_assignments.items())
+    ] + [
+        (f"role_eligibility/{sid}", items, "eligibility", ARM_ELIGIBILITY)
+        for sid, items in sorted(run.raw.arm_eligibility.items())
+    ]
+    for entity, items, word, shape in listings:
+        for a in objects(run, items, entity, word, shape):
             props = a.get("properties") if isinstance(a.get("properties"), dict) else {}
             principal, def_id, scope = (
                 props.get("principalId"),
@@ -270,14 +290,17 @@ def _arm(run: Run) -> None:
                 props.get("scope"),
             )
             if not principal or not def_id or not scope:
-                run.fail(entity, f"assignment {a['id']} lacks principalId, roleDefinitionId or scope")
+                run.fail(entity, f"{word} {a['id']} lacks principalId, roleDefinitionId or scope")
                 continue
             if not scope.startswith("/"):  # ARM scopes are paths: "/", "/subscriptions/...", ...
                 run.fail(
                     entity,
-                    f"assignment {a['id']} field properties.scope {scope!r} is not an ARM scope; skipped",
+                    f"{word} {a['id']} field properties.scope {scope!r} is not an ARM scope; skipped",
                 )
                 continue
+            via = "direct" if word == "assignment" else held(run, props, entity, f"{word} {a['id']}")
+            if via is None:
+                continue  # an eligibility not in force
             role_id = _arm_role_id(def_id)
             name, verdict, reasons = definitions.get(
                 role_id, (role_id, pv.UNKNOWN, [f"role definition {role_id} not listed"])
@@ -290,7 +313,7 @@ def _arm(run: Run) -> None:
                     "role_id": role_id,
                     "role_name": name,
                     "scope": scope,
-                    "via": "direct",
+                    "via": via,
                     "condition": canonical(
                         {"condition": condition, "conditionVersion": props.get("conditionVersion")}
                     )

@@ -15,7 +15,14 @@ from .extract import (
     SP_FIELDS,
     USER_FIELDS,
 )
-from .extract_grants import ARM_VERSION_AUTHORIZATION, ARM_VERSION_SUBSCRIPTIONS, ASSIGNED_TO_FIELDS
+from .extract_grants import (
+    ARM_VERSION_AUTHORIZATION,
+    ARM_VERSION_ELIGIBILITY,
+    ARM_VERSION_SUBSCRIPTIONS,
+    ASSIGNED_TO_FIELDS,
+    DIRECTORY_ELIGIBILITY,
+    ELIGIBILITY_FIELDS,
+)
 from .populations import PAGE
 
 QUERIES: dict[str, str] = {
@@ -29,6 +36,9 @@ QUERIES: dict[str, str] = {
     "directory_role_definitions": f"GET /roleManagement/directory/roleDefinitions?$select={ROLE_DEF_FIELDS}",
     "directory_role_assignments": "GET /roleManagement/directory/roleAssignments"
     f"?$select={ROLE_ASSIGNMENT_FIELDS}",
+    "directory_role_eligibility": f"GET {DIRECTORY_ELIGIBILITY}?$select={ELIGIBILITY_FIELDS} (eligible "
+    "assignments of Privileged Identity Management, those in force kept; needs Entra ID P2 and "
+    "RoleEligibilitySchedule.Read.Directory)",
     "app_role_assignments": "GET /servicePrincipals?$filter=appId in (...)&$select=id,appId,displayName,"
     f"appRoles for the first-party APIs of the risk catalogue, then GET /servicePrincipals/{{id}}/"
     f"appRoleAssignedTo?$select={ASSIGNED_TO_FIELDS}&$top={PAGE} for each",
@@ -38,9 +48,13 @@ QUERIES: dict[str, str] = {
     "app_credential_sign_in_activity": f"GET beta {CREDENTIAL_REPORT} (last sign-in per credential key id; "
     "needs Entra ID P1/P2 and AuditLog.Read.All)",
     "subscriptions": f"ARM GET /subscriptions?api-version={ARM_VERSION_SUBSCRIPTIONS} (those of this tenant; "
-    "only the scope file's when it names any)",
+    "only the scope file's when it names any; the whole listing is the discovery record "
+    "discovery/provider=azure/source=<tenant>/date=D/subscriptions.json)",
     "role_assignments": "ARM GET /subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments"
     f"?api-version={ARM_VERSION_AUTHORIZATION} per subscription (inherited assignments included)",
+    "role_eligibility": "ARM GET /subscriptions/{sub}/providers/Microsoft.Authorization/"
+    f"roleEligibilityScheduleInstances?api-version={ARM_VERSION_ELIGIBILITY} per subscription (eligible "
+    "assignments of Privileged Identity Management, inherited ones included; needs Entra ID P2)",
     "role_definitions": "ARM GET /subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions"
     f"?api-version={ARM_VERSION_AUTHORIZATION} per subscription (built-in roles once, then "
     "$filter=type eq 'CustomRole')",

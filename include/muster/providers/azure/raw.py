@@ -34,6 +34,8 @@ class RawTenant:
     federated: dict[str, list[dict]] | None = None
     directory_role_definitions: list[dict] | None = None
     directory_role_assignments: list[dict] | None = None
+    #: Graph roleEligibilityScheduleInstances: eligible (PIM) directory role assignments in force.
+    directory_role_eligibility: list[dict] | None = None
     #: Resource service principals (first-party APIs) with their ``appRoles``.
     app_role_resources: list[dict] | None = None
     app_role_assignments: list[dict] | None = None
@@ -47,9 +49,14 @@ class RawTenant:
     mfa_registration: list[dict] | None = None
     #: Graph beta reports/appCredentialSignInActivities (objects with keyId, credentialOrigin, ...).
     app_credential_sign_in: list[dict] | None = None
+    #: Every subscription ARM listed (of this tenant or not): the discovery record (discovery.py).
+    subscriptions_listed: list[dict] | None = None
+    #: The listed subscriptions to collect (this tenant's, and the scope file's when it names any).
     subscriptions: list[dict] | None = None
     #: subscription id -> role assignments listed there (inherited ones included, so ids repeat across subs).
     arm_assignments: dict[str, list[dict]] = field(default_factory=dict)
+    #: subscription id -> eligible (PIM) role assignment instances listed there (inherited ones included).
+    arm_eligibility: dict[str, list[dict]] = field(default_factory=dict)
     #: subscription id -> role definitions listed there.
     arm_definitions: dict[str, list[dict]] = field(default_factory=dict)
     entities: list[EntityResult] = field(default_factory=list)

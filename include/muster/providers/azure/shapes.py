@@ -53,6 +53,8 @@ DIRECTORY_ASSIGNMENT = {
     "directoryScopeId": str,
     "appScopeId": str,
 }
+#: roleEligibilityScheduleInstances (the dates are checked by their reader, eligibility.py).
+DIRECTORY_ELIGIBILITY = {**DIRECTORY_ASSIGNMENT, "memberType": str}
 APP_ROLE_RESOURCE = {
     "appId": str,
     "displayName": str,
@@ -72,3 +74,4 @@ ARM_ASSIGNMENT = {
         "conditionVersion": str,
     }
 }
+ARM_ELIGIBILITY = {"properties": {**ARM_ASSIGNMENT["properties"], "memberType": str}}

@@ -13,10 +13,12 @@ Mapping (provider-neutral kinds, so that no rule downstream needs an Azure branc
   by the application's service principal (same appId); the nhi_reason of both names the other;
 * groups -> ``group`` (a grantee that stands for its members, as GCP groups are; not an NHI);
 * directory role assignments, app role assignments (application permissions) and Azure RBAC assignments ->
-  grants whose privilege comes from the permissions (privilege.py, grants.py). A grant held by a group is
-  recorded for the group (``via`` direct) and for each of its members (``via`` ``group:<group id>``, as AWS
-  group policies are): members of nested groups too for directory roles and Azure RBAC, which honour nesting;
-  direct members only for app role assignments, which do not.
+  grants whose privilege comes from the permissions (privilege.py, grants.py); eligible (PIM) directory and
+  RBAC assignments in force too, ``via`` ``eligible until <end>`` / ``eligible permanently``
+  (eligibility.py). A grant held by a group is recorded for the group (``via`` direct, or eligible ...) and
+  for each of its members (``via`` ``group:<group id>``, as AWS group policies are, followed by the group's
+  eligibility if any): members of nested groups too for directory roles and Azure RBAC, which honour
+  nesting; direct members only for app role assignments, which do not.
 
 The big listings (users, service principals, applications, federated credentials, sign-in activity, and the
 MFA registration and credential sign-in reports of reports.py) are streamed: the collector hands each page to
@@ -40,6 +42,8 @@ from ...config import Tenant
 from ...schema import CREDENTIALS, PRINCIPALS
 from .columnar import Rows
 from .credentials import federated_rows
+from .discovery import WHAT, subscriptions_record
+from .eligibility import ELIGIBLE
 from .grants import grants, members_of
 from .identities import STAGES
 from .links import drop_losers, settle_principals
@@ -123,11 +127,12 @@ class Run:
         self.grant_keys.add(key)
         self.referenced.add(row["role_id"])
         self.out.grants.append({**self.base, **row})
-        group = row["principal_id"]
-        if row["via"] == "direct" and group in self.group_members:
+        group, via = row["principal_id"], row["via"]
+        if (via == "direct" or via.startswith(ELIGIBLE)) and group in self.group_members:
             nested = not entity.startswith("app_role_assignments")
+            held = f"group:{group}" + ("" if via == "direct" else f" {via}")
             for member in members_of(self.group_members, group, nested):
-                self.grant(entity, {**row, "principal_id": member, "via": f"group:{group}"})
+                self.grant(entity, {**row, "principal_id": member, "via": held})
 
 
 class TenantTransform:
@@ -156,6 +161,7 @@ class TenantTransform:
         run.credential_use = None  # every credential row is made: its memory is the tables' now
         out = run.out
         out.caller_identity = run.raw.caller
+        out.discovery[WHAT] = subscriptions_record(run.raw)
         entities = {e.entity: dataclasses.replace(e) for e in run.raw.entities}
         if MFA_ENTITY in entities and run.mfa is not None:
             entities[MFA_ENTITY].source_as_of = run.mfa_as_of  # the report's refresh, not the run's clock

@@ -16,6 +16,8 @@ DAY = dt.date(2026, 11, 2)
 
 
 def collect(now, sleeps, **tenant):
+    # As the sandbox scope file does: it names the production subscription, ARM also lists acme-sandbox.
+    tenant.setdefault("subscriptions", (SUB,))
     return collect_tenant(Tenant(provider="azure", id=TENANT, **tenant), DAY, now=now, sleep=sleeps.append)
 
 
@@ -33,12 +35,14 @@ def test_demo_tenant_is_collected_completely_with_the_planted_problems(fake, now
         "federated_credentials": "complete",
         "directory_role_definitions": "complete",
         "directory_role_assignments": "complete",
+        "directory_role_eligibility": "complete",
         "app_role_assignments": "complete",
         "sp_sign_in_activity": "complete",
         "user_mfa_registration": "complete",
         "app_credential_sign_in_activity": "complete",
         "subscriptions": "complete",
         f"role_assignments/{SUB}": "complete",
+        f"role_eligibility/{SUB}": "complete",
         f"role_definitions/{SUB}": "complete",
         "groups": "complete",
         "group_members": "complete",
@@ -66,6 +70,9 @@ def test_demo_tenant_is_collected_completely_with_the_planted_problems(fake, now
         # The group's own grant, and its nested group's member's (frank is in sre-oncall, in platform-admins).
         ("platform-admins", "User Access Administrator", "escalation"),
         ("frank.oliveira@acme.example", "User Access Administrator", "escalation"),
+        # platform-admins is eligible (PIM) for Owner: the group, and frank through sre-oncall, hold it.
+        ("platform-admins", "Owner", "admin"),
+        ("frank.oliveira@acme.example", "Owner", "admin"),
     }
     kinds = {(p["name"], p["kind"]) for p in c.principals if p["is_nhi"]}
     assert ("mi-deployer", "managed_identity") in kinds and ("billing-export", "application") in kinds

@@ -38,7 +38,11 @@ def raw(**fields) -> RawTenant:
         users_sign_in=True,
     )
     base.update(fields)
-    entities = [EntityResult(e, FEEDS[e]) for e in FEEDS if e not in ("role_assignments", "role_definitions")]
+    entities = [
+        EntityResult(e, FEEDS[e])
+        for e in FEEDS
+        if e not in ("role_assignments", "role_eligibility", "role_definitions")
+    ]
     return RawTenant(tenant_id=TENANT, observed_at=NOW, caller="tester", entities=entities, **base)
 
 
