@@ -226,7 +226,7 @@ def offboardings(period: Period, derived: dict, slas: dict[tuple[str, str], int]
         mine = own.get((*key, r["principal_id"]), [])
         records = [_own_record(c, gone, r["snapshot_date"], sla) for c in mine]
         records = [x for x in records if x is not None]
-        theirs = nhis.get((key[0], f"{key[1]}/{r['principal_id']}"), [])
+        theirs = nhis.get(f"{key[0]}/{key[1]}/{r['principal_id']}", [])
         days = [x["days"] for x in records] + [x["days"] for x in theirs]
         within = [x["days"] <= x["sla_days"] for x in [*records, *theirs]]
         revoked = [x["revoked_on"] for x in records if x["revoked_on"] is not None]
@@ -295,13 +295,14 @@ def _own_record(c: dict, gone: dt.date, ledger_date: dt.date, sla: int) -> dict 
     }
 
 
-def _nhi_records(derived: dict) -> dict[tuple[str, str], list[dict]]:
-    """revocation_latency rows by (provider, 'tenant_id/principal_id' of each matched owner identity)."""
-    cols = ["provider", "owner_principals", "days", "sla_days", "state"]
-    out: dict[tuple[str, str], list[dict]] = {}
+def _nhi_records(derived: dict) -> dict[str, list[dict]]:
+    """revocation_latency rows by 'provider/tenant_id/principal_id' of each matched owner identity: the owner
+    may be a person of another provider than the NHI (an Entra user owning an AWS service user)."""
+    cols = ["owner_principals", "days", "sla_days", "state"]
+    out: dict[str, list[dict]] = {}
     for r in _rows(_table(derived, "revocation_latency", cols)):
         for owner in r["owner_principals"] or []:
-            out.setdefault((r["provider"], owner), []).append(r)
+            out.setdefault(owner, []).append(r)
     return out
 
 
