@@ -48,6 +48,7 @@ from .gcp_world import (
     World,
     _denied,
     _missing,
+    _service_disabled,
     etag,
     shared_predefined_roles,
 )
@@ -234,13 +235,7 @@ class GcpFake:
         if project not in w.projects:
             raise _denied(f"projects/{project}")
         if project in w.analyzer_disabled:
-            number = w.projects[project]["name"].rsplit("/", 1)[-1]
-            raise ApiFault(
-                403,
-                "PERMISSION_DENIED",
-                f"Policy Analyzer API has not been used in project {number} before or it is disabled.",
-                "SERVICE_DISABLED",
-            )
+            raise _service_disabled("Policy Analyzer API", w.projects[project]["name"].rsplit("/", 1)[-1])
         return self.page(w.activities.get((project, activity_type), []), q, "activities")
 
     # -- Cloud Storage -----------------------------------------------------------------------------
@@ -248,12 +243,9 @@ class GcpFake:
         if project not in w.projects:
             raise _denied(f"projects/{project}")
         if project in w.storage_disabled:
-            number = w.projects[project]["name"].rsplit("/", 1)[-1]
-            raise ApiFault(
-                403,
-                "PERMISSION_DENIED",
-                f"Cloud Storage JSON API has not been used in project {number} before or it is disabled.",
-                "SERVICE_DISABLED",
+            raise _service_disabled(
+                "Cloud Storage JSON API",
+                w.projects[project]["name"].rsplit("/", 1)[-1],
                 errors=[{"domain": "usageLimits", "reason": "accessNotConfigured"}],
             )
         if project in w.storage_denied:
@@ -277,12 +269,7 @@ class GcpFake:
     # -- Cloud Identity ----------------------------------------------------------------------------
     def _cloud_identity(self, w: World) -> None:
         if w.cloud_identity_disabled:
-            raise ApiFault(
-                403,
-                "PERMISSION_DENIED",
-                "Cloud Identity API has not been used in project 0 before or it is disabled.",
-                "SERVICE_DISABLED",
-            )
+            raise _service_disabled("Cloud Identity API", "0")
 
     def lookup_group(self, w: World, q: dict, b: dict) -> dict:
         self._cloud_identity(w)

@@ -199,5 +199,16 @@ def _denied(what: str) -> ApiFault:
     )
 
 
+def _service_disabled(api: str, number: str, **extra) -> ApiFault:
+    """Google's answer when `api` is not enabled in the project numbered `number`."""
+    return ApiFault(
+        403,
+        "PERMISSION_DENIED",
+        f"{api} has not been used in project {number} before or it is disabled.",
+        "SERVICE_DISABLED",
+        **extra,
+    )
+
+
 def _missing(what: str) -> ApiFault:
     return ApiFault(404, "NOT_FOUND", f"{what} not found.")
