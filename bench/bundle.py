@@ -72,6 +72,7 @@ def main() -> None:
         f"period: {desc['tenants']} tenants x {desc['days']} days x {desc['principals']} principals "
         f"({desc['start']}..{desc['end']}), ready in {time.monotonic() - t:.1f} s"
     )
+    print("  generated: " + ", ".join(f"{k} {v:,}" for k, v in desc.get("generated", {}).items()))
     runs = []
     for i in range(args.repeat):
         out = Path(args.out) / f"run-{i}"

@@ -9,6 +9,11 @@ the period that was not observed completely is named in the population's complet
 is dated to the next observed day), never skipped silently. Each population is written in full to
 `period_populations/<name>.csv`, each row with the member_key that samples.csv draws on. Pure: the period is
 passed in and nothing reads a clock.
+
+A year of twenty tenants holds hundreds of thousands of members, so each population is an Arrow table built
+with compute kernels and joins (the figures of an offboarding are grouped per identity), and its member keys
+and CSV are rendered column by column (`columnar`), byte for byte the text of the row-by-row helpers.
+Only the grant changes that can be additions are decoded from JSON one by one.
 """
 
 from __future__ import annotations
@@ -18,14 +23,16 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..ledger.revocation import NOT_A_PERSON
 from ..rules.catalogue.privileged_grant_added import GRANT_KEY, PRIVILEGED, RANK
-from . import tabular
+from . import columnar
 from .metrics import OBSERVED
 
 PERIOD_DIR = "period_populations"
@@ -40,13 +47,14 @@ def event_sample_size(population: int, sample_size: int) -> int:
 
 @dataclass
 class Population:
-    """One population of the period: its rows (one per member) and how a member is keyed and named."""
+    """One population of the period: its rows (a table of `columns`, one row per member) and how a member is
+    keyed and named."""
 
     name: str
     definition: str
     completeness: str
     columns: list[str]
-    rows: list[dict]
+    table: pa.Table
     key_columns: list[str]
     date_column: str
     label_column: str
@@ -56,28 +64,29 @@ class Population:
     def file(self) -> str:
         return f"{PERIOD_DIR}/{self.name.removesuffix('@period')}.csv"
 
-    def members(self) -> list[dict]:
-        """The members `samples.draw` takes; the date is part of the key of an event (it is the event)."""
-        out = []
-        for r in self.rows:
-            key = {"provider": r["provider"], "tenant_id": r["tenant_id"]}
-            if self.per_event:
-                key["date"] = _iso(r[self.date_column])
-            key.update({c: r[c] for c in self.key_columns})
-            out.append(
-                {
-                    "key": key,
-                    "provider": r["provider"],
-                    "tenant_id": r["tenant_id"],
-                    "date": _iso(r[self.date_column]),
-                    "label": r[self.label_column],
-                }
-            )
-        return out
+    @cached_property
+    def member_keys(self) -> pa.Array:
+        """Each row's member_key, which `samples.draw` takes; the date is part of the key of an event (it
+        is the event)."""
+        tbl = self.table
+        key = {"provider": tbl["provider"], "tenant_id": tbl["tenant_id"]}
+        if self.per_event:
+            key["date"] = columnar.iso_dates(tbl[self.date_column])
+        key.update({c: tbl[c] for c in self.key_columns})
+        return columnar.member_keys(key)
 
-
-def _iso(v) -> str | None:
-    return v.isoformat() if v is not None else None
+    def members(self) -> pa.Table:
+        """The members `samples.draw` takes (samples.MEMBER_COLUMNS), each with its member_key."""
+        tbl = self.table
+        return pa.table(
+            {
+                "member_key": self.member_keys,
+                "provider": columnar.plain(tbl["provider"]),
+                "tenant_id": columnar.plain(tbl["tenant_id"]),
+                "date": columnar.iso_dates(tbl[self.date_column]),
+                "label": columnar.plain(tbl[self.label_column]),
+            }
+        )
 
 
 class Period:
@@ -108,6 +117,21 @@ class Period:
         i = bisect.bisect_left(days, day) if day is not None else 0
         return days[i - 1] if i else None
 
+    def previous_observed_of(self, tbl: pa.Table, table: str, days: pa.ChunkedArray | pa.Array) -> pa.Array:
+        """`previous_observed` of each row of `tbl` (its provider and tenant_id) for the dates `days`."""
+        day = pc.cast(days, pa.int32()).to_numpy(zero_copy_only=False)
+        known = pc.is_valid(days).to_numpy(zero_copy_only=False)
+        out = np.zeros(len(day), np.int32)
+        found = np.zeros(len(day), bool)
+        tenant, keys = _tenants(tbl)
+        for i, key in enumerate(keys):
+            rows = np.flatnonzero((tenant == i) & known)
+            observed = np.array([(d - EPOCH).days for d in self._observed.get((key, table), [])], np.int32)
+            at = np.searchsorted(observed, day[rows], side="left")
+            found[rows] = at > 0
+            out[rows] = observed[np.maximum(at - 1, 0)] if observed.size else 0
+        return pa.array(out, pa.int32(), mask=~found).cast(pa.date32())
+
     def not_complete(self, key: tuple[str, str], tables: tuple[str, ...], upto: dt.date) -> str | None:
         """The tenant's days up to `upto` on which one of `tables` was not complete, as runs with a status."""
         per = self.status.get(key, {})
@@ -131,6 +155,7 @@ def _runs(days: list[tuple[dt.date, str]]) -> str:
     return ", ".join(f"{a}{'' if a == b else f'..{b}'} {s}" for a, b, s in runs)
 
 
+EPOCH = dt.date(1970, 1, 1)
 GAP_NOTE = "an event on such a day is dated to the next observed day"
 
 
@@ -165,19 +190,29 @@ def _table(derived: dict[str, pa.Table], name: str, columns: list[str]) -> pa.Ta
     return tbl.select(columns) if tbl is not None else None
 
 
-def _rows(tbl: pa.Table | None, mask=None) -> list[dict]:
-    if tbl is None:
-        return []
-    return (tbl.filter(mask) if mask is not None else tbl).to_pylist()
-
-
 def _in_period(col, period: Period):
     start, end = pa.scalar(period.start, pa.date32()), pa.scalar(period.end, pa.date32())
     return pc.and_kleene(pc.greater_equal(col, start), pc.less_equal(col, end))
 
 
-def _key(r: dict) -> tuple[str, str]:
-    return (r["provider"], r["tenant_id"])
+def _tenants(tbl: pa.Table) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Each row's tenant as an index into the distinct (provider, tenant_id) pairs, and those pairs."""
+    pair = pc.binary_join_element_wise(tbl["provider"], tbl["tenant_id"], "\x1f")
+    keys = pc.unique(pair)
+    index = pc.index_in(pair, value_set=keys).to_numpy(zero_copy_only=False)
+    return index, [tuple(k.split("\x1f", 1)) for k in keys.to_pylist()]
+
+
+def _per_tenant(
+    tbl: pa.Table, values: dict[tuple[str, str], object], default, type_: pa.DataType
+) -> pa.Array:
+    """The value of each row's tenant in `values` (`default` for a tenant not in it)."""
+    index, keys = _tenants(tbl)
+    return pa.array([values.get(k, default) for k in keys], type_).take(pa.array(index, pa.int64()))
+
+
+def _empty(columns: list[str], schema: dict[str, pa.DataType]) -> pa.Table:
+    return pa.table({c: pa.array([], schema.get(c, pa.string())) for c in columns})
 
 
 OFFBOARDING_COLUMNS = [
@@ -207,50 +242,21 @@ OFFBOARDING_COLUMNS = [
 ]
 
 
+STATES = ("revoked", "open", "unknown")
+
+
 def offboardings(period: Period, derived: dict, slas: dict[tuple[str, str], int]) -> Population:
     """Identities disabled or removed in the period, with when their credentials and NHIs were revoked."""
     cols = ["provider", "tenant_id", "snapshot_date", "principal_id", "name", "kind", "is_nhi"]
     pl = _table(derived, "principal_lifecycle", [*cols, "disabled_on", "removed_on", "status"])
-    rows = []
-    if pl is not None:
+    if pl is None:
+        out = _empty(OFFBOARDING_COLUMNS, OFFBOARDING_TYPES)
+    else:
         gone = pc.min_element_wise(pl["disabled_on"], pl["removed_on"])
         person = pc.invert(pc.is_in(pl["kind"], pa.array(NOT_A_PERSON)))
         pl = pl.append_column("offboarded_on", gone)
-        rows = _rows(pl, pc.and_kleene(_in_period(gone, period), person))
-    own = _own_credentials(derived, rows)
-    nhis = _nhi_records(derived)
-    out = []
-    for r in rows:
-        key, gone = _key(r), r["offboarded_on"]
-        sla = slas.get(key, 1)
-        mine = own.get((*key, r["principal_id"]), [])
-        records = [_own_record(c, gone, r["snapshot_date"], sla) for c in mine]
-        records = [x for x in records if x is not None]
-        theirs = nhis.get(f"{key[0]}/{key[1]}/{r['principal_id']}", [])
-        days = [x["days"] for x in records] + [x["days"] for x in theirs]
-        within = [x["days"] <= x["sla_days"] for x in [*records, *theirs]]
-        revoked = [x["revoked_on"] for x in records if x["revoked_on"] is not None]
-        out.append(
-            {
-                **{c: r[c] for c in ("provider", "tenant_id", "principal_id", "name", "kind", "is_nhi")},
-                "offboarding": "disabled"
-                if r["disabled_on"] is not None
-                and (r["removed_on"] is None or r["disabled_on"] <= r["removed_on"])
-                else "removed",
-                "offboarded_on": gone,
-                "previous_observed_on": period.previous_observed(key, "principals", gone),
-                "status": r["status"],
-                "ledger_date": r["snapshot_date"],
-                "sla_days": sla,
-                "own_credentials": len(records),
-                **{f"own_{s}": sum(x["state"] == s for x in records) for s in ("revoked", "open", "unknown")},
-                "own_last_revoked_on": max(revoked, default=None),
-                "owned_nhi_credentials": len(theirs),
-                **{f"nhi_{s}": sum(x["state"] == s for x in theirs) for s in ("revoked", "open", "unknown")},
-                "max_days": max(days, default=None),
-                "within_sla": all(within) if within else None,
-            }
-        )
+        pl = pl.filter(pc.fill_null(pc.and_kleene(_in_period(gone, period), person), False))
+        out = _offboarding_rows(period, derived, slas, pl)
     return Population(
         "offboardings@period",
         "Every identity (human or NHI; not groups, domains, public or root) first seen disabled, or removed in a "
@@ -269,41 +275,150 @@ def offboardings(period: Period, derived: dict, slas: dict[tuple[str, str], int]
     )
 
 
-def _own_credentials(derived: dict, offboarded: list[dict]) -> dict[tuple[str, str, str], list[dict]]:
-    cols = ["provider", "tenant_id", "principal_id", "managed_by", "deactivated_on", "deleted_on", "status"]
-    cl = _table(derived, "credential_lifecycle", cols)
-    if cl is None or not offboarded:
-        return {}
-    ids = pa.array(sorted({r["principal_id"] for r in offboarded}), pa.string())
-    out: dict[tuple[str, str, str], list[dict]] = {}
-    for c in _rows(cl, pc.is_in(cl["principal_id"], ids)):
-        out.setdefault((c["provider"], c["tenant_id"], c["principal_id"]), []).append(c)
-    return out
+OFFBOARDING_TYPES = {
+    "is_nhi": pa.bool_(),
+    **{
+        c: pa.date32()
+        for c in ("offboarded_on", "previous_observed_on", "ledger_date", "own_last_revoked_on")
+    },
+    **{c: pa.int64() for c in ("sla_days", "own_credentials", "owned_nhi_credentials", "max_days")},
+    **{f"{side}_{s}": pa.int64() for side in ("own", "nhi") for s in STATES},
+    "within_sla": pa.bool_(),
+}
 
 
-def _own_record(c: dict, gone: dt.date, ledger_date: dt.date, sla: int) -> dict | None:
-    """One credential of an offboarded identity, unless provider-managed or revoked before it went."""
-    revoked = min((d for d in (c["deactivated_on"], c["deleted_on"]) if d is not None), default=None)
-    if c["managed_by"] == "provider" or (revoked is not None and revoked < gone):
-        return None
-    state = "revoked" if revoked else ("unknown" if c["status"] == "unknown" else "open")
+def _offboarding_rows(period: Period, derived: dict, slas: dict, pl: pa.Table) -> pa.Table:
+    """One row per offboarded identity of `pl`, with the figures of its own and its NHIs' credentials."""
+    n = pl.num_rows
+    pl = pl.append_column("_row", pa.array(np.arange(n), pa.int64()))
+    pl = pl.append_column("sla_days", _per_tenant(pl, slas, 1, pa.int64()))
+    own = _own_credentials(derived, pl)
+    theirs = _nhi_records(derived, pl)
+    disabled = pc.and_kleene(
+        pc.is_valid(pl["disabled_on"]),
+        pc.or_kleene(pc.is_null(pl["removed_on"]), pc.less_equal(pl["disabled_on"], pl["removed_on"])),
+    )
+    out = {c: pl[c] for c in ("provider", "tenant_id", "principal_id", "name", "kind", "is_nhi")}
+    out |= {
+        "offboarding": pc.if_else(pc.fill_null(disabled, False), "disabled", "removed"),
+        "offboarded_on": pl["offboarded_on"],
+        "previous_observed_on": period.previous_observed_of(pl, "principals", pl["offboarded_on"]),
+        "status": pl["status"],
+        "ledger_date": pl["snapshot_date"],
+        "sla_days": pl["sla_days"],
+        "own_credentials": own["count"],
+        **{f"own_{s}": own[s] for s in STATES},
+        "own_last_revoked_on": own["last_revoked"],
+        "owned_nhi_credentials": theirs["count"],
+        **{f"nhi_{s}": theirs[s] for s in STATES},
+        "max_days": pc.max_element_wise(own["max_days"], theirs["max_days"]),
+        "within_sla": pc.if_else(
+            pc.greater(pc.add(own["count"], theirs["count"]), 0),
+            pc.and_(pc.fill_null(own["within"], True), pc.fill_null(theirs["within"], True)),
+            pa.scalar(None, pa.bool_()),
+        ),
+    }
+    return pa.table(out).cast(pa.schema([(c, OFFBOARDING_TYPES.get(c, pa.string())) for c in out]))
+
+
+def _by_row(n: int, records: pa.Table) -> dict[str, pa.Array]:
+    """Per offboarding row (0..n-1): how many records, how many in each state, their latest revocation,
+    their longest days and whether every one was within its SLA (null where a row has none)."""
+    agg = records.group_by("_row", use_threads=False).aggregate(
+        [
+            ("_row", "count"),
+            *((s, "sum") for s in STATES),
+            ("revoked_on", "max"),
+            ("days", "max"),
+            ("within", "all"),
+        ]
+    )
+    rows = agg["_row"].to_numpy()
+    index = np.full(n, -1, np.int64)
+    index[rows] = np.arange(len(rows))
+    at = pa.array(index, mask=index < 0)
+
+    def col(name: str, zero=None):
+        values = agg[name].take(at)
+        return pc.fill_null(values, zero) if zero is not None else values
+
     return {
-        "revoked_on": revoked,
-        "days": ((revoked or ledger_date) - gone).days,
-        "sla_days": sla,
-        "state": state,
+        "count": col("_row_count", 0),
+        **{s: col(f"{s}_sum", 0) for s in STATES},
+        "last_revoked": col("revoked_on_max"),
+        "max_days": col("days_max"),
+        "within": col("within_all"),
     }
 
 
-def _nhi_records(derived: dict) -> dict[str, list[dict]]:
-    """revocation_latency rows by 'provider/tenant_id/principal_id' of each matched owner identity: the owner
-    may be a person of another provider than the NHI (an Entra user owning an AWS service user)."""
+def _states(records: pa.Table, state: pa.Array) -> pa.Table:
+    for s in STATES:
+        records = records.append_column(s, pc.cast(pc.equal(state, s), pa.int64()))
+    return records
+
+
+def _own_credentials(derived: dict, pl: pa.Table) -> dict[str, pa.Array]:
+    """Per offboarded identity, its own credentials not provider-managed and not revoked before it went."""
+    cols = ["provider", "tenant_id", "principal_id", "managed_by", "deactivated_on", "deleted_on", "status"]
+    cl = _table(derived, "credential_lifecycle", cols)
+    if cl is None or pl.num_rows == 0:
+        cl = _empty(cols, {"deactivated_on": pa.date32(), "deleted_on": pa.date32()})
+    cl = cl.filter(pc.is_in(cl["principal_id"], pc.unique(pl["principal_id"])))
+    offboarded = pl.select(
+        ["provider", "tenant_id", "principal_id", "_row", "offboarded_on", "snapshot_date", "sla_days"]
+    )
+    c = cl.join(offboarded, ["provider", "tenant_id", "principal_id"], join_type="inner", use_threads=False)
+    revoked = pc.min_element_wise(c["deactivated_on"], c["deleted_on"])
+    keep = pc.and_(
+        pc.invert(pc.fill_null(pc.equal(c["managed_by"], "provider"), False)),
+        pc.invert(pc.fill_null(pc.less(revoked, c["offboarded_on"]), False)),
+    )
+    c = c.append_column("revoked_on", revoked).filter(keep)
+    revoked = c["revoked_on"]
+    state = pc.if_else(
+        pc.is_valid(revoked),
+        "revoked",
+        pc.if_else(pc.fill_null(pc.equal(c["status"], "unknown"), False), "unknown", "open"),
+    )
+    days = pc.days_between(c["offboarded_on"], pc.coalesce(revoked, c["snapshot_date"]))
+    records = pa.table(
+        {
+            "_row": c["_row"],
+            "revoked_on": revoked,
+            "days": pc.cast(days, pa.int64()),
+            "within": pc.less_equal(pc.cast(days, pa.int64()), c["sla_days"]),
+        }
+    )
+    return _by_row(pl.num_rows, _states(records, state))
+
+
+def _nhi_records(derived: dict, pl: pa.Table) -> dict[str, pa.Array]:
+    """Per offboarded identity, the revocation_latency rows naming it among their owner's identities
+    ('provider/tenant_id/principal_id': the owner may be a person of another provider than the NHI, an Entra
+    user owning an AWS service user)."""
     cols = ["owner_principals", "days", "sla_days", "state"]
-    out: dict[str, list[dict]] = {}
-    for r in _rows(_table(derived, "revocation_latency", cols)):
-        for owner in r["owner_principals"] or []:
-            out.setdefault(owner, []).append(r)
-    return out
+    rl = _table(derived, "revocation_latency", cols)
+    if rl is None or pl.num_rows == 0:
+        rl = _empty(
+            cols, {"owner_principals": pa.list_(pa.string()), "days": pa.int32(), "sla_days": pa.int32()}
+        )
+    owners = pc.fill_null(rl["owner_principals"], pa.scalar([], rl.schema.field("owner_principals").type))
+    parent = pc.list_parent_indices(owners)
+    rl = rl.drop_columns(["owner_principals"]).take(parent)
+    rl = rl.append_column("owner", pc.list_flatten(owners).cast(pa.string()))
+    who = pc.binary_join_element_wise(pl["provider"], pl["tenant_id"], pl["principal_id"], "/")
+    offboarded = pa.table({"owner": who, "_row": pl["_row"]})
+    r = rl.join(offboarded, ["owner"], join_type="inner", use_threads=False)
+    days = pc.cast(r["days"], pa.int64())
+    records = pa.table(
+        {
+            "_row": r["_row"],
+            "revoked_on": pa.nulls(r.num_rows, pa.date32()),
+            "days": days,
+            "within": pc.less_equal(days, pc.cast(r["sla_days"], pa.int64())),
+        }
+    )
+    return _by_row(pl.num_rows, _states(records, r["state"]))
 
 
 NEW_ACCESS_COLUMNS = [
@@ -325,23 +440,30 @@ NEW_ACCESS_COLUMNS = [
 def new_access(period: Period, derived: dict) -> Population:
     """Credentials issued and identities created in the period."""
     first = _first_observed(derived)
-    out = []
+    parts = []
     cols = ["provider", "tenant_id", "snapshot_date", "first_seen", "status", "kind"]
     cl = _table(derived, "credential_lifecycle", [*cols, "credential_id", "principal_name", "created_at"])
     if cl is not None:
         created = pc.cast(cl["created_at"], pa.date32())
         cl = cl.append_column("issued_on", pc.coalesce(created, cl["first_seen"]))
-        for r in _rows(cl, _in_period(cl["issued_on"], period)):
-            if r["created_at"] is None and r["first_seen"] <= first[_key(r)]:
-                continue  # present on the tenant's first observation, with no creation time: not new
-            out.append(_new(period, r, "credential", r["credential_id"], r["principal_name"], "credentials"))
+        cl = cl.filter(pc.fill_null(_in_period(cl["issued_on"], period), False))
+        # present on the tenant's first observation, with no creation time: not new
+        initial = pc.and_(
+            pc.is_null(cl["created_at"]),
+            pc.fill_null(pc.less_equal(cl["first_seen"], _per_tenant(cl, first, None, pa.date32())), False),
+        )
+        cl = cl.filter(pc.invert(initial))
+        parts.append(_new(period, cl, "credential", "credential_id", "principal_name", "credentials"))
     pl = _table(derived, "principal_lifecycle", [*cols, "principal_id", "name"])
     if pl is not None:
         person = pc.invert(pc.is_in(pl["kind"], pa.array(NOT_A_PERSON)))
-        for r in _rows(pl, pc.and_kleene(_in_period(pl["first_seen"], period), person)):
-            if r["first_seen"] > first[_key(r)]:
-                r.update(issued_on=r["first_seen"], created_at=None)
-                out.append(_new(period, r, "principal", r["principal_id"], r["name"], "principals"))
+        pl = pl.filter(pc.fill_null(pc.and_kleene(_in_period(pl["first_seen"], period), person), False))
+        later = pc.greater(pl["first_seen"], _per_tenant(pl, first, None, pa.date32()))
+        pl = pl.filter(pc.fill_null(later, False))
+        pl = pl.append_column("issued_on", pl["first_seen"])
+        pl = pl.append_column("created_at", pa.nulls(pl.num_rows, pa.timestamp("us", tz="UTC")))
+        parts.append(_new(period, pl, "principal", "principal_id", "name", "principals"))
+    out = pa.concat_tables(parts) if parts else _empty(NEW_ACCESS_COLUMNS, NEW_ACCESS_TYPES)
     firsts = [f"{p}:{t} ({d})" for (p, t), d in sorted(first.items()) if d >= period.start]
     notes = _ledger_notes(period, ("principals", "credentials"), "new access is in the population")
     if firsts:
@@ -376,26 +498,33 @@ def _first_observed(derived: dict) -> dict[tuple[str, str], dt.date]:
             continue
         agg = tbl.group_by(["provider", "tenant_id"]).aggregate([("first_seen", "min")]).to_pylist()
         for r in agg:
-            k = _key(r)
+            k = (r["provider"], r["tenant_id"])
             first[k] = min(first.get(k, r["first_seen_min"]), r["first_seen_min"])
     return first
 
 
-def _new(period: Period, r: dict, entity: str, entity_id: str, name, table: str) -> dict:
-    return {
-        "provider": r["provider"],
-        "tenant_id": r["tenant_id"],
-        "entity": entity,
-        "entity_id": entity_id,
-        "name": name,
-        "kind": r["kind"],
-        "issued_on": r["issued_on"],
-        "created_at": r["created_at"],
-        "first_seen": r["first_seen"],
-        "previous_observed_on": period.previous_observed(_key(r), table, r["first_seen"]),
-        "status": r["status"],
-        "ledger_date": r["snapshot_date"],
+NEW_ACCESS_TYPES = {
+    **{c: pa.date32() for c in ("issued_on", "first_seen", "previous_observed_on", "ledger_date")},
+    "created_at": pa.timestamp("us", tz="UTC"),
+}
+
+
+def _new(period: Period, tbl: pa.Table, entity: str, entity_id: str, name: str, table: str) -> pa.Table:
+    out = {
+        "provider": tbl["provider"],
+        "tenant_id": tbl["tenant_id"],
+        "entity": pa.repeat(pa.scalar(entity), tbl.num_rows),
+        "entity_id": tbl[entity_id],
+        "name": tbl[name],
+        "kind": tbl["kind"],
+        "issued_on": tbl["issued_on"],
+        "created_at": tbl["created_at"],
+        "first_seen": tbl["first_seen"],
+        "previous_observed_on": period.previous_observed_of(tbl, table, tbl["first_seen"]),
+        "status": tbl["status"],
+        "ledger_date": tbl["snapshot_date"],
     }
+    return pa.table(out).cast(pa.schema([(c, NEW_ACCESS_TYPES.get(c, pa.string())) for c in out]))
 
 
 GRANT_COLUMNS = [
@@ -411,6 +540,11 @@ GRANT_COLUMNS = [
 ]
 
 
+GRANT_SCHEMA = pa.schema(
+    [(c, pa.date32() if c in ("seen_on", "baseline_date") else pa.string()) for c in GRANT_COLUMNS]
+)
+
+
 def privileged_grants_added(period: Period, derived: dict) -> Population:
     """Grants that appeared admin-equivalent or escalation-capable in the period, or rose to that."""
     ch = derived.get("changes")
@@ -421,17 +555,25 @@ def privileged_grants_added(period: Period, derived: dict) -> Population:
         ch = ch.filter(
             pc.and_kleene(pc.equal(ch["table_name"], "grants"), _in_period(ch["snapshot_date"], period))
         )
+        # only rows that can be an addition are decoded: compared with a baseline, and whose new values name
+        # a privilege (every added row does; a modified one only if its privilege changed)
+        decode = pc.and_(
+            pc.and_(pc.not_equal(ch["change"], "unknown"), pc.is_valid(ch["baseline_date"])),
+            pc.fill_null(pc.match_substring(ch["after"], "privilege"), False),
+        )
         cols = ["provider", "tenant_id", "snapshot_date", "entity_key", "change", "changed_columns"]
-        for r in _rows(ch.select([*cols, "before", "after", "baseline_date", "reason"])):
-            if r["change"] == "unknown":
-                continue
+        for r in ch.filter(decode).select([*cols, "before", "after", "baseline_date", "reason"]).to_pylist():
             row = _privileged(r)
             if row is not None:
                 out.append(row)
         unknown = {}
-        for r in _rows(ch.select(["provider", "tenant_id", "snapshot_date", "change"])):
-            if r["change"] == "unknown":
-                unknown.setdefault(_key(r), set()).add(r["snapshot_date"])
+        gaps = ch.filter(pc.equal(ch["change"], "unknown")).select(["provider", "tenant_id", "snapshot_date"])
+        for r in (
+            gaps.group_by(["provider", "tenant_id", "snapshot_date"], use_threads=False)
+            .aggregate([])
+            .to_pylist()
+        ):
+            unknown.setdefault((r["provider"], r["tenant_id"]), set()).add(r["snapshot_date"])
         for key in period.tenants:
             gaps = period.not_complete(key, ("grants", "changes"), period.end)
             if gaps:
@@ -453,7 +595,7 @@ def privileged_grants_added(period: Period, derived: dict) -> Population:
         "compared with",
         _note(notes),
         GRANT_COLUMNS,
-        out,
+        pa.Table.from_pylist(out, schema=GRANT_SCHEMA),
         list(GRANT_KEY),
         "seen_on",
         "role_name",
@@ -518,6 +660,10 @@ PRINCIPAL_COLUMNS = [
 ]
 
 
+DATES = ("first_seen", "last_seen", "deactivated_on", "disabled_on", "ledger_date")
+EXISTED_TYPES = {"created_at": pa.timestamp("us", tz="UTC"), "is_nhi": pa.bool_()}
+
+
 def existed(period: Period, derived: dict, table: str) -> Population:
     """Every credential (or identity) observed on a day of the period or whose deletion was first seen in it."""
     creds = table == "credentials"
@@ -526,13 +672,15 @@ def existed(period: Period, derived: dict, table: str) -> Population:
     )
     gone = "deleted_on" if creds else "removed_on"
     tbl = _table(derived, name, [*[c for c in columns if c != "ledger_date"], "snapshot_date"])
-    rows = []
-    if tbl is not None:
+    if tbl is None:
+        rows = _empty(columns, {c: pa.date32() for c in (*DATES, gone)} | EXISTED_TYPES)
+    else:
         start = pa.scalar(period.start, pa.date32())
         seen = pc.or_kleene(pc.greater_equal(tbl["last_seen"], start), pc.greater_equal(tbl[gone], start))
-        rows = _rows(tbl, pc.fill_null(seen, False))
-        for r in rows:
-            r["ledger_date"] = r.pop("snapshot_date")
+        rows = tbl.filter(pc.fill_null(seen, False)).rename_columns(
+            [("ledger_date" if c == "snapshot_date" else c) for c in tbl.column_names]
+        )
+        rows = rows.select(columns)
     what = "credentials" if creds else "identities"
     ident = "credential_id" if creds else "principal_id"
     return Population(
@@ -568,12 +716,11 @@ def period_populations(
     ]
 
 
-def write(work: Path, pop: Population, member_keys: list[str]) -> None:
+def write(work: Path, pop: Population) -> None:
     """The population in full, one row per member in member_key order, with its member_key first."""
     (work / PERIOD_DIR).mkdir(exist_ok=True)
-    order = sorted(range(len(pop.rows)), key=lambda i: member_keys[i])
-    tabular.write_csv(
-        work / pop.file,
-        ["member_key", *pop.columns],
-        ([member_keys[i], *(pop.rows[i].get(c) for c in pop.columns)] for i in order),
+    order = pc.sort_indices(pop.member_keys)  # a stable sort: rows of equal keys keep their order
+    tbl = pop.table.select(pop.columns).take(order)
+    columnar.write_csv(
+        work / pop.file, ["member_key", *pop.columns], [pop.member_keys.take(order), *tbl.columns]
     )

@@ -17,9 +17,10 @@ from json.encoder import encode_basestring_ascii as _str
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..schema import SNAPSHOT_TABLES
-from . import events, metrics
+from . import columnar, events, metrics
 from .params import BundleParams
 
 SAMPLE_SCHEMA = pa.schema(
@@ -58,54 +59,88 @@ def sample_key(seed: int, population: str, key: str) -> str:
     return hashlib.sha256(f"{seed}:{population}:{key}".encode()).hexdigest()
 
 
-def draw(population: str, members: list[dict], size: int, seed: int) -> list[dict]:
-    """The seeded sample of one population. Each member: {key: dict, provider, tenant_id, date, label}, and
-    optionally its member_key when the caller already computed it (it is then not computed again)."""
+MEMBER_COLUMNS = ("member_key", "provider", "tenant_id", "date", "label")
+
+
+def draw(population: str, members: list[dict] | pa.Table, size: int, seed: int) -> list[dict]:
+    """The seeded sample of one population. Members are a table of MEMBER_COLUMNS (member keys computed, as
+    `members_of` gives them), or a list of dicts {key: dict, provider, tenant_id, date, label}, each optionally
+    with its member_key when the caller already computed it (it is then not computed again)."""
+    if isinstance(members, pa.Table):
+        return _draw_table(population, members, size, seed)
     keyed = []
     for m in members:
         mk = m.get("member_key") or member_key(m["key"])
         keyed.append((sample_key(seed, population, mk), mk, m))
     keyed.sort(key=lambda x: x[0])
     return [
-        {
-            "population": population,
-            "population_size": len(members),
-            "rank": i + 1,
-            "sample_key": sk,
-            "member_key": mk,
-            "provider": m["provider"],
-            "tenant_id": m["tenant_id"],
-            "date": m["date"],
-            "label": m.get("label"),
-        }
-        for i, (sk, mk, m) in enumerate(keyed[:size])
+        _sampled(population, len(members), i + 1, sk, mk, m) for i, (sk, mk, m) in enumerate(keyed[:size])
     ]
 
 
-def members_of(
-    tbl: pa.Table, key_columns: list[str], label: str | None, date: str | None = None
-) -> list[dict]:
-    """Population members from a table: the key columns identify each row, `label` names it for reading."""
-    cols = {
-        c: tbl.column(c).to_pylist() for c in {*key_columns, "provider", "tenant_id"} if c in tbl.column_names
+def _sampled(population: str, size: int, rank: int, sk: str, mk: str, m: dict) -> dict:
+    return {
+        "population": population,
+        "population_size": size,
+        "rank": rank,
+        "sample_key": sk,
+        "member_key": mk,
+        "provider": m["provider"],
+        "tenant_id": m["tenant_id"],
+        "date": m["date"],
+        "label": m.get("label"),
     }
-    labels = tbl.column(label).to_pylist() if label and label in tbl.column_names else [None] * tbl.num_rows
-    dates = tbl.column("snapshot_date").to_pylist() if "snapshot_date" in tbl.column_names else None
-    out = []
-    for i in range(tbl.num_rows):
-        day = date or (dates[i].isoformat() if dates else None)
-        key = {"provider": cols["provider"][i], "tenant_id": cols["tenant_id"][i], "date": day}
-        key.update({c: cols[c][i] for c in key_columns})
-        out.append(
-            {
-                "key": key,
-                "provider": key["provider"],
-                "tenant_id": key["tenant_id"],
-                "date": day,
-                "label": labels[i],
-            }
-        )
-    return out
+
+
+def _draw_table(population: str, members: pa.Table, size: int, seed: int) -> list[dict]:
+    """`draw` of a members table: only the sampled members become Python objects."""
+    prefix = f"{seed}:{population}:"
+    sample_keys = pa.array(
+        [hashlib.sha256((prefix + k).encode()).hexdigest() for k in members["member_key"].to_pylist()],
+        pa.string(),
+    )
+    # a stable sort, as list.sort: members with the same key keep their order
+    order = pc.sort_indices(sample_keys)[:size]
+    picked = members.take(order).to_pylist()
+    return [
+        _sampled(population, members.num_rows, i + 1, sk, m["member_key"], m)
+        for i, (sk, m) in enumerate(zip(sample_keys.take(order).to_pylist(), picked, strict=True))
+    ]
+
+
+def members_table(keys: dict[str, pa.Array], provider, tenant_id, date, label) -> pa.Table:
+    """Population members as a table of MEMBER_COLUMNS: `keys` (name -> column) identify each member (its
+    member_key is their canonical JSON), the other columns place and name it."""
+    n = len(provider)
+    try:
+        member_keys = columnar.member_keys(keys)
+    except TypeError:  # a key column that is not text: the row-by-row encoder renders it
+        rows = zip(*(keys[k].to_pylist() for k in keys), strict=True)
+        member_keys = pa.array([member_key(dict(zip(keys, r, strict=True))) for r in rows], pa.string())
+    plain = [
+        columnar.plain(c) if c is not None else pa.nulls(n, pa.string())
+        for c in (provider, tenant_id, date, label)
+    ]
+    return pa.table(dict(zip(MEMBER_COLUMNS, [member_keys, *plain], strict=True)))
+
+
+def members_of(tbl: pa.Table, key_columns: list[str], label: str | None, date: str | None = None) -> pa.Table:
+    """Population members from a table: the key columns identify each row, `label` names it for reading."""
+    n = tbl.num_rows
+    if date is not None:
+        dates = pa.repeat(pa.scalar(date), n) if n else pa.array([], pa.string())
+    elif "snapshot_date" in tbl.column_names:
+        dates = columnar.iso_dates(tbl["snapshot_date"])
+    else:
+        dates = pa.nulls(n, pa.string())
+    keys = {"provider": tbl["provider"], "tenant_id": tbl["tenant_id"], "date": dates}
+    keys.update({c: tbl[c] for c in key_columns})
+    labels = tbl[label] if label and label in tbl.column_names else None
+    return members_table(keys, tbl["provider"], tbl["tenant_id"], dates, labels)
+
+
+def no_members() -> pa.Table:
+    return pa.table({c: pa.array([], pa.string()) for c in MEMBER_COLUMNS})
 
 
 def completeness(tables: dict[tuple[str, str], metrics.Source | None]) -> str:
@@ -144,7 +179,7 @@ def _populations(
         spec = SNAPSHOT_TABLES[table]
         key_cols = [k for k in spec.primary_key if k not in ("provider", "tenant_id", "snapshot_date")]
         name = f"{'nhi_' if extra else ''}{table}@as_of"
-        members = []
+        parts = []
         tables = {tenant: per.get(table) for tenant, per in sorted(asof.items())}
         for src in tables.values():
             if src is None:
@@ -153,7 +188,8 @@ def _populations(
             tbl = metrics.read_bundle_table(work, src.ref, table, cols)
             if extra:
                 tbl = tbl.filter(tbl[extra])
-            members += members_of(tbl, key_cols, label, src.ref.snapshot_date.isoformat())
+            parts.append(members_of(tbl, key_cols, label, src.ref.snapshot_date.isoformat()))
+        members = _concat(parts)
         what = "non-human identities (is_nhi)" if extra else f"rows of {table}"
         defs.append(
             {
@@ -229,14 +265,20 @@ def _populations(
     return out, drawn
 
 
+def _concat(parts: list[pa.Table]) -> pa.Table:
+    """Members tables of several tenants as one (labels of one column may differ in type between tenants'
+    files only by being null throughout)."""
+    if not parts:
+        return no_members()
+    return pa.concat_tables(parts, promote_options="permissive")
+
+
 def _period_populations(work: Path, params: BundleParams, tenants, cov, derived, slas) -> list[dict]:
     """The Type 2 populations of the period, each written in full to its file beside the draw."""
     defs = []
     for pop in events.period_populations(params, tenants, cov.rows, derived, slas):
         members = pop.members()
-        for m in members:
-            m["member_key"] = member_key(m["key"])
-        events.write(work, pop, [m["member_key"] for m in members])
+        events.write(work, pop)
         defs.append(
             {
                 "name": pop.name,
