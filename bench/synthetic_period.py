@@ -293,9 +293,10 @@ def make_tenant(root: str, i: int, days: int, principals: int, findings: int) ->
             vers,
         )
         state = advance(state, _observation(day, tables, ftbl), con)
-        people = state.principals.add_column(
-            0, "tenant_id", pa.repeat(pa.scalar(tenant), state.principals.num_rows)
-        )
+        n = state.principals.num_rows
+        # people as the ledger reads them since owners are matched across providers: provider + tenant first
+        people = state.principals.add_column(0, "tenant_id", pa.repeat(pa.scalar(tenant), n))
+        people = people.add_column(0, "provider", pa.repeat(pa.scalar("aws"), n))
         ledger = ledger_tables(
             state, people, provider="aws", tenant_id=tenant, date=day, as_of=at, sla_days=SLA_DAYS, con=con
         )
