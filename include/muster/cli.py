@@ -521,6 +521,13 @@ DISPOSITIONS_HELP = (
 )
 
 
+def _re_derive_options(p: argparse.ArgumentParser) -> None:
+    """What `derive` and `backfill` share: the settings and decisions a re-derivation applies."""
+    p.add_argument("--scope", help=RE_DERIVE_SCOPE_HELP)
+    p.add_argument("--tenant", help="only this tenant id")
+    p.add_argument("--dispositions", help=DISPOSITIONS_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="muster", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"muster {__version__}")
@@ -616,9 +623,7 @@ def build_parser() -> argparse.ArgumentParser:
     bf.add_argument("--root", required=True)
     bf.add_argument("--from", dest="date_from", type=_date, required=True)
     bf.add_argument("--to", dest="date_to", type=_date, required=True)
-    bf.add_argument("--scope", help=RE_DERIVE_SCOPE_HELP)
-    bf.add_argument("--tenant", help="only this tenant id")
-    bf.add_argument("--dispositions", help=DISPOSITIONS_HELP)
+    _re_derive_options(bf)
     bf.set_defaults(func=cmd_backfill)
 
     fd = sub.add_parser("findings", help="print the findings of one date (derived from sealed snapshots)")
@@ -641,9 +646,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dv.add_argument("--root", required=True)
     dv.add_argument("--date", type=_date, required=True)
-    dv.add_argument("--scope", help=RE_DERIVE_SCOPE_HELP)
-    dv.add_argument("--tenant", help="only this tenant id")
-    dv.add_argument("--dispositions", help=DISPOSITIONS_HELP)
+    _re_derive_options(dv)
     dv.set_defaults(func=cmd_derive)
 
     ds = sub.add_parser(

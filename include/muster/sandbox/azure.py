@@ -213,48 +213,44 @@ def _arm(w: World, t: AzureTenant, principals: dict[str, str]) -> None:
             }
         )
     first_sub = t.subscriptions[0].id if t.subscriptions else "00000000-0000-0000-0000-000000000000"
-    for a in t.role_assignments:
+
+    def arm_item(a, kind: str, collection: str, **properties) -> dict:
+        """An ARM Microsoft.Authorization item of `a` (an assignment or an eligibility) as the API lists it."""
         scope = _scope(a.scope)
-        name = oid(t.id, "roleassignment", f"{a.principal}/{a.role}/{a.scope}")
+        name = oid(t.id, kind, f"{a.principal}/{a.role}/{a.scope}")
         prefix = "" if scope == "/" else scope
+        return {
+            "id": f"{prefix}{AUTH}/{collection}/{name}",
+            "name": name,
+            "type": f"Microsoft.Authorization/{collection}",
+            "properties": {
+                "roleDefinitionId": f"/subscriptions/{first_sub}{AUTH}/roleDefinitions/{roles[a.role]}",
+                "principalId": principals[a.principal],
+                "principalType": _principal_type(t, a.principal),
+                "scope": scope,
+                "condition": None,
+                "conditionVersion": None,
+                **properties,
+            },
+        }
+
+    for a in t.role_assignments:
         w.arm_role_assignments.append(
-            {
-                "id": f"{prefix}{AUTH}/roleAssignments/{name}",
-                "name": name,
-                "type": "Microsoft.Authorization/roleAssignments",
-                "properties": {
-                    "roleDefinitionId": f"/subscriptions/{first_sub}{AUTH}/roleDefinitions/{roles[a.role]}",
-                    "principalId": principals[a.principal],
-                    "principalType": _principal_type(t, a.principal),
-                    "scope": scope,
-                    "condition": None,
-                    "conditionVersion": None,
-                    "createdOn": "2025-03-01T10:00:00.0000000Z",
-                },
-            }
+            arm_item(a, "roleassignment", "roleAssignments", createdOn="2025-03-01T10:00:00.0000000Z")
         )
     for e in t.eligible_role_assignments:
-        scope = _scope(e.scope)
-        name = oid(t.id, "roleeligibility", f"{e.principal}/{e.role}/{e.scope}")
-        prefix = "" if scope == "/" else scope
-        w.arm_role_eligibility.append(
-            {
-                "id": f"{prefix}{AUTH}/roleEligibilityScheduleInstances/{name}",
-                "name": name,
-                "type": "Microsoft.Authorization/roleEligibilityScheduleInstances",
-                "properties": {
-                    "scope": scope,
-                    "roleDefinitionId": f"/subscriptions/{first_sub}{AUTH}/roleDefinitions/{roles[e.role]}",
-                    "principalId": principals[e.principal],
-                    "principalType": _principal_type(t, e.principal),
-                    "roleEligibilityScheduleId": f"{prefix}{AUTH}/roleEligibilitySchedules/{name}",
-                    "status": "Provisioned",
-                    "startDateTime": _ts(e.start) or ELIGIBLE_SINCE,
-                    "endDateTime": _ts(e.end),
-                    "memberType": "Direct",
-                    "condition": None,
-                    "conditionVersion": None,
-                    "createdOn": ELIGIBLE_SINCE,
-                },
-            }
+        item = arm_item(
+            e,
+            "roleeligibility",
+            "roleEligibilityScheduleInstances",
+            status="Provisioned",
+            startDateTime=_ts(e.start) or ELIGIBLE_SINCE,
+            endDateTime=_ts(e.end),
+            memberType="Direct",
+            createdOn=ELIGIBLE_SINCE,
         )
+        # the schedule an instance comes from: same scope and name, in roleEligibilitySchedules
+        item["properties"]["roleEligibilityScheduleId"] = item["id"].replace(
+            "ScheduleInstances/", "Schedules/"
+        )
+        w.arm_role_eligibility.append(item)
